@@ -1,0 +1,167 @@
+"""The ``sim`` command line.
+
+Exit codes: 0 success, 2 bad input (a message naming file, field, value and what is allowed;
+never a traceback), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sim import __version__
+from sim.experiment import Experiment, run_experiment
+from sim.scenario import Scenario, ScenarioError, json_schema, load_scenario
+
+__all__ = ["main"]
+
+PLATFORM_CHOICES = {
+    "osdo": ["osdo"], "esed": ["esed"], "mixed": ["mixed"], "both": ["osdo", "esed"],
+}
+TABLE_KPIS = [
+    ("documents_completed", "{:.0f}"),
+    ("throughput_per_day", "{:.1f}"),
+    ("cycle_time_mean_h", "{:.1f}"),
+    ("cycle_time_p95_h", "{:.1f}"),
+    ("on_time_rate", "{:.3f}"),
+    ("overdue_open", "{:.1f}"),
+    ("wip_mean", "{:.1f}"),
+    ("staff_utilisation", "{:.3f}"),
+    ("connectivity_loss_h_per_employee", "{:.2f}"),
+    ("unofficial_channel_share", "{:.3f}"),
+]
+
+
+def _user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn input errors into one line on stderr and exit code 2; Ctrl-C into exit 130."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (ScenarioError, FileExistsError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("interrupted: nothing was written", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(__version__, prog_name="sim")
+def main() -> None:
+    """docflow-sim: official correspondence under remote work, OSDO vs ESED."""
+
+
+def _load(path: str, overrides: tuple[str, ...]) -> Scenario:
+    return load_scenario(path, list(overrides))
+
+
+def _progress_runner(scenario: Scenario, platforms: list[str], replications: int, seed: int,
+                     keep_steps: bool) -> Experiment:
+    total = replications * len(platforms)
+    with click.progressbar(length=total, label="simulating", file=sys.stderr,
+                           show_eta=True, show_pos=True) as bar:
+        return run_experiment(
+            scenario, platforms, replications, seed, keep_steps=keep_steps,
+            progress=lambda done, _total: bar.update(1),
+        )
+
+
+def _format_ci(ci: dict[str, float], fmt: str) -> str:
+    if ci["n"] == 0 or math.isnan(ci["mean"]):
+        return "-"
+    text = fmt.format(ci["mean"])
+    if not math.isnan(ci["half_width"]):
+        text += " ± " + fmt.format(ci["half_width"])
+    return text
+
+
+def kpi_table(experiment: Experiment) -> str:
+    """A compact text table: KPI rows, one column per platform (and OSDO-ESED when both ran)."""
+    intervals = experiment.intervals()
+    platforms = experiment.platforms
+    paired = experiment.paired() if {"osdo", "esed"} <= set(platforms) else {}
+    header = ["KPI (mean ± 95% CI)", *[p.upper() for p in platforms]]
+    if paired:
+        header.append("OSDO-ESED (paired)")
+    rows = [header]
+    for kpi, fmt in TABLE_KPIS:
+        row = [kpi, *[_format_ci(intervals[p][kpi], fmt) for p in platforms]]
+        if paired:
+            row.append(_format_ci(paired[kpi], fmt))
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
+                       enumerate(zip(r, widths, strict=True))) for r in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Run folder to create (default: results/<scenario>-<timestamp>).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed.")
+@click.option("--replications", type=click.IntRange(min=1), default=None)
+@click.option("--platform", "platform", type=click.Choice(list(PLATFORM_CHOICES)), default=None,
+              help="Architectures to run (default: the scenario's `platforms`).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override a scenario field, e.g. --set staff.remote_share=0.8 (repeatable).")
+@click.option("--force", is_flag=True, help="Replace an existing run folder.")
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@click.option("--event-log", is_flag=True, help="Also write steps.csv, one row per step.")
+@_user_errors
+def run(scenario_file: str, out_dir: str | None, seed: int | None, replications: int | None,
+        platform: str | None, overrides: tuple[str, ...], force: bool, no_plots: bool,
+        event_log: bool) -> None:
+    """Simulate SCENARIO_FILE and write a run folder."""
+    from sim.results import default_run_dir, write_run
+
+    scenario = _load(scenario_file, overrides)
+    platforms = PLATFORM_CHOICES[platform] if platform else list(scenario.platforms)
+    reps = replications or scenario.replications
+    seed = scenario.seed if seed is None else seed
+    target = Path(out_dir) if out_dir else default_run_dir(scenario.name)
+    if target.exists() and not force:
+        raise FileExistsError(f"{target} already exists; choose another --out or pass --force")
+    started = time.perf_counter()
+    experiment = _progress_runner(scenario, platforms, reps, seed, event_log)
+    runtime = time.perf_counter() - started
+    written = write_run(experiment, target, runtime, force=force,
+                        plots_on=False if no_plots else None)
+    click.echo(f"{scenario.name}: {reps} replication(s) x {', '.join(platforms)}, seed {seed}, "
+               f"{runtime:.1f} s")
+    click.echo(kpi_table(experiment))
+    click.echo(f"written to {written}")
+
+
+@main.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE")
+@_user_errors
+def validate(scenario_file: str, overrides: tuple[str, ...]) -> None:
+    """Check SCENARIO_FILE against the schema without running it."""
+    scenario = _load(scenario_file, overrides)
+    click.echo(f"{scenario_file}: valid ({scenario.name!r}: {len(scenario.bodies)} body group(s), "
+               f"{scenario.total_staff:,} staff, {scenario.horizon_days} working days)")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format."""
+    click.echo(json.dumps(json_schema(), indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

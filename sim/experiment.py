@@ -1,0 +1,117 @@
+"""Replications of one scenario on several architectures, with common random numbers.
+
+Replication ``r`` of every architecture uses the same root seed and replication number, so the
+architectures see the same staff, documents and handling times; their per-replication
+differences are then paired and have a much smaller variance than independent runs would.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.metrics import KPI_COLUMNS, RunRecords
+from sim.model import run_replication
+from sim.scenario import Scenario
+
+__all__ = ["Experiment", "run_experiment", "mean_ci", "paired_differences"]
+
+CONFIDENCE = 0.95
+
+
+@dataclass
+class Experiment:
+    """The records of every (architecture, replication) run of a scenario."""
+
+    scenario: Scenario
+    seed: int
+    runs: list[RunRecords] = field(default_factory=list)
+
+    @property
+    def platforms(self) -> list[str]:
+        """Architectures in the order they were run."""
+        return list(dict.fromkeys(r.platform for r in self.runs))
+
+    def summary(self) -> pd.DataFrame:
+        """One row per (platform, replication), one column per KPI."""
+        rows = [{"platform": r.platform, "replication": r.replication, **r.kpis} for r in self.runs]
+        return pd.DataFrame(rows, columns=["platform", "replication", *KPI_COLUMNS])
+
+    def documents(self) -> pd.DataFrame | None:
+        """Per-document rows of every run, or None when they were not kept."""
+        frames = [r.documents for r in self.runs if r.documents is not None]
+        return pd.concat(frames, ignore_index=True) if frames else None
+
+    def timeseries(self) -> pd.DataFrame:
+        """Time-series rows of every run."""
+        return pd.concat([r.timeseries for r in self.runs], ignore_index=True)
+
+    def steps(self) -> pd.DataFrame | None:
+        """Per-step rows of every run, or None when they were not kept."""
+        frames = [r.steps for r in self.runs if r.steps is not None]
+        return pd.concat(frames, ignore_index=True) if frames else None
+
+    def intervals(self) -> dict[str, dict[str, dict[str, float]]]:
+        """Per platform and KPI: mean, half-width and bounds of the 95% interval."""
+        table = self.summary()
+        return {
+            p: {k: mean_ci(table.loc[table.platform == p, k].to_numpy()) for k in KPI_COLUMNS}
+            for p in self.platforms
+        }
+
+    def paired(self, a: str = "osdo", b: str = "esed") -> dict[str, dict[str, float]]:
+        """Paired differences ``a - b`` per KPI over common replications."""
+        return paired_differences(self.summary(), a, b)
+
+
+def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> dict[str, float]:
+    """Mean and Student-t confidence interval over replications (NaNs are left out)."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return {"mean": math.nan, "half_width": math.nan, "low": math.nan, "high": math.nan,
+                "n": 0}
+    mean = float(x.mean())
+    if n == 1:
+        return {"mean": mean, "half_width": math.nan, "low": math.nan, "high": math.nan, "n": 1}
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    return {"mean": mean, "half_width": half, "low": mean - half, "high": mean + half, "n": n}
+
+
+def paired_differences(table: pd.DataFrame, a: str, b: str) -> dict[str, dict[str, float]]:
+    """Mean and interval of per-replication differences ``a - b`` for every KPI."""
+    left = table[table.platform == a].set_index("replication")
+    right = table[table.platform == b].set_index("replication")
+    common = left.index.intersection(right.index)
+    if common.empty:
+        return {}
+    return {
+        k: mean_ci((left.loc[common, k] - right.loc[common, k]).to_numpy()) for k in KPI_COLUMNS
+    }
+
+
+def run_experiment(
+    scenario: Scenario, platforms: list[str] | None = None, replications: int | None = None,
+    seed: int | None = None, keep_steps: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Experiment:
+    """Run every replication of every architecture, one after another."""
+    platforms = platforms or list(scenario.platforms)
+    replications = scenario.replications if replications is None else replications
+    seed = scenario.seed if seed is None else seed
+    experiment = Experiment(scenario, seed)
+    total = replications * len(platforms)
+    for r in range(replications):
+        for platform in platforms:
+            experiment.runs.append(
+                run_replication(scenario, platform, r, seed, keep_steps=keep_steps)
+            )
+            if progress is not None:
+                progress(len(experiment.runs), total)
+    return experiment

@@ -1,0 +1,222 @@
+"""Recording a run and turning the records into KPIs.
+
+Per-document statistics (cycle time, on-time) are kept apart from time-weighted ones (open
+documents), as in salabim's level monitors. Open documents are integrated exactly between
+changes. Per-document rows are kept only when asked for; cycle times are kept as a compact array.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.documents import DELAY_COMPONENTS, D, Document
+from sim.population import Employee
+from sim.staffing import WorkItem
+from sim.work import StepOutcome
+
+__all__ = ["Recorder", "RunRecords", "KPI_COLUMNS", "KPI_DESCRIPTIONS"]
+
+KPI_DESCRIPTIONS: dict[str, str] = {
+    "documents_created": "documents created after the warm-up",
+    "documents_completed": "of those, completed by the horizon",
+    "throughput_per_day": "documents completed per working day after the warm-up",
+    "cycle_time_mean_h": "mean creation-to-completion time, calendar hours",
+    "cycle_time_p50_h": "median cycle time, calendar hours",
+    "cycle_time_p95_h": "95th percentile cycle time, calendar hours",
+    "on_time_rate": "share of documents due by the horizon that were completed by their deadline",
+    "overdue_open": "documents still open at the horizon with their deadline passed",
+    "wip_mean": "time-average open documents after the warm-up",
+    "staff_utilisation": "share of staff working time spent on document steps",
+    "connectivity_loss_h_per_employee": "hours per employee lost to connection drops, failed "
+    "attempts, VPN waits and platform outages",
+    "unofficial_channel_share": "share of completed documents that went through a messenger",
+    "remote_step_share": "share of steps done from home",
+    "rework_per_document": "rework rounds per completed document",
+    "gateway_transmissions": "transmissions through the inter-agency gateway",
+    "gateway_resends": "transmissions that had to be resent",
+    **{f"delay_share_{c}": f"mean share of cycle time spent in '{c}'" for c in DELAY_COMPONENTS},
+}
+KPI_COLUMNS = list(KPI_DESCRIPTIONS)
+
+DOCUMENT_COLUMNS = [
+    "id", "replication", "platform", "body", "body_kind", "type", "confidentiality",
+    "created_min", "completed_min", "deadline_min", "cycle_time_h", "on_time", "rework",
+    "unofficial", *[f"delay_{c}_min" for c in DELAY_COMPONENTS],
+]
+STEP_COLUMNS = [
+    "document", "replication", "platform", "body", "type", "step", "employee", "role",
+    "enqueued_min", "start_min", "end_min", "at_home", "unofficial",
+]
+
+
+@dataclass
+class RunRecords:
+    """Everything one replication of one architecture produced."""
+
+    platform: str
+    replication: int
+    kpis: dict[str, float]
+    documents: pd.DataFrame | None
+    timeseries: pd.DataFrame
+    steps: pd.DataFrame | None
+
+
+class Recorder:
+    """Collects what the flow reports during one run (implements ``FlowObserver``)."""
+
+    def __init__(
+        self, platform: str, replication: int, warmup_end: float, horizon: float,
+        keep_documents: bool, keep_steps: bool, body_kinds: list[str],
+    ) -> None:
+        self.platform = platform
+        self.replication = replication
+        self.warmup_end = warmup_end
+        self.horizon = horizon
+        self.keep_documents = keep_documents
+        self.keep_steps = keep_steps
+        self.body_kinds = body_kinds
+        self.created_after_warmup = 0
+        self.cycle_times = array("d")
+        self.on_time = 0
+        self.unofficial = 0
+        self.rework = 0
+        self.completed_in_window = 0
+        self.completed_count = 0
+        self.shares_sum = [0.0] * len(DELAY_COMPONENTS)
+        self.doc_rows: list[tuple] = []
+        self.step_rows: list[tuple] = []
+        self.steps = 0
+        self.remote_steps = 0
+        self.connectivity_minutes = 0.0
+        self.gateway_transmissions = 0
+        self.gateway_resends = 0
+        self._wip = 0
+        self._wip_t = 0.0
+        self._wip_area = 0.0
+        self.series: list[tuple] = []
+
+    # ------------------------------------------------------------------ observer
+    def _wip_change(self, t: float, delta: int) -> None:
+        if t > self.warmup_end:
+            start = max(self._wip_t, self.warmup_end)
+            self._wip_area += self._wip * (min(t, self.horizon) - start)
+        self._wip_t = t
+        self._wip += delta
+
+    def document_created(self, doc: Document) -> None:  # noqa: D102
+        self._wip_change(doc.created, +1)
+        if doc.created >= self.warmup_end:
+            self.created_after_warmup += 1
+
+    def document_completed(self, doc: Document) -> None:  # noqa: D102
+        t = doc.completed
+        assert t is not None
+        self._wip_change(t, -1)
+        self.completed_count += 1
+        if t >= self.warmup_end:
+            self.completed_in_window += 1
+        if doc.created < self.warmup_end:
+            return
+        cycle = t - doc.created
+        self.cycle_times.append(cycle)
+        self.on_time += t <= doc.deadline
+        self.unofficial += doc.unofficial
+        self.rework += doc.rework
+        if cycle > 0:
+            for i, v in enumerate(doc.delays):
+                self.shares_sum[i] += v / cycle
+        if self.keep_documents:
+            self.doc_rows.append(self._row(doc))
+
+    def step_done(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:  # noqa: D102
+        self.steps += 1
+        self.remote_steps += outcome.at_home
+        self.connectivity_minutes += (
+            outcome.connectivity_minutes
+            + outcome.components[D["vpn"]]
+            + outcome.components[D["platform_outage"]]
+        )
+        if self.keep_steps:
+            doc = item.doc
+            self.step_rows.append((
+                doc.id, self.replication, self.platform, doc.body, doc.type_name, item.step,
+                emp.id, emp.role, item.enqueued, outcome.start, outcome.end, outcome.at_home,
+                outcome.unofficial,
+            ))
+
+    def delivered(self, attempts: int) -> None:  # noqa: D102
+        self.gateway_transmissions += attempts
+        self.gateway_resends += max(0, attempts - 1)
+
+    def sample(self, t: float, completed_total: int, staff_online: float) -> None:
+        """One row of the time series."""
+        self.series.append((self.platform, self.replication, t, self._wip, completed_total,
+                            staff_online))
+
+    def _row(self, doc: Document) -> tuple:
+        done = doc.completed
+        cycle = None if done is None else (done - doc.created) / 60.0
+        on_time = None if done is None else bool(done <= doc.deadline)
+        return (
+            doc.id, self.replication, self.platform, doc.body, self.body_kinds[doc.body],
+            doc.type_name, doc.confidentiality, doc.created, done, doc.deadline, cycle, on_time,
+            doc.rework, doc.unofficial, *doc.delays,
+        )
+
+    # ------------------------------------------------------------------ results
+    def finish(
+        self, open_docs: list[Document], busy_minutes: float, staff: int,
+        staff_working_minutes: float, window_working_days: float,
+    ) -> RunRecords:
+        """Close the books at the horizon and compute the KPIs."""
+        self._wip_change(self.horizon, 0)
+        horizon = self.horizon
+        overdue_open = sum(1 for d in open_docs if d.deadline < horizon)
+        overdue_measured = sum(
+            1 for d in open_docs if d.deadline < horizon and d.created >= self.warmup_end
+        )
+        if self.keep_documents:
+            self.doc_rows.extend(self._row(d) for d in open_docs if d.created >= self.warmup_end)
+        ct = np.frombuffer(self.cycle_times, dtype=float) / 60.0
+        n_done = len(ct)
+        due = n_done + overdue_measured
+        window_min = horizon - self.warmup_end
+        kpis = {
+            "documents_created": float(self.created_after_warmup),
+            "documents_completed": float(n_done),
+            "throughput_per_day": self.completed_in_window / window_working_days,
+            "cycle_time_mean_h": float(ct.mean()) if n_done else math.nan,
+            "cycle_time_p50_h": float(np.percentile(ct, 50)) if n_done else math.nan,
+            "cycle_time_p95_h": float(np.percentile(ct, 95)) if n_done else math.nan,
+            "on_time_rate": self.on_time / due if due else math.nan,
+            "overdue_open": float(overdue_open),
+            "wip_mean": self._wip_area / window_min if window_min > 0 else math.nan,
+            "staff_utilisation": busy_minutes / staff_working_minutes,
+            "connectivity_loss_h_per_employee": self.connectivity_minutes / 60.0 / staff,
+            "unofficial_channel_share": self.unofficial / n_done if n_done else math.nan,
+            "remote_step_share": self.remote_steps / self.steps if self.steps else math.nan,
+            "rework_per_document": self.rework / n_done if n_done else math.nan,
+            "gateway_transmissions": float(self.gateway_transmissions),
+            "gateway_resends": float(self.gateway_resends),
+        }
+        for c, total in zip(DELAY_COMPONENTS, self.shares_sum, strict=True):
+            kpis[f"delay_share_{c}"] = total / n_done if n_done else math.nan
+        documents = (
+            pd.DataFrame.from_records(self.doc_rows, columns=DOCUMENT_COLUMNS)
+            if self.keep_documents else None
+        )
+        steps = (
+            pd.DataFrame.from_records(self.step_rows, columns=STEP_COLUMNS)
+            if self.keep_steps else None
+        )
+        series = pd.DataFrame.from_records(
+            self.series,
+            columns=["platform", "replication", "time_min", "open_documents",
+                     "completed_total", "staff_online"],
+        )
+        return RunRecords(self.platform, self.replication, kpis, documents, series, steps)

@@ -1,0 +1,123 @@
+"""One replication: wire population, workload, platforms and the route into a SimPy run.
+
+:func:`run_replication` is a pure function of (resolved scenario, architecture, replication,
+seed): the same inputs give the same records, whatever ran before it or in parallel with it.
+"""
+
+from __future__ import annotations
+
+import simpy
+
+from sim.calendar import MINUTES_PER_DAY, WorkCalendar
+from sim.metrics import Recorder, RunRecords
+from sim.platforms import Esed, Gateway, Osdo, Platform
+from sim.population import ROLES, Body, Employee, sample_population
+from sim.routing import DocumentFlow
+from sim.scenario import Scenario
+from sim.staffing import RolePool
+from sim.streams import Purpose, Streams
+from sim.work import StepTimer
+from sim.workload import arrivals
+
+__all__ = ["run_replication", "ARCHITECTURES"]
+
+ARCHITECTURES = ("osdo", "esed", "mixed")
+_ONLINE_SAMPLE = 5000  # staff_online is exact up to this many staff, a systematic sample above
+
+
+def _platforms(
+    scenario: Scenario, architecture: str, bodies: list[Body], streams: Streams
+) -> list[Platform]:
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
+    share = scenario.platform.esed.vpn_sessions_per_remote_employee
+    sessions = {
+        b.id: int(share * sum(1 for r in ROLES for e in b.staff[r] if e.mode != "office"))
+        for b in bodies
+    }
+    osdo = Osdo(scenario.platform.osdo, streams)
+    esed = Esed(scenario.platform.esed, streams, sessions)
+    chosen = {"osdo": osdo, "esed": esed}
+    return [chosen[architecture if architecture != "mixed" else b.own_platform] for b in bodies]
+
+
+def run_replication(
+    scenario: Scenario, architecture: str, replication: int, seed: int | None = None,
+    keep_documents: bool | None = None, keep_steps: bool = False,
+) -> RunRecords:
+    """Simulate one replication of one architecture and return its records."""
+    seed = scenario.seed if seed is None else seed
+    streams = Streams(seed, replication)
+    calendar = WorkCalendar(scenario.calendar)
+    horizon = calendar.end_of_working_days(scenario.horizon_days)
+    warmup_end = calendar.end_of_working_days(scenario.warmup_days)
+    bodies = sample_population(scenario, streams)
+    platforms = _platforms(scenario, architecture, bodies, streams)
+    env = simpy.Environment()
+    timer = StepTimer(scenario, calendar, platforms, streams)
+    pools = {
+        (b.id, role): RolePool(env, calendar, timer, b.staff[role])
+        for b in bodies for role in ROLES
+    }
+    recorder = Recorder(
+        architecture, replication, warmup_end, horizon,
+        scenario.output.documents if keep_documents is None else keep_documents,
+        keep_steps, [b.kind for b in bodies],
+    )
+
+    def schedule(delay: float, callback) -> None:
+        env.timeout(delay).callbacks.append(lambda _ev: callback())
+
+    flow = DocumentFlow(
+        scenario, calendar, bodies, platforms, pools, Gateway(scenario.platform.gateway, streams,
+                                                               len(bodies)),
+        recorder, lambda: env.now, schedule, replication,
+    )
+    for body in bodies:
+        env.process(_arrivals(env, scenario, calendar, body, flow, streams, horizon))
+    everyone = [e for b in bodies for r in ROLES for e in b.staff[r]]
+    env.process(_sampler(env, scenario, calendar, recorder, flow, timer, platforms, everyone))
+    env.run(until=horizon)
+
+    staff = len(everyone)
+    return recorder.finish(
+        list(flow.open.values()),
+        busy_minutes=sum(p.busy_minutes for p in pools.values()),
+        staff=staff,
+        staff_working_minutes=staff * calendar.working_minutes(0.0, horizon),
+        window_working_days=calendar.working_days_between(warmup_end, horizon),
+    )
+
+
+def _arrivals(env, scenario, calendar, body, flow, streams, horizon):
+    """External documents arriving at one body until the horizon."""
+    rng = streams.numpy(Purpose.ARRIVALS, body.id)
+    for n, arrival in enumerate(arrivals(scenario, body.size, calendar.minutes_per_day, rng)):
+        t = calendar.time_at_index(arrival.work_index)
+        if t >= horizon:
+            return
+        yield env.timeout(t - env.now)
+        doc = flow.create(f"b{body.id}-{n}", body.id, arrival.type_name, arrival.seed, t)
+        flow.start(doc)
+
+
+def _sampler(env, scenario, calendar, recorder, flow, timer, platforms, everyone):
+    """Rows of the time series: open documents, completed so far, staff online."""
+    step = scenario.output.timeseries_interval_min
+    stride = max(1, len(everyone) // _ONLINE_SAMPLE)
+    sample = everyone[::stride]
+    scale = len(everyone) / len(sample)
+    while True:
+        now = env.now
+        working = calendar.next_working(now) == now
+        online = scale * sum(_online(e, now, timer, platforms) for e in sample) if working else 0.0
+        recorder.sample(now, recorder.completed_count, online)
+        yield env.timeout(step)
+
+
+def _online(emp: Employee, now: float, timer: StepTimer, platforms: list[Platform]) -> bool:
+    """Connected, with the body's system up (asked during working time only)."""
+    at_home = not emp.on_site(int(now // MINUTES_PER_DAY))
+    conn = timer.home_connection(emp) if at_home else timer.office[emp.body]
+    return (conn.timeline.up_at(now, now) == now
+            and platforms[emp.body].up_at(emp.body, now, now) == now)

@@ -1,0 +1,200 @@
+"""The two architectures behind one interface: the central cloud (OSDO) and per-agency ESED.
+
+What differs is the point of the simulator (DESIGN.md section 3):
+
+* server pools -- one national pool vs a small pool per body;
+* outages -- one process hitting every OSDO body at once vs an independent one per body;
+* remote access -- any connection vs a VPN with limited sessions and extra latency;
+* approvals -- parallel co-editing vs sequential;
+* usability -- the cloud UI's search-and-save factor.
+
+Inter-body delivery lives in :class:`Gateway`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from dataclasses import dataclass
+
+from sim.network import OutageTimeline
+from sim.scenario import EsedSpec, GatewaySpec, OsdoSpec
+from sim.streams import Purpose, Streams
+
+__all__ = ["ServerPool", "Platform", "Osdo", "Esed", "Gateway", "Delivery"]
+
+
+class ServerPool:
+    """``c`` identical servers serving jobs first come, first served.
+
+    Kept as a heap of the times each server becomes free: a job arriving at ``t`` takes the
+    earliest-free server, so one job costs O(log c) and no simulation events. This is exact FCFS
+    for jobs offered in arrival order.
+    """
+
+    __slots__ = ("servers", "_free_at")
+
+    def __init__(self, servers: int) -> None:
+        if servers < 1:
+            raise ValueError(f"a server pool needs at least 1 server, got {servers}")
+        self.servers = servers
+        self._free_at: list[float] = []
+
+    def serve(self, t: float, duration: float) -> float:
+        """Start a job at ``t`` or when a server frees; return its start time."""
+        free_at = self._free_at
+        if len(free_at) < self.servers:
+            start = t
+            heapq.heappush(free_at, t + duration)
+        else:
+            start = max(t, free_at[0])
+            heapq.heapreplace(free_at, start + duration)
+        return start
+
+    def hold(self, t: float) -> float:
+        """Reserve a server from ``t`` (or when one frees) with an end set by :meth:`release`."""
+        free_at = self._free_at
+        if len(free_at) < self.servers:
+            return t
+        return max(t, heapq.heappop(free_at))
+
+    def release(self, end: float) -> None:
+        """Record that a server taken with :meth:`hold` is busy until ``end``."""
+        heapq.heappush(self._free_at, end)
+
+
+class Platform:
+    """The interface of a document system as seen by one body's staff."""
+
+    name: str
+    parallel_approvals: bool
+    ui_time_factor: float
+    service_mean_min: float
+
+    def up_at(self, body_id: int, t: float, now: float) -> float:
+        """The earliest time >= ``t`` at which the body's system is up."""
+        raise NotImplementedError
+
+    def servers_for(self, body_id: int) -> ServerPool:
+        """The server pool that serves the body."""
+        raise NotImplementedError
+
+    def vpn_for(self, body_id: int) -> ServerPool | None:
+        """The body's VPN session pool, or None when remote access needs none."""
+        return None
+
+    extra_rtt_ms: float = 0.0
+    bandwidth_factor: float = 1.0
+
+
+class Osdo(Platform):
+    """One national cloud store: one server pool, one outage process."""
+
+    name = "osdo"
+    parallel_approvals = True
+
+    def __init__(self, spec: OsdoSpec, streams: Streams) -> None:
+        self.spec = spec
+        self.ui_time_factor = spec.ui_time_factor
+        self.service_mean_min = spec.service_time_ms / 60_000.0
+        self._pool = ServerPool(spec.servers)
+        mtbf = None if spec.mtbf_h is None else spec.mtbf_h * 60.0
+        self._outages = OutageTimeline(
+            streams.python(Purpose.PLATFORM_OUTAGE, 0), mtbf, spec.mttr_h * 60.0
+        )
+
+    def up_at(self, body_id: int, t: float, now: float) -> float:
+        """Every OSDO body is down together."""
+        return self._outages.up_at(t, now)
+
+    def servers_for(self, body_id: int) -> ServerPool:
+        """The shared national pool."""
+        return self._pool
+
+
+class Esed(Platform):
+    """A separate system per body, each with its own servers, outages and VPN sessions."""
+
+    name = "esed"
+    parallel_approvals = False
+    ui_time_factor = 1.0
+
+    def __init__(
+        self, spec: EsedSpec, streams: Streams, vpn_sessions: dict[int, int]
+    ) -> None:
+        self.spec = spec
+        self.service_mean_min = spec.service_time_ms / 60_000.0
+        self.extra_rtt_ms = spec.vpn_rtt_ms
+        self.bandwidth_factor = spec.vpn_bandwidth_factor
+        mtbf = None if spec.mtbf_h is None else spec.mtbf_h * 60.0
+        self._pools: dict[int, ServerPool] = {}
+        self._vpn: dict[int, ServerPool] = {}
+        self._outages: dict[int, OutageTimeline] = {}
+        for body_id, sessions in vpn_sessions.items():
+            self._pools[body_id] = ServerPool(spec.servers_per_body)
+            self._vpn[body_id] = ServerPool(max(1, sessions))
+            # Keyed by body (+1 so OSDO's key 0 is never shared).
+            self._outages[body_id] = OutageTimeline(
+                streams.python(Purpose.PLATFORM_OUTAGE, body_id + 1), mtbf, spec.mttr_h * 60.0
+            )
+
+    def up_at(self, body_id: int, t: float, now: float) -> float:
+        """Each body's system fails on its own."""
+        return self._outages[body_id].up_at(t, now)
+
+    def servers_for(self, body_id: int) -> ServerPool:
+        """The body's own pool."""
+        return self._pools[body_id]
+
+    def vpn_for(self, body_id: int) -> ServerPool | None:
+        """Remote staff hold a VPN session for the whole step."""
+        return self._vpn[body_id]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """How a dispatched document reaches another body."""
+
+    arrival: float  # clock minute the receiving body's system holds it
+    attempts: int  # transmissions through the gateway (0 inside the cloud store)
+    needs_registration: bool  # re-registered by the receiving clerk
+
+
+class Gateway:
+    """Inter-body exchange: inside the cloud store, or through the ESEDO gateway.
+
+    Through the gateway a send is asynchronous: each transmission fails with ``failure_prob`` and
+    is resent after ``resend_after_min`` (so attempts are geometric), then the receiving system
+    picks it up at its next poll, and its clerk registers it again. Exchange between the two
+    platforms goes through the operator's gateway at an extra delay.
+    """
+
+    def __init__(self, spec: GatewaySpec, streams: Streams, body_count: int) -> None:
+        self.spec = spec
+        phase_rng = streams.numpy(Purpose.GATEWAY, 1)
+        # Each receiving system polls on its own phase.
+        self._poll_phase = (phase_rng.random(body_count) * spec.poll_interval_min).tolist()
+
+    def deliver(
+        self, src_platform: str, dst_platform: str, dst_body: int, t: float, rng: random.Random
+    ) -> Delivery:
+        """Deliver a document sent at ``t``; ``rng`` is the document's own stream."""
+        spec = self.spec
+        if src_platform == "osdo" and dst_platform == "osdo":
+            return Delivery(t + spec.osdo_internal_delivery_s / 60.0, 0, False)
+        attempts = _geometric_attempts(rng.random(), spec.failure_prob)
+        landed = t + (attempts - 1) * spec.resend_after_min + attempts * spec.transit_s / 60.0
+        if src_platform != dst_platform:
+            landed += spec.cross_platform_delay_min
+        period, phase = spec.poll_interval_min, self._poll_phase[dst_body]
+        polls = math.ceil((landed - phase) / period)
+        return Delivery(max(landed, phase + polls * period), attempts, True)
+
+
+def _geometric_attempts(u: float, failure_prob: float) -> int:
+    """Transmissions until the first success, by inversion of one uniform draw."""
+    if failure_prob <= 0.0:
+        return 1
+    # P(attempts > k) = p^k  =>  attempts = 1 + floor(log(1-u) / log p)
+    return 1 + int(math.log1p(-u) / math.log(failure_prob))

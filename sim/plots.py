@@ -1,0 +1,73 @@
+"""Plots of a run. Every function takes ``ax=None`` and returns the axes, for notebooks."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; notebooks may switch back with %matplotlib
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+
+from sim.documents import DELAY_COMPONENTS  # noqa: E402
+
+__all__ = ["cycle_time_distribution", "open_documents", "delay_attribution"]
+
+COLOURS = {"osdo": "tab:blue", "esed": "tab:orange", "mixed": "tab:green"}
+
+
+def _axes(ax: Axes | None) -> Axes:
+    return ax if ax is not None else plt.figure(figsize=(7, 4)).add_subplot()
+
+
+def cycle_time_distribution(
+    documents: pd.DataFrame, title: str = "", ax: Axes | None = None
+) -> Axes:
+    """Histogram of cycle times (hours, log-spaced bins) per platform."""
+    ax = _axes(ax)
+    done = documents.dropna(subset=["cycle_time_h"])
+    done = done[done.cycle_time_h > 0]
+    if not done.empty:
+        bins = np.logspace(np.log10(done.cycle_time_h.min()), np.log10(done.cycle_time_h.max()), 40)
+        for platform, group in done.groupby("platform", sort=False):
+            ax.hist(group.cycle_time_h, bins=bins, histtype="step", lw=1.5, density=True,
+                    label=str(platform).upper(), color=COLOURS.get(str(platform)))
+        ax.set_xscale("log")
+        ax.legend()
+    ax.set_xlabel("cycle time, calendar hours (log scale)")
+    ax.set_ylabel("density")
+    ax.set_title(f"Cycle-time distribution{' - ' + title if title else ''}")
+    return ax
+
+
+def open_documents(timeseries: pd.DataFrame, title: str = "", ax: Axes | None = None) -> Axes:
+    """Open documents (WIP) over time, mean over replications, per platform."""
+    ax = _axes(ax)
+    for platform, group in timeseries.groupby("platform", sort=False):
+        mean = group.groupby("time_min").open_documents.mean()
+        ax.plot(mean.index / 1440.0, mean.to_numpy(), label=str(platform).upper(),
+                color=COLOURS.get(str(platform)))
+    ax.set_xlabel("calendar days since start")
+    ax.set_ylabel("open documents")
+    ax.set_title(f"Open documents over time{' - ' + title if title else ''}")
+    ax.legend()
+    return ax
+
+
+def delay_attribution(summary: pd.DataFrame, title: str = "", ax: Axes | None = None) -> Axes:
+    """Mean share of cycle time per delay component, stacked, one bar per platform."""
+    ax = _axes(ax)
+    platforms = list(dict.fromkeys(summary.platform))
+    bottom = np.zeros(len(platforms))
+    cmap = plt.get_cmap("tab20")
+    for i, c in enumerate(DELAY_COMPONENTS):
+        shares = np.array([summary.loc[summary.platform == p, f"delay_share_{c}"].mean()
+                           for p in platforms])
+        shares = np.nan_to_num(shares)
+        ax.bar([p.upper() for p in platforms], shares, bottom=bottom, label=c, color=cmap(i))
+        bottom += shares
+    ax.set_ylabel("mean share of cycle time")
+    ax.set_title(f"Where the time goes{' - ' + title if title else ''}")
+    ax.legend(fontsize="small", bbox_to_anchor=(1.02, 1), loc="upper left")
+    return ax

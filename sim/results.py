@@ -1,0 +1,118 @@
+"""The run folder: every output file, written to a temporary folder and renamed when complete.
+
+An interrupted write leaves no half folder behind; an existing run folder is never overwritten
+unless asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import platform as platform_module
+import shutil
+import tempfile
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from sim import __version__, plots
+from sim.experiment import Experiment
+from sim.metrics import KPI_DESCRIPTIONS
+from sim.scenario import dump_resolved
+
+__all__ = ["write_run", "default_run_dir", "RESULTS_SCHEMA_VERSION"]
+
+RESULTS_SCHEMA_VERSION = 1
+
+
+def default_run_dir(name: str, base: Path = Path("results")) -> Path:
+    """``results/<scenario>-<timestamp>``."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+    return base / f"{safe}-{stamp}"
+
+
+def _clean(value: float) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def summary_json(experiment: Experiment, runtime_s: float) -> dict:
+    """The self-describing summary: provenance, per-platform intervals, paired differences."""
+    intervals = experiment.intervals()
+    out = {
+        "results_schema_version": RESULTS_SCHEMA_VERSION,
+        "scenario": experiment.scenario.name,
+        "seed": experiment.seed,
+        "version": __version__,
+        "python": platform_module.python_version(),
+        "runtime_s": round(runtime_s, 3),
+        "replications": int(experiment.summary().groupby("platform").size().max()),
+        "confidence": 0.95,
+        "kpi_descriptions": KPI_DESCRIPTIONS,
+        "platforms": {
+            p: {k: {m: _clean(v) for m, v in ci.items()} for k, ci in kpis.items()}
+            for p, kpis in intervals.items()
+        },
+    }
+    if {"osdo", "esed"} <= set(experiment.platforms):
+        out["paired_osdo_minus_esed"] = {
+            k: {m: _clean(v) for m, v in ci.items()} for k, ci in experiment.paired().items()
+        }
+    return out
+
+
+def write_run(
+    experiment: Experiment, out_dir: Path, runtime_s: float, force: bool = False,
+    plots_on: bool | None = None,
+) -> Path:
+    """Write every output file of the experiment into ``out_dir`` atomically."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not force:
+        raise FileExistsError(f"{out_dir} already exists; choose another --out or pass --force")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        _write_files(experiment, tmp, runtime_s, plots_on)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _write_files(experiment: Experiment, folder: Path, runtime_s: float,
+                 plots_on: bool | None) -> None:
+    scenario = experiment.scenario
+    summary = experiment.summary()
+    summary.to_csv(folder / "summary.csv", index=False)
+    (folder / "summary.json").write_text(
+        json.dumps(summary_json(experiment, runtime_s), indent=2, allow_nan=False)
+    )
+    documents = experiment.documents()
+    if documents is not None:
+        documents.to_csv(folder / "documents.csv", index=False)
+    timeseries = experiment.timeseries()
+    timeseries.to_csv(folder / "timeseries.csv", index=False)
+    steps = experiment.steps()
+    if steps is not None:
+        steps.to_csv(folder / "steps.csv", index=False)
+    (folder / "scenario.resolved.yaml").write_text(dump_resolved(scenario))
+    if plots_on if plots_on is not None else scenario.output.plots:
+        _write_plots(experiment, folder, summary, documents, timeseries)
+
+
+def _write_plots(experiment, folder, summary, documents, timeseries) -> None:
+    name = experiment.scenario.name
+    figures = [("open_documents.png", plots.open_documents, timeseries),
+               ("delay_attribution.png", plots.delay_attribution, summary)]
+    if documents is not None:
+        figures.append(("cycle_time.png", plots.cycle_time_distribution, documents))
+    for filename, plot, data in figures:
+        ax = plot(data, title=name)
+        ax.figure.tight_layout()
+        ax.figure.savefig(folder / filename, dpi=100)
+        plt.close(ax.figure)

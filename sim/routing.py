@@ -1,0 +1,237 @@
+"""The document route: register -> resolution -> execution -> approvals -> signature -> dispatch.
+
+:class:`DocumentFlow` is a state machine driven by step completions: each finished step decides
+the next one and hands it to the right role pool. Execution by several executors runs in
+parallel; approvals run in parallel on OSDO (co-editing one draft) and one after another on
+ESED. An approver may send the draft back for rework. A dispatch to another modelled body
+creates an incoming document there, through the cloud store or the gateway.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from sim.calendar import WorkCalendar
+from sim.documents import DELAY_COMPONENTS, D, Document
+from sim.platforms import Gateway, Platform
+from sim.population import Body, Employee
+from sim.scenario import Scenario
+from sim.staffing import RolePool, WorkItem
+from sim.work import StepOutcome
+
+__all__ = ["DocumentFlow", "FlowObserver"]
+
+_N = len(DELAY_COMPONENTS)
+
+
+class FlowObserver:
+    """What the flow reports; the metrics recorder implements it."""
+
+    def document_created(self, doc: Document) -> None:  # noqa: D102
+        pass
+
+    def document_completed(self, doc: Document) -> None:  # noqa: D102
+        pass
+
+    def step_done(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:  # noqa: D102
+        pass
+
+    def delivered(self, attempts: int) -> None:  # noqa: D102
+        pass
+
+
+class DocumentFlow:
+    """Moves documents along their route through the bodies' role pools."""
+
+    def __init__(
+        self, scenario: Scenario, calendar: WorkCalendar, bodies: list[Body],
+        platforms: list[Platform], pools: dict[tuple[int, str], RolePool], gateway: Gateway,
+        observer: FlowObserver, now: Callable[[], float], schedule: Callable, replication: int,
+    ) -> None:
+        self.types = scenario.documents.types
+        self.steps = scenario.documents.steps
+        self.human = scenario.human
+        self.calendar = calendar
+        self.bodies = bodies
+        self.platforms = platforms
+        self.pools = pools
+        self.gateway = gateway
+        self.observer = observer
+        self.now = now
+        self.schedule = schedule  # schedule(delay, callback): run callback after delay
+        self.replication = replication
+        self.open: dict[str, Document] = {}
+
+    # ------------------------------------------------------------------ creation
+    def create(
+        self, doc_id: str, body: int, type_name: str, seed: int, created: float,
+        origin_body: int | None = None, needs_registration: bool = True,
+    ) -> Document:
+        """Create a document at ``body``; it enters the route when :meth:`start` is called."""
+        spec = self.types[type_name]
+        deadline = self.calendar.deadline(created, spec.deadline_working_days)
+        doc = Document(doc_id, body, type_name, spec, created, deadline, random.Random(seed),
+                       origin_body, needs_registration)
+        doc.replication = self.replication
+        self.open[doc_id] = doc
+        self.observer.document_created(doc)
+        return doc
+
+    def start(self, doc: Document) -> None:
+        """Enter the route: registration, unless the cloud store delivered it already."""
+        if doc.needs_registration:
+            self._submit(doc, "register", self._after_register)
+        else:
+            self._submit(doc, "resolution", self._after_resolution)
+
+    # ------------------------------------------------------------------ helpers
+    def _submit(self, doc: Document, step: str, done: Callable) -> None:
+        spec = self.steps[step]
+        item = WorkItem(doc, step, spec, self.now(), done)
+        self.pools[(doc.body, spec.role)].submit(item)
+
+    def _account(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> list[float]:
+        self.observer.step_done(item, emp, outcome)
+        doc = item.doc
+        if outcome.unofficial:
+            doc.unofficial = True
+        if doc.rework and item.step in ("execution", "approval"):
+            comps = [0.0] * _N
+            comps[D["rework"]] = sum(outcome.components)
+            return comps
+        return outcome.components
+
+    def _sequential(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
+        item.doc.add_delays(self._account(item, emp, outcome))
+
+    def _parallel(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> bool:
+        """Record a parallel branch; True when it was the last one."""
+        doc = item.doc
+        doc.offer_branch(outcome.end, self._account(item, emp, outcome))
+        doc.pending -= 1
+        if doc.pending:
+            return False
+        doc.close_branches()
+        return True
+
+    # ------------------------------------------------------------------ the route
+    def _after_register(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
+        self._sequential(item, emp, outcome)
+        self._submit(item.doc, "resolution", self._after_resolution)
+
+    def _after_resolution(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
+        self._sequential(item, emp, outcome)
+        doc = item.doc
+        u = doc.rng.random()
+        if doc.spec.executors_max == 0:
+            self._after_approvals(doc, rework_draw=1.0)
+            return
+        self._execute(doc, 1 + int(u * doc.spec.executors_max))
+
+    def _execute(self, doc: Document, executors: int) -> None:
+        doc.executors = executors
+        doc.pending = executors
+        doc.insecure_drafter = False
+        for _ in range(executors):
+            self._submit(doc, "execution", self._after_execution)
+
+    def _after_execution(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
+        doc = item.doc
+        doc.insecure_drafter = doc.insecure_drafter or emp.insecure_literacy
+        if self._parallel(item, emp, outcome):
+            self._approve(doc)
+
+    def _approve(self, doc: Document) -> None:
+        n = doc.spec.approvals
+        if n == 0:
+            self._after_approvals(doc, rework_draw=1.0)
+        elif self.platforms[doc.body].parallel_approvals:
+            doc.pending = n
+            for _ in range(n):
+                self._submit(doc, "approval", self._after_parallel_approval)
+        else:
+            doc.approvals_left = n
+            self._submit(doc, "approval", self._after_sequential_approval)
+
+    def _after_parallel_approval(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
+        if self._parallel(item, emp, outcome):
+            self._after_approvals(item.doc, outcome.rework_draw)
+
+    def _after_sequential_approval(
+        self, item: WorkItem, emp: Employee, outcome: StepOutcome
+    ) -> None:
+        self._sequential(item, emp, outcome)
+        doc = item.doc
+        doc.approvals_left -= 1
+        if doc.approvals_left:
+            self._submit(doc, "approval", self._after_sequential_approval)
+        else:
+            self._after_approvals(doc, outcome.rework_draw)
+
+    def _after_approvals(self, doc: Document, rework_draw: float) -> None:
+        """The last approver decides on rework with the draw of their own step."""
+        human = self.human
+        p = human.rework_prob * (
+            human.insecure_literacy_rework_factor if doc.insecure_drafter else 1.0
+        )
+        if doc.spec.approvals and rework_draw < min(p, 1.0) and doc.rework < human.max_rework:
+            doc.rework += 1
+            self._execute(doc, 1)
+        elif doc.spec.sign:
+            self._submit(doc, "signature", self._after_signature)
+        else:
+            self._decide_dispatch(doc)
+
+    def _after_signature(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
+        self._sequential(item, emp, outcome)
+        self._decide_dispatch(item.doc)
+
+    def _decide_dispatch(self, doc: Document) -> None:
+        spec = doc.spec
+        u_send, u_target, child_seed = doc.rng.random(), doc.rng.random(), doc.rng.getrandbits(63)
+        target: int | None = None
+        if spec.dispatch == "none":
+            self._complete(doc)
+            return
+        if spec.dispatch in ("reply", "other_body"):
+            if u_send >= spec.reply_prob:
+                self._complete(doc)  # nothing to send: filed
+                return
+            target = (doc.origin_body if spec.dispatch == "reply"
+                      else self._other_body(doc, u_target))
+
+        def dispatched(item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
+            self._sequential(item, emp, outcome)
+            self._complete(doc)
+            if target is not None:
+                self._send(doc, target, child_seed)
+
+        self._submit(doc, "dispatch", dispatched)
+
+    def _other_body(self, doc: Document, u: float) -> int | None:
+        n = len(self.bodies)
+        if n < 2:
+            return None
+        pick = int(u * (n - 1))
+        return pick if pick < doc.body else pick + 1
+
+    def _complete(self, doc: Document) -> None:
+        doc.completed = self.now()
+        del self.open[doc.id]
+        self.observer.document_completed(doc)
+
+    # ------------------------------------------------------------------ delivery
+    def _send(self, doc: Document, target: int, seed: int) -> None:
+        now = self.now()
+        src = self.platforms[doc.body].name
+        dst = self.platforms[target].name
+        delivery = self.gateway.deliver(src, dst, target, now, doc.rng)
+        type_name = doc.spec.arrives_as
+        assert type_name is not None  # the schema requires it for sending types
+        child = self.create(f"{doc.id}>{target}", target, type_name, seed, now,
+                            origin_body=doc.body, needs_registration=delivery.needs_registration)
+        child.gateway_attempts = delivery.attempts
+        child.delays[D["gateway"]] += delivery.arrival - now
+        self.observer.delivered(delivery.attempts)
+        self.schedule(delivery.arrival - now, lambda: self.start(child))

@@ -1,0 +1,858 @@
+"""Scenario files: the typed schema that holds every model default, loading and overrides.
+
+A scenario is a YAML file validated against :class:`Scenario`. Every number the model uses lives
+here, as a field default with its unit in the name or description and its source (or the word
+"assumption") in the description; ``docs/model.md`` lists them all. Loading goes:
+
+1. ``yaml.safe_load`` the file (nothing in a scenario is ever executed);
+2. follow ``extends:`` (a parent path relative to the file) recursively, refusing cycles;
+3. deep-merge: schema defaults <- parent <- child <- ``--set`` overrides (mappings merge key by
+   key, lists are replaced whole);
+4. validate with pydantic; unknown keys are errors that suggest the closest valid key.
+
+Any problem raises :class:`ScenarioError`, whose message names the file, the field path, the bad
+value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+from pathlib import Path
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "scenario_from_dict",
+    "parse_override",
+    "json_schema",
+    "dump_resolved",
+]
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+SHARE_TOLERANCE = 1e-6
+MAX_TOTAL_STAFF = 2_000_000  # a sanity bound: Kazakhstan has ~90,000 civil-service positions
+
+
+class ScenarioError(ValueError):
+    """A scenario file or override is invalid; the message is meant for the user as it is."""
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+def _check_shares(shares: dict[str, float], what: str) -> dict[str, float]:
+    total = sum(shares.values())
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        parts = ", ".join(f"{k}={v:g}" for k, v in shares.items())
+        raise ValueError(f"{what} shares must sum to 1, got {total:g} ({parts})")
+    return shares
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+class CalendarSpec(_Spec):
+    """Working time. The clock starts at 00:00 on `start_date`, which must be a Monday."""
+
+    start_date: str = Field(
+        "2023-01-02",
+        description="ISO date of simulated minute 0; a Monday (assumption: an ordinary week).",
+    )
+    workdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        [0, 1, 2, 3, 4],
+        description="Working weekdays, 0=Monday..6=Sunday. Source: Labour Code, five-day week.",
+    )
+    work_periods: list[tuple[str, str]] = Field(
+        [("09:00", "13:00"), ("14:30", "18:30")],
+        description="Working periods of a working day as HH:MM pairs (09:00-18:30 with lunch "
+        "13:00-14:30, the civil-service schedule; source: DESIGN.md section 3).",
+    )
+    holidays: list[str] = Field(
+        ["2023-03-08", "2023-03-21", "2023-03-22", "2023-03-23", "2023-05-01", "2023-05-08",
+         "2023-05-09", "2023-07-06", "2023-08-30", "2023-10-25", "2023-12-18"],
+        description="Non-working dates (ISO). Source: public holidays of Kazakhstan, 2023.",
+    )
+
+    @model_validator(mode="after")
+    def _periods_ordered(self) -> CalendarSpec:
+        last = -1
+        for start, end in self.work_periods:
+            for hhmm in (start, end):
+                if not _HHMM.match(hhmm):
+                    raise ValueError(f"work period time {hhmm!r} is not HH:MM (00:00..24:00)")
+            a, b = _minutes(start), _minutes(end)
+            if not last <= a < b <= 1440:
+                raise ValueError(
+                    f"work periods must be ordered, non-overlapping and within a day; "
+                    f"got {start}-{end}"
+                )
+            last = b
+        if not self.work_periods:
+            raise ValueError("work_periods must hold at least one period")
+        if not self.workdays:
+            raise ValueError("workdays must hold at least one weekday")
+        return self
+
+
+def _minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+# --------------------------------------------------------------------------- staff
+
+
+class StaffSpec(_Spec):
+    """Who works where and how well. Shares are of all staff of a body."""
+
+    remote_share: Share = Field(
+        0.5,
+        description="Share of staff working fully remotely: the policy lever. About half of "
+        "civil servants stayed remote after May 2020 (source: DOMAIN.md, press reports).",
+    )
+    hybrid_share: Share = Field(
+        0.0, description="Share of staff on a hybrid schedule (assumption: none by default)."
+    )
+    remote_eligible_share: Share = Field(
+        0.75,
+        description="Share of staff whose duties can be done remotely; the rest hold on-site "
+        "duties (state secrets, mobilization, paper-only documents). Source: seed paper, 3 of "
+        "12 functions, hypothesis 75%.",
+    )
+    hybrid_office_days_per_week: Annotated[int, Field(ge=0, le=7)] = Field(
+        2, description="Office days a week of hybrid staff (assumption)."
+    )
+    remote_office_days_per_week: Annotated[int, Field(ge=0, le=7)] = Field(
+        1,
+        description="Office days a week on which remote staff come in for on-site-only work "
+        "(assumption: one duty day).",
+    )
+    roles: dict[str, Share] = Field(
+        {"clerk": 0.10, "head": 0.20, "executor": 0.70},
+        description="Role shares: clerks (records office), heads (resolve, approve, sign), "
+        "executors (draft). Assumption.",
+    )
+    literacy: dict[str, Share] = Field(
+        {"advanced": 0.61, "insecure": 0.39},
+        description="Digital literacy shares. Source: seed paper, 2022 survey (61% / 39%).",
+    )
+    equipment: dict[str, Share] = Field(
+        {"adequate": 0.45, "inadequate": 0.44, "insufficient": 0.11},
+        description="Home equipment shares. Source: seed paper, 2022 survey (45/44/11).",
+    )
+    home_internet: dict[str, Share] = Field(
+        {"urban_fibre": 0.45, "urban_mobile": 0.30, "rural": 0.18, "poor_rural": 0.07},
+        description="Home internet class shares (assumption; classes in `internet.classes`).",
+    )
+    messenger_user_share: Share = Field(
+        0.41,
+        description="Share of staff who fall back to messengers when the official system is out "
+        "of reach. Source: seed paper, 2022 survey (41% used open sources and messengers).",
+    )
+
+    @model_validator(mode="after")
+    def _shares_sum(self) -> StaffSpec:
+        _check_shares(self.roles, "staff.roles")
+        _check_shares(self.literacy, "staff.literacy")
+        _check_shares(self.equipment, "staff.equipment")
+        _check_shares(self.home_internet, "staff.home_internet")
+        for key, allowed in (
+            ("roles", {"clerk", "head", "executor"}),
+            ("literacy", {"advanced", "insecure"}),
+            ("equipment", {"adequate", "inadequate", "insufficient"}),
+        ):
+            got = set(getattr(self, key))
+            if got != allowed:
+                raise ValueError(
+                    f"staff.{key} must have exactly the keys {sorted(allowed)}, got {sorted(got)}"
+                )
+        if self.remote_share + self.hybrid_share > 1.0 + SHARE_TOLERANCE:
+            raise ValueError(
+                f"remote_share + hybrid_share must be at most 1, got "
+                f"{self.remote_share:g} + {self.hybrid_share:g}"
+            )
+        return self
+
+
+class HumanFactorsSpec(_Spec):
+    """Multipliers on human handling time and rework (DOMAIN.md, human factors)."""
+
+    insecure_literacy_time_factor: Annotated[float, Field(ge=1.0)] = Field(
+        1.6, description="Handling-time factor of insecure users (assumption, DOMAIN.md)."
+    )
+    insecure_literacy_rework_factor: Annotated[float, Field(ge=1.0)] = Field(
+        3.0, description="Rework-probability factor of insecure users (assumption, DOMAIN.md)."
+    )
+    remote_time_factor: Positive = Field(
+        1.0,
+        description="Handling-time factor when working from home. Literature ranges from 0.88 "
+        "(+13%, Bloom et al. 2015) to 1.22 (-18%, Atkin et al. 2023); neutral by assumption.",
+    )
+    equipment_time_factor: dict[str, Positive] = Field(
+        {"adequate": 1.0, "inadequate": 1.25, "insufficient": 1.5},
+        description="Handling-time factor at home by equipment class (assumption, DOMAIN.md "
+        "suggests x1.25 for inadequate).",
+    )
+    equipment_crash_prob: dict[str, Share] = Field(
+        {"adequate": 0.0, "inadequate": 0.02, "insufficient": 0.10},
+        description="Probability that a step done at home is lost to a crash and redone "
+        "(assumption).",
+    )
+    rework_prob: Share = Field(
+        0.08,
+        description="Probability that an approver sends a draft by an advanced user back for "
+        "rework (assumption).",
+    )
+    max_rework: Annotated[int, Field(ge=0, le=20)] = Field(
+        3, description="Rework rounds after which a draft is accepted as is (assumption)."
+    )
+
+    @model_validator(mode="after")
+    def _equipment_keys(self) -> HumanFactorsSpec:
+        for key in ("equipment_time_factor", "equipment_crash_prob"):
+            got = set(getattr(self, key))
+            allowed = {"adequate", "inadequate", "insufficient"}
+            if got != allowed:
+                raise ValueError(f"human.{key} must have the keys {sorted(allowed)}")
+        return self
+
+
+# --------------------------------------------------------------------------- internet
+
+
+class InternetClass(_Spec):
+    """A kind of connection: bandwidth, latency and an on/off outage process."""
+
+    bandwidth_mbps: Positive = Field(description="Download bandwidth in Mbit/s.")
+    rtt_ms: NonNegative = Field(description="Round-trip time in milliseconds.")
+    mtbf_h: Positive | None = Field(
+        description="Mean time between connection drops in hours (exponential); null = never."
+    )
+    mttr_h: Positive = Field(0.5, description="Mean duration of a drop in hours (exponential).")
+    attempt_failure_prob: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.0, description="Probability that one attempt to reach the platform times out."
+    )
+
+
+def _default_internet_classes() -> dict[str, InternetClass]:
+    # Speeds: DOMAIN.md [S]; drop rates and failure probabilities: assumptions.
+    return {
+        "office_lan": InternetClass(bandwidth_mbps=100, rtt_ms=5, mtbf_h=2000, mttr_h=2),
+        "urban_fibre": InternetClass(bandwidth_mbps=75, rtt_ms=20, mtbf_h=400, mttr_h=2),
+        "urban_mobile": InternetClass(
+            bandwidth_mbps=30, rtt_ms=50, mtbf_h=120, mttr_h=0.5, attempt_failure_prob=0.02
+        ),
+        "rural": InternetClass(
+            bandwidth_mbps=5, rtt_ms=100, mtbf_h=24, mttr_h=1.5, attempt_failure_prob=0.1
+        ),
+        "poor_rural": InternetClass(
+            bandwidth_mbps=0.5, rtt_ms=300, mtbf_h=6, mttr_h=3, attempt_failure_prob=0.6
+        ),
+    }
+
+
+class InternetSpec(_Spec):
+    """Connection classes; `office_class` is the office LAN, the others serve homes."""
+
+    classes: dict[str, InternetClass] = Field(
+        default_factory=_default_internet_classes,
+        description="Connection classes. Bandwidths: DOMAIN.md (fixed 70-95 Mbps, mobile 23-38, "
+        "rural 2-10, poor rural 0.34 measured); outage rates and failure probabilities: "
+        "assumptions (poor rural: 24 of 60 attempts succeeded in a ministerial test).",
+    )
+    office_class: str = Field("office_lan", description="Class used on site.")
+    connect_timeout_s: Positive = Field(
+        25.0,
+        description="Seconds lost per failed attempt. Source: integration logs, connect "
+        "timeouts after 21-29 s (DOMAIN.md).",
+    )
+
+
+# --------------------------------------------------------------------------- platforms
+
+
+class OsdoSpec(_Spec):
+    """The central cloud (OSDO, 'Documentolog')."""
+
+    servers: Annotated[int, Field(ge=1)] = Field(
+        64, description="Application servers of the national pool (assumption)."
+    )
+    service_time_ms: Positive = Field(
+        150.0, description="Mean server time per interaction, exponential (assumption)."
+    )
+    mtbf_h: Positive | None = Field(
+        300.0,
+        description="Mean hours between outages of the whole cloud (assumption; a central "
+        "e-gov system failed under load in 2020, DOMAIN.md). null = never.",
+    )
+    mttr_h: Positive = Field(3.0, description="Mean outage duration, hours (assumption).")
+    ui_time_factor: Annotated[float, Field(ge=1.0)] = Field(
+        1.10,
+        description="Handling-time factor for the cloud UI's search and saving, which 30% of "
+        "surveyed staff found unfriendly (seed paper); the size is an assumption.",
+    )
+
+
+class EsedSpec(_Spec):
+    """A separate electronic document system per agency, reached remotely through a VPN."""
+
+    servers_per_body: Annotated[int, Field(ge=1)] = Field(
+        2, description="Application servers of each body's system (assumption)."
+    )
+    service_time_ms: Positive = Field(
+        200.0, description="Mean server time per interaction, exponential (assumption)."
+    )
+    mtbf_h: Positive | None = Field(
+        200.0, description="Mean hours between outages of one body's system (assumption)."
+    )
+    mttr_h: Positive = Field(4.0, description="Mean outage duration, hours (assumption).")
+    vpn_sessions_per_remote_employee: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.5,
+        description="Concurrent VPN sessions a body licenses per remote or hybrid employee "
+        "(assumption); at least one session per body.",
+    )
+    vpn_rtt_ms: NonNegative = Field(
+        60.0, description="Extra round-trip time through the government network (assumption)."
+    )
+    vpn_bandwidth_factor: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.7, description="Share of home bandwidth left inside the VPN tunnel (assumption)."
+    )
+
+
+class GatewaySpec(_Spec):
+    """The inter-agency gateway (ESEDO): asynchronous send, polling, failures and resends."""
+
+    poll_interval_min: Positive = Field(
+        30.0,
+        description="Minutes between the receiving system's polls of the gateway. Source: "
+        "inbox checked at least every 30 minutes (DOMAIN.md, S-RU).",
+    )
+    transit_s: NonNegative = Field(
+        20.0, description="Seconds to pass a message through the gateway (assumption)."
+    )
+    failure_prob: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.05, description="Probability a transmission fails and is resent (assumption)."
+    )
+    resend_after_min: Positive = Field(
+        60.0, description="Minutes before a failed transmission is resent (assumption)."
+    )
+    cross_platform_delay_min: NonNegative = Field(
+        30.0,
+        description="Extra minutes for exchange between OSDO and ESED through the operator's "
+        "paid gateway (assumption; the 2025 competition case, DOMAIN.md).",
+    )
+    osdo_internal_delivery_s: NonNegative = Field(
+        5.0, description="Seconds to deliver inside the cloud store (assumption)."
+    )
+
+
+class PlatformSpec(_Spec):
+    """Both architectures' parameters."""
+
+    osdo: OsdoSpec = Field(default_factory=OsdoSpec)
+    esed: EsedSpec = Field(default_factory=EsedSpec)
+    gateway: GatewaySpec = Field(default_factory=GatewaySpec)
+
+
+# --------------------------------------------------------------------------- steps
+
+
+class StepSpec(_Spec):
+    """One step of the document route."""
+
+    role: Literal["clerk", "head", "executor"]
+    handling_mean_min: Positive = Field(description="Mean human handling time, working minutes.")
+    handling_cv: NonNegative = Field(
+        0.8, description="Coefficient of variation (lognormal); ignored for exponential."
+    )
+    distribution: Literal["lognormal", "exponential", "deterministic"] = "lognormal"
+    interactions: Annotated[int, Field(ge=0)] = Field(
+        2, description="Platform interactions (open, save, ...) the step needs."
+    )
+    round_trips: Annotated[int, Field(ge=1)] = Field(
+        4, description="Network round trips per interaction (assumption)."
+    )
+    payload_mb: NonNegative = Field(
+        0.5, description="Megabytes transferred per interaction (assumption)."
+    )
+
+
+def _default_steps() -> dict[str, StepSpec]:
+    # Handling times: assumptions (DOMAIN.md gives none); skewed, lognormal.
+    return {
+        "register": StepSpec(role="clerk", handling_mean_min=8, interactions=3, payload_mb=1.0),
+        "resolution": StepSpec(role="head", handling_mean_min=10, interactions=2),
+        "execution": StepSpec(
+            role="executor", handling_mean_min=120, handling_cv=1.0, interactions=4,
+            payload_mb=2.0,
+        ),
+        "approval": StepSpec(role="head", handling_mean_min=15, interactions=2, payload_mb=1.0),
+        "signature": StepSpec(role="head", handling_mean_min=5, interactions=3, payload_mb=1.0),
+        "dispatch": StepSpec(role="clerk", handling_mean_min=6, interactions=2, payload_mb=1.0),
+    }
+
+
+STEP_NAMES = ("register", "resolution", "execution", "approval", "signature", "dispatch")
+
+
+# --------------------------------------------------------------------------- documents
+
+
+class DocumentType(_Spec):
+    """A kind of document: how many arrive, its deadline, route and where it goes when done."""
+
+    share: Share = Field(description="Share of a body's external arrivals.")
+    deadline_working_days: Annotated[int, Field(ge=1, le=260)]
+    secret_share: Share = Field(0.0, description="Share marked secret: on site only.")
+    official_use_share: Share = Field(0.0, description="Share marked 'for official use'.")
+    paper_share: Share = Field(
+        0.0, description="Share with paper originals that must be handled on site."
+    )
+    executors_max: Annotated[int, Field(ge=0, le=10)] = Field(
+        2, description="Executors drafting in parallel: uniform 1..max; 0 = no execution."
+    )
+    approvals: Annotated[int, Field(ge=0, le=10)] = Field(
+        2, description="Heads approving the draft before signature."
+    )
+    sign: bool = Field(True, description="Whether a head signs with a digital signature.")
+    dispatch: Literal["none", "external", "other_body", "reply"] = Field(
+        "none",
+        description="On completion: filed (none), sent outside the model (external), sent to "
+        "another modelled body (other_body), or answered to the sending body when there is one "
+        "(reply; otherwise external).",
+    )
+    reply_prob: Share = Field(
+        1.0, description="For dispatch=reply/other_body: probability a letter is sent at all."
+    )
+    arrives_as: str | None = Field(
+        None, description="Type the receiving body registers a sent document as."
+    )
+
+
+def _default_document_types() -> dict[str, DocumentType]:
+    return {
+        "citizen_appeal": DocumentType(
+            share=0.35, deadline_working_days=15, official_use_share=0.1, executors_max=1,
+            approvals=1, dispatch="external",
+        ),
+        "incoming_letter": DocumentType(
+            share=0.30, deadline_working_days=22, official_use_share=0.2, secret_share=0.03,
+            paper_share=0.02, dispatch="reply", reply_prob=0.6, arrives_as="reply_letter",
+        ),
+        "internal_order": DocumentType(
+            share=0.15, deadline_working_days=10, official_use_share=0.2, secret_share=0.02,
+            approvals=2, dispatch="none",
+        ),
+        "instruction_from_above": DocumentType(
+            share=0.10, deadline_working_days=10, official_use_share=0.3, secret_share=0.05,
+            paper_share=0.02, dispatch="external",
+        ),
+        "outgoing_initiative": DocumentType(
+            share=0.10, deadline_working_days=22, official_use_share=0.1, approvals=3,
+            dispatch="other_body", arrives_as="incoming_letter",
+        ),
+        "reply_letter": DocumentType(
+            share=0.0, deadline_working_days=10, executors_max=0, approvals=0, sign=False,
+            dispatch="none",
+        ),
+    }
+
+
+class DocumentsSpec(_Spec):
+    """Document types and the route's steps."""
+
+    types: dict[str, DocumentType] = Field(default_factory=_default_document_types)
+    steps: dict[str, StepSpec] = Field(default_factory=_default_steps)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DocumentsSpec:
+        _check_shares({k: t.share for k, t in self.types.items()}, "documents.types")
+        for name, t in self.types.items():
+            if t.secret_share + t.official_use_share > 1.0 + SHARE_TOLERANCE:
+                raise ValueError(
+                    f"documents.types.{name}: secret_share + official_use_share must be <= 1"
+                )
+            if t.dispatch in ("reply", "other_body"):
+                if t.arrives_as is None:
+                    raise ValueError(
+                        f"documents.types.{name}.arrives_as is required for dispatch "
+                        f"{t.dispatch!r}; allowed: {sorted(self.types)}"
+                    )
+            if t.arrives_as is not None and t.arrives_as not in self.types:
+                raise ValueError(
+                    f"documents.types.{name}.arrives_as: {t.arrives_as!r} is not a document "
+                    f"type; allowed: {sorted(self.types)}"
+                )
+        if set(self.steps) != set(STEP_NAMES):
+            missing = sorted(set(STEP_NAMES) - set(self.steps))
+            extra = sorted(set(self.steps) - set(STEP_NAMES))
+            raise ValueError(
+                f"documents.steps must define exactly {list(STEP_NAMES)}; "
+                f"missing {missing}, unknown {extra}"
+            )
+        return self
+
+
+class WorkloadSpec(_Spec):
+    """External document arrivals."""
+
+    documents_per_employee_per_day: NonNegative = Field(
+        0.27,
+        description="External arrivals per employee per working day. Derived: 1.9 million "
+        "citizen appeals a year (2020, DOMAIN.md) / 0.35 appeal share (assumption) / 250 "
+        "working days / 80,000 staff = 0.27.",
+    )
+    arrivals: Literal["poisson", "deterministic"] = Field(
+        "poisson",
+        description="Poisson arrivals over working time, or evenly spaced (for exact tests).",
+    )
+
+
+# --------------------------------------------------------------------------- bodies
+
+
+class BodyGroup(_Spec):
+    """A group of alike bodies (one entry may stand for hundreds of territorial divisions)."""
+
+    name: str
+    kind: Literal[
+        "central_ministry", "committee", "territorial_division", "local_executive",
+        "district_akimat",
+    ]
+    count: Annotated[int, Field(ge=1, le=10_000)] = 1
+    staff: Annotated[int, Field(ge=3, le=100_000)] = Field(
+        description="Staff per body (at least one clerk, head and executor)."
+    )
+    platform: Literal["osdo", "esed"] = Field(
+        "osdo", description="The body's system when the run's architecture is 'mixed'."
+    )
+    home_internet: dict[str, Share] | None = Field(
+        None, description="Overrides staff.home_internet for this group (e.g. rural districts)."
+    )
+
+    @model_validator(mode="after")
+    def _shares(self) -> BodyGroup:
+        if self.home_internet is not None:
+            _check_shares(self.home_internet, f"bodies[{self.name}].home_internet")
+        return self
+
+
+def _default_bodies() -> list[BodyGroup]:
+    # The seed paper's four bodies; staff numbers are assumptions.
+    return [
+        BodyGroup(name="Ministry of Information and Public Development", kind="central_ministry",
+                  staff=300),
+        BodyGroup(name="Astana Department of Internal Policy", kind="local_executive", staff=60),
+        BodyGroup(name="Astana Department of Religious Affairs", kind="local_executive",
+                  staff=40, platform="esed"),
+        BodyGroup(name="Esil District Akim's Office", kind="district_akimat", staff=80,
+                  platform="esed"),
+    ]
+
+
+class OutputSpec(_Spec):
+    """What a run keeps."""
+
+    documents: bool = Field(True, description="Write documents.csv (one row per document).")
+    timeseries_interval_min: Positive = Field(
+        60.0, description="Minutes between rows of timeseries.csv."
+    )
+    plots: bool = Field(True, description="Write PNG plots into the run folder.")
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class Scenario(_Spec):
+    """A complete, validated scenario: every model number with its default."""
+
+    name: str = Field(description="Short name used in output folders and reports.")
+    description: str = ""
+    extends: str | None = Field(
+        None, description="Parent scenario, relative to this file; resolved at load time."
+    )
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = Field(
+        20230101, description="Root seed of the run; every random stream derives from it."
+    )
+    horizon_days: Annotated[int, Field(ge=1, le=2600)] = Field(
+        40, description="Simulated working days."
+    )
+    warmup_days: Annotated[int, Field(ge=0)] = Field(
+        5, description="Working days whose documents are left out of the KPIs."
+    )
+    replications: Annotated[int, Field(ge=1, le=10_000)] = 5
+    platforms: list[Literal["osdo", "esed", "mixed"]] = Field(
+        ["osdo", "esed"],
+        description="Architectures to run: every body on OSDO, every body on ESED, or each "
+        "body on its own `platform` (mixed).",
+    )
+    calendar: CalendarSpec = Field(default_factory=CalendarSpec)
+    staff: StaffSpec = Field(default_factory=StaffSpec)
+    human: HumanFactorsSpec = Field(default_factory=HumanFactorsSpec)
+    internet: InternetSpec = Field(default_factory=InternetSpec)
+    platform: PlatformSpec = Field(default_factory=PlatformSpec)
+    documents: DocumentsSpec = Field(default_factory=DocumentsSpec)
+    workload: WorkloadSpec = Field(default_factory=WorkloadSpec)
+    bodies: list[BodyGroup] = Field(default_factory=_default_bodies)
+    output: OutputSpec = Field(default_factory=OutputSpec)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        if self.warmup_days >= self.horizon_days:
+            raise ValueError(
+                f"warmup_days ({self.warmup_days}) must be less than horizon_days "
+                f"({self.horizon_days})"
+            )
+        if not self.platforms:
+            raise ValueError("platforms must list at least one of osdo, esed, mixed")
+        if len(set(self.platforms)) != len(self.platforms):
+            raise ValueError(f"platforms has duplicates: {self.platforms}")
+        classes = set(self.internet.classes)
+        if self.internet.office_class not in classes:
+            raise ValueError(
+                f"internet.office_class {self.internet.office_class!r} is not a class; "
+                f"allowed: {sorted(classes)}"
+            )
+        homes = [("staff.home_internet", self.staff.home_internet)] + [
+            (f"bodies[{b.name}].home_internet", b.home_internet)
+            for b in self.bodies if b.home_internet
+        ]
+        for where, shares in homes:
+            unknown = sorted(set(shares) - classes)
+            if unknown:
+                raise ValueError(
+                    f"{where}: unknown internet class {unknown}; allowed: {sorted(classes)}"
+                )
+        if not self.bodies:
+            raise ValueError("bodies must list at least one body group")
+        total = sum(b.count * b.staff for b in self.bodies)
+        if total > MAX_TOTAL_STAFF:
+            raise ValueError(
+                f"bodies hold {total:,} staff in all; at most {MAX_TOTAL_STAFF:,} are allowed"
+            )
+        return self
+
+    @property
+    def total_staff(self) -> int:
+        """Staff over all bodies."""
+        return sum(b.count * b.staff for b in self.bodies)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _defaults() -> dict[str, Any]:
+    return Scenario(name="default").model_dump(mode="python", exclude={"name"})
+
+
+def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{path}: is a folder, expected a YAML file") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(f"{path}:{where}: invalid YAML: {problem}") from None
+    if data is None:
+        raise ScenarioError(f"{path}: the file is empty; expected a mapping with at least 'name'")
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"{path}: the top level is a {type(data).__name__}; expected a mapping of keys "
+            f"such as name, staff, bodies"
+        )
+    return data
+
+
+def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    path = path.resolve()
+    if path in seen:
+        chain = " -> ".join(str(p) for p in (*seen, path))
+        raise ScenarioError(f"{seen[-1]}: extends: cyclic inheritance {chain}")
+    data = _read_yaml(path)
+    parent = data.get("extends")
+    if parent is None:
+        return data
+    if not isinstance(parent, str) or not parent:
+        raise ScenarioError(f"{path}: extends: {parent!r} must be a path to a scenario file")
+    parent_path = path.parent / parent
+    if not parent_path.exists():
+        raise ScenarioError(f"{path}: extends: parent file {parent_path} not found")
+    merged = _deep_merge(_load_chain(parent_path, (*seen, path)), data)
+    merged["extends"] = parent
+    return merged
+
+
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$|^\d+$")
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Parse ``a.b.c=VALUE`` into a key path and a YAML-typed value."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise ScenarioError(f"--set {text!r}: expected path.to.key=VALUE")
+    parts = key.strip().split(".")
+    if not all(_KEY.match(p) for p in parts):
+        raise ScenarioError(f"--set {text!r}: {key!r} is not a dotted key path")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return parts, value
+
+
+def _apply_override(data: dict[str, Any], parts: list[str], value: Any, source: str) -> None:
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        node = _step_into(node, part, parts[: i + 1], source)
+    last = parts[-1]
+    if isinstance(node, list):
+        idx = _list_index(node, last, parts, source)
+        node[idx] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise ScenarioError(f"{source}: {'.'.join(parts[:-1])} is a value, not a section")
+
+
+def _step_into(node: Any, part: str, so_far: list[str], source: str) -> Any:
+    if isinstance(node, list):
+        return node[_list_index(node, part, so_far, source)]
+    if isinstance(node, dict):
+        if part not in node:
+            raise ScenarioError(
+                f"{source}: {'.'.join(so_far)}: unknown key{_suggest(part, node)}"
+            )
+        return node[part]
+    raise ScenarioError(f"{source}: {'.'.join(so_far[:-1])} is a value, not a section")
+
+
+def _list_index(node: list[Any], part: str, so_far: list[str], source: str) -> int:
+    if not part.isdigit() or int(part) >= len(node):
+        raise ScenarioError(
+            f"{source}: {'.'.join(so_far)}: index must be 0..{len(node) - 1}, got {part!r}"
+        )
+    return int(part)
+
+
+def _suggest(key: str, allowed: Any) -> str:
+    names = sorted(str(k) for k in allowed)
+    close = difflib.get_close_matches(str(key), names, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{hint} (allowed: {', '.join(names)})"
+
+
+def _format_error(source: str, err: dict[str, Any], model: type[BaseModel]) -> str:
+    loc = [str(p) for p in err["loc"]]
+    path = ".".join(loc) or "(top level)"
+    if err["type"] == "extra_forbidden":
+        allowed = _fields_at(model, loc[:-1])
+        return f"{source}: {path}: unknown key{_suggest(loc[-1], allowed)}"
+    value = err.get("input")
+    shown = repr(value) if not isinstance(value, dict) else "a mapping"
+    if isinstance(value, list):
+        shown = "a list"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+        return f"{source}: {path}: {msg}"
+    if err["type"] == "missing":
+        return f"{source}: {path}: required field is missing"
+    return f"{source}: {path}: {shown} is not allowed: {msg}"
+
+
+def _fields_at(model: type[BaseModel], loc: list[str]) -> list[str]:
+    """The field names of the schema section at ``loc``, for suggestions."""
+    annotation: Any = model
+    for part in loc:
+        model_cls = _as_model(annotation)
+        if model_cls is not None:
+            field = model_cls.model_fields.get(part)
+            if field is None:
+                return []
+            annotation = field.annotation
+        else:  # a dict value or list item: step into the container's item type
+            args = [a for a in getattr(annotation, "__args__", ()) if a is not type(None)]
+            annotation = args[-1] if args else None
+    model_cls = _as_model(annotation)
+    return list(model_cls.model_fields) if model_cls is not None else []
+
+
+def _as_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) not in (Union, UnionType):
+        return None
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if len(args) == 1 and isinstance(args[0], type) and issubclass(args[0], BaseModel):
+        return args[0]  # Optional[Model]
+    return None
+
+
+def scenario_from_dict(
+    data: dict[str, Any], source: str = "<scenario>", overrides: list[str] | None = None
+) -> Scenario:
+    """Validate a raw mapping (merged onto the defaults) into a :class:`Scenario`."""
+    merged = _deep_merge(_defaults(), data)
+    for text in overrides or []:
+        parts, value = parse_override(text)
+        _apply_override(merged, parts, value, f"{source} (--set {text})")
+    try:
+        return Scenario.model_validate(merged)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        # An unknown key explains a 'missing' error better than the other way round.
+        first = min(errors, key=lambda e: e["type"] != "extra_forbidden")
+        raise ScenarioError(_format_error(source, first, Scenario)) from None
+
+
+def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Load, inherit, override and validate a scenario file."""
+    path = Path(path)
+    data = _load_chain(path)
+    return scenario_from_dict(data, str(path), overrides)
+
+
+def dump_resolved(scenario: Scenario) -> str:
+    """YAML text of a scenario with every default filled in; loading it gives it back."""
+    data = scenario.model_dump(mode="json")
+    data["extends"] = None
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the scenario format, for editors."""
+    return Scenario.model_json_schema()

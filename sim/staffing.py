@@ -1,0 +1,140 @@
+"""Role pools: the clerks, heads or executors of one body, and the work waiting for them.
+
+A pool hands each waiting step to a free employee, first come first served, and schedules one
+SimPy event for the step's end. On-site-only work (secret documents, paper originals) waits in a
+queue of its own for a cleared employee who is in the office that day; when no such employee is
+free, the pool wakes itself at the start of the next working day to look again.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+import simpy
+
+from sim.calendar import MINUTES_PER_DAY, WorkCalendar
+from sim.documents import Document
+from sim.population import Employee
+from sim.scenario import StepSpec
+from sim.work import StepOutcome, StepTimer
+
+__all__ = ["RolePool", "WorkItem"]
+
+StepDone = Callable[["WorkItem", Employee, StepOutcome], None]
+
+
+class WorkItem:
+    """A step of a document waiting for, or in the hands of, an employee."""
+
+    __slots__ = ("doc", "step", "spec", "enqueued", "on_site_only", "done")
+
+    def __init__(
+        self, doc: Document, step: str, spec: StepSpec, enqueued: float, done: StepDone
+    ) -> None:
+        self.doc = doc
+        self.step = step
+        self.spec = spec
+        self.enqueued = enqueued
+        self.on_site_only = doc.on_site_only
+        self.done = done
+
+
+class RolePool:
+    """The employees of one role at one body, with FIFO queues of waiting steps."""
+
+    def __init__(
+        self, env: simpy.Environment, calendar: WorkCalendar, timer: StepTimer,
+        employees: list[Employee],
+    ) -> None:
+        if not employees:
+            raise ValueError("a role pool needs at least one employee")
+        self.env = env
+        self.calendar = calendar
+        self.timer = timer
+        self.employees = employees
+        self.free: deque[Employee] = deque(employees)
+        self.queue: deque[WorkItem] = deque()
+        self.on_site_queue: deque[WorkItem] = deque()
+        # On-site-only work goes to cleared staff; a pool without any takes whoever is on site.
+        self._needs_clearance = any(e.cleared for e in employees)
+        self._wakeup_pending = False
+        self.busy_minutes = 0.0
+
+    @property
+    def waiting(self) -> int:
+        """Steps waiting for an employee."""
+        return len(self.queue) + len(self.on_site_queue)
+
+    def _today(self) -> int:
+        return int(self.calendar.next_working(self.env.now) // MINUTES_PER_DAY)
+
+    def _can_do_on_site(self, emp: Employee, day: int) -> bool:
+        return (emp.cleared or not self._needs_clearance) and emp.on_site(day)
+
+    def submit(self, item: WorkItem) -> None:
+        """Offer a step to the pool: start it now if someone suitable is free, else queue it."""
+        free = self.free
+        if not item.on_site_only:
+            if free:
+                self._start(free.popleft(), item)
+            else:
+                self.queue.append(item)
+            return
+        day = self._today()
+        for i, emp in enumerate(free):
+            if self._can_do_on_site(emp, day):
+                del free[i]
+                self._start(emp, item)
+                return
+        self.on_site_queue.append(item)
+        self._ensure_wakeup()
+
+    def _start(self, emp: Employee, item: WorkItem) -> None:
+        now = self.env.now
+        outcome = self.timer.run(emp, item.doc, item.spec, item.enqueued, now, item.on_site_only)
+        self.busy_minutes += outcome.busy_minutes
+        event = self.env.timeout(outcome.end - now)
+        event.callbacks.append(lambda _ev: self._finish(emp, item, outcome))
+
+    def _finish(self, emp: Employee, item: WorkItem, outcome: StepOutcome) -> None:
+        item.done(item, emp, outcome)
+        self._take_next(emp)
+
+    def _take_next(self, emp: Employee) -> None:
+        """A free employee takes the oldest step they may do, or becomes idle."""
+        candidate = None
+        if self.on_site_queue and self._can_do_on_site(emp, self._today()):
+            candidate = self.on_site_queue
+            if self.queue and self.queue[0].enqueued < self.on_site_queue[0].enqueued:
+                candidate = self.queue
+        elif self.queue:
+            candidate = self.queue
+        if candidate is not None:
+            self._start(emp, candidate.popleft())
+            return
+        self.free.append(emp)
+        if self.on_site_queue:
+            self._ensure_wakeup()
+
+    def _ensure_wakeup(self) -> None:
+        if self._wakeup_pending or not self.free:
+            return
+        self._wakeup_pending = True
+        next_day = (self._today() + 1) * MINUTES_PER_DAY
+        when = self.calendar.next_working(next_day)
+        event = self.env.timeout(when - self.env.now)
+        event.callbacks.append(self._wake)
+
+    def _wake(self, _event: simpy.Event) -> None:
+        """Start of a working day: free staff now on site take on-site-only work."""
+        self._wakeup_pending = False
+        day = self._today()
+        for emp in list(self.free):
+            if not self.on_site_queue:
+                break
+            if self._can_do_on_site(emp, day):
+                self.free.remove(emp)
+                self._start(emp, self.on_site_queue.popleft())
+        if self.on_site_queue:
+            self._ensure_wakeup()
