@@ -54,7 +54,7 @@ def run_replication(
     bodies = sample_population(scenario, streams)
     platforms = _platforms(scenario, architecture, bodies, streams)
     env = simpy.Environment()
-    timer = StepTimer(scenario, calendar, platforms, streams)
+    timer = StepTimer(env, scenario, calendar, platforms, streams)
     pools = {
         (b.id, role): RolePool(env, calendar, timer, b.staff[role])
         for b in bodies for role in ROLES

@@ -91,13 +91,11 @@ class RolePool:
         self._ensure_wakeup()
 
     def _start(self, emp: Employee, item: WorkItem) -> None:
-        now = self.env.now
-        outcome = self.timer.run(emp, item.doc, item.spec, item.enqueued, now, item.on_site_only)
-        self.busy_minutes += outcome.busy_minutes
-        event = self.env.timeout(outcome.end - now)
-        event.callbacks.append(lambda _ev: self._finish(emp, item, outcome))
+        self.timer.start(emp, item.doc, item.spec, item.enqueued, item.on_site_only,
+                         lambda outcome: self._finish(emp, item, outcome))
 
     def _finish(self, emp: Employee, item: WorkItem, outcome: StepOutcome) -> None:
+        self.busy_minutes += outcome.busy_minutes
         item.done(item, emp, outcome)
         self._take_next(emp)
 

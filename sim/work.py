@@ -1,21 +1,28 @@
 """A step's time: human handling x factors + platform interactions + waits.
 
-Given the employee who takes a step and the moment they take it, :class:`StepTimer` computes the
-whole timeline of the step by arithmetic -- working hours from the calendar, outages from lazily
-generated timelines, queueing from heap-based server pools -- so one step costs one simulation
-event. It returns the end time and the step's time split into :data:`DELAY_COMPONENTS`.
+:class:`StepTimer` carries one step from the moment an employee takes it up to its end. Working
+hours come from the calendar, outages from lazily generated timelines, and queueing from
+heap-based server pools, so a step usually costs a single simulation event (its end). A step only
+schedules an extra event when it must wait -- for working hours, for a connection or system to
+come back, for a VPN session, or after failed connection attempts -- so that every pool is offered
+its jobs in time order (which keeps the heap pools exactly first come, first served).
+
+The step's time is split into :data:`~sim.documents.DELAY_COMPONENTS`, which sum to it exactly.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
+
+import simpy
 
 from sim.calendar import MINUTES_PER_DAY, WorkCalendar
 from sim.documents import DELAY_COMPONENTS, D, Document
 from sim.network import Connection
-from sim.platforms import Platform
+from sim.platforms import Platform, ServerPool
 from sim.population import Employee
 from sim.scenario import Scenario, StepSpec
 from sim.streams import Purpose, Streams
@@ -35,10 +42,10 @@ class StepOutcome:
 
     end: float
     components: list[float]
-    busy_minutes: float
+    busy_minutes: float  # employee occupied: handling plus platform interaction
     at_home: bool
     unofficial: bool
-    connectivity_minutes: float
+    connectivity_minutes: float  # connection down or failed attempts
     rework_draw: float
     start: float  # when the employee took the step up, in working time
 
@@ -55,13 +62,39 @@ def handling_minutes(spec: StepSpec, u: float) -> float:
     return math.exp(math.log(mean) - sigma2 / 2 + math.sqrt(sigma2) * _inv_normal(u))
 
 
+class _Step:
+    """A step in the hands of an employee, between its phases."""
+
+    __slots__ = ("emp", "doc", "spec", "finish", "draws", "comp", "began", "at_home",
+                 "platform", "conn", "vpn", "unofficial", "lost", "occupied")
+
+    def __init__(self, emp: Employee, doc: Document, spec: StepSpec,
+                 finish: Callable[[StepOutcome], None]) -> None:
+        self.emp = emp
+        self.doc = doc
+        self.spec = spec
+        self.finish = finish
+        rng = doc.rng
+        self.draws = [rng.random() for _ in range(DRAWS_PER_STEP)]
+        self.comp = [0.0] * _N
+        self.began = 0.0
+        self.at_home = False
+        self.platform: Platform
+        self.conn: Connection
+        self.vpn: ServerPool | None = None
+        self.unofficial = False
+        self.lost = 0.0
+        self.occupied = 0.0
+
+
 class StepTimer:
-    """Computes step timelines for one architecture in one replication."""
+    """Times steps for one architecture in one replication."""
 
     def __init__(
-        self, scenario: Scenario, calendar: WorkCalendar, platforms: list[Platform],
-        streams: Streams,
+        self, env: simpy.Environment, scenario: Scenario, calendar: WorkCalendar,
+        platforms: list[Platform], streams: Streams,
     ) -> None:
+        self.env = env
         self.calendar = calendar
         self.platforms = platforms  # by body id
         self.human = scenario.human
@@ -82,49 +115,118 @@ class StepTimer:
             emp.connection = conn
         return conn  # type: ignore[return-value]
 
-    def run(
-        self, emp: Employee, doc: Document, spec: StepSpec, enqueued: float, now: float,
-        office_day_wait: bool,
-    ) -> StepOutcome:
-        """Time a step the employee takes up at ``now`` (it was enqueued at ``enqueued``)."""
-        rng = doc.rng
-        u_handle, u_service, u_attempt, u_crash, u_rework = (
-            rng.random() for _ in range(DRAWS_PER_STEP)
+    def start(
+        self, emp: Employee, doc: Document, spec: StepSpec, enqueued: float,
+        office_day_wait: bool, finish: Callable[[StepOutcome], None],
+    ) -> None:
+        """The employee takes the step up now; ``finish`` is called at the step's end."""
+        step = _Step(emp, doc, spec, finish)
+        now = self.env.now
+        step.comp[D["office_day"] if office_day_wait else D["queue"]] = now - enqueued
+        t = self.calendar.next_working(now)
+        step.comp[D["off_hours"]] = t - now
+        step.began = t
+        self._at(t, self._begin, step)
+
+    # ------------------------------------------------------------------ phases
+    def _at(self, t: float, phase: Callable[[_Step], None], step: _Step) -> None:
+        now = self.env.now
+        if t <= now:
+            phase(step)
+        else:
+            self.env.timeout(t - now).callbacks.append(lambda _ev: phase(step))
+
+    def _begin(self, step: _Step) -> None:
+        """First working minute: where the employee is and whether the system is in reach."""
+        now = self.env.now
+        emp = step.emp
+        step.at_home = at_home = not emp.on_site(int(now // MINUTES_PER_DAY))
+        step.platform = platform = self.platforms[emp.body]
+        step.conn = conn = self.home_connection(emp) if at_home else self.office[emp.body]
+        reach, conn_wait, down_wait = now, 0.0, 0.0
+        while True:
+            a = conn.timeline.up_at(reach, now)
+            b = platform.up_at(emp.body, a, now)
+            conn_wait += a - reach
+            down_wait += b - a
+            reach = b
+            if b == a:
+                break
+        if reach == now:
+            self._connect(step)
+            return
+        # Secret work is only ever taken up on site, so it never falls back to a messenger.
+        if at_home and emp.messenger_user and step.doc.confidentiality != "secret":
+            step.unofficial = True
+            self._work(step)
+            return
+        resume = self.calendar.next_working(reach)
+        comp = step.comp
+        comp[D["connectivity"]] += conn_wait
+        comp[D["platform_outage"]] += down_wait
+        comp[D["off_hours"]] += resume - reach
+        step.lost += conn_wait
+        self._at(resume, self._connect, step)
+
+    def _connect(self, step: _Step) -> None:
+        """Remote ESED staff need a VPN session, held until the step ends."""
+        if step.at_home:
+            step.vpn = step.platform.vpn_for(step.emp.body)
+        if step.vpn is None:
+            self._attempt(step)
+            return
+        now = self.env.now
+        got = step.vpn.hold(now)
+        step.comp[D["vpn"]] += got - now
+        self._at(got, self._attempt, step)
+
+    def _attempt(self, step: _Step) -> None:
+        """Failed connection attempts, each costing the connect timeout."""
+        if step.spec.interactions == 0:
+            self._work(step)
+            return
+        p = step.conn.spec.attempt_failure_prob
+        lost = _failed_attempts(step.draws[2], p) * self.timeout_min
+        step.comp[D["connectivity"]] += lost
+        step.lost += lost
+        step.occupied += lost
+        self._at(self.env.now + lost, self._interact, step)
+
+    def _interact(self, step: _Step) -> None:
+        """The step's platform interactions: server queue and service, then the network."""
+        now = self.env.now
+        spec, platform, body = step.spec, step.platform, step.emp.body
+        service = -platform.service_mean_min * spec.interactions * math.log1p(-step.draws[1])
+        start = platform.servers_for(body).serve(now, service)
+        remote_path = step.vpn is not None
+        network = step.conn.transfer_minutes(
+            spec.interactions, spec.round_trips, spec.payload_mb,
+            platform.extra_rtt_ms if remote_path else 0.0,
+            platform.bandwidth_factor if remote_path else 1.0,
         )
-        comp = [0.0] * _N
-        comp[D["office_day"] if office_day_wait else D["queue"]] = now - enqueued
-        cal = self.calendar
-        t = cal.next_working(now)
-        comp[D["off_hours"]] = t - now
-        at_home = not emp.on_site(int(t // MINUTES_PER_DAY))
-        platform = self.platforms[emp.body]
-        conn = self.home_connection(emp) if at_home else self.office[emp.body]
+        platform_minutes = (start - now) + service + network
+        step.comp[D["platform"]] += platform_minutes
+        step.occupied += platform_minutes
+        self._work(step, now + platform_minutes)
 
-        began = t
-        t, unofficial, lost = self._reach(emp, doc, platform, conn, t, now, at_home, comp)
-        vpn = platform.vpn_for(emp.body) if at_home and not unofficial else None
-        occupied = 0.0
-        if not unofficial:
-            if vpn is not None:
-                got = vpn.hold(t)
-                comp[D["vpn"]] += got - t
-                t = got
-            before = t
-            t, attempt_loss = self._interact(platform, conn, spec, emp.body, t, at_home,
-                                             u_service, u_attempt, comp)
-            lost += attempt_loss
-            occupied = t - before
-
-        minutes = handling_minutes(spec, u_handle) * self._factor(emp, platform, at_home)
-        if at_home and u_crash < self.human.equipment_crash_prob[emp.equipment]:
+    def _work(self, step: _Step, t: float | None = None) -> None:
+        """Hands-on work from ``t`` (default now) in working time; schedule the step's end."""
+        t = self.env.now if t is None else t
+        emp, comp, draws = step.emp, step.comp, step.draws
+        minutes = handling_minutes(step.spec, draws[0]) * self._factor(emp, step.platform,
+                                                                       step.at_home)
+        if step.at_home and draws[3] < self.human.equipment_crash_prob[emp.equipment]:
             minutes *= 2.0  # the work was lost and done again
-        end = cal.add(t, minutes)
+        end = self.calendar.add(t, minutes)
         comp[D["handling"]] += minutes
         comp[D["off_hours"]] += (end - t) - minutes
-        if vpn is not None:
-            vpn.release(end)
-        return StepOutcome(end, comp, minutes + occupied, at_home, unofficial, lost, u_rework,
-                           began)
+        if step.vpn is not None:
+            step.vpn.release(end)
+        outcome = StepOutcome(end, comp, minutes + step.occupied, step.at_home, step.unofficial,
+                              step.lost, draws[4], step.began)
+        # Always through an event, even for zero-length work, so that finishing a step never
+        # recurses into starting the next one.
+        self.env.timeout(end - self.env.now).callbacks.append(lambda _ev: step.finish(outcome))
 
     def _factor(self, emp: Employee, platform: Platform, at_home: bool) -> float:
         human = self.human
@@ -134,52 +236,6 @@ class StepTimer:
         if at_home:
             f *= human.remote_time_factor * human.equipment_time_factor[emp.equipment]
         return f
-
-    def _reach(
-        self, emp: Employee, doc: Document, platform: Platform, conn: Connection, t: float,
-        now: float, at_home: bool, comp: list[float],
-    ) -> tuple[float, bool, float]:
-        """Wait until both the connection and the system are up, or fall back to a messenger."""
-        reach, conn_wait, down_wait = t, 0.0, 0.0
-        while True:
-            a = conn.timeline.up_at(reach, now)
-            b = platform.up_at(emp.body, a, now)
-            conn_wait += a - reach
-            down_wait += b - a
-            if b == a:
-                break
-            reach = b
-        if reach == t:
-            return t, False, 0.0
-        # Secret work never happens at home, so it never reaches this branch from home.
-        if at_home and emp.messenger_user and doc.confidentiality != "secret":
-            return t, True, 0.0
-        resume = self.calendar.next_working(reach)
-        comp[D["connectivity"]] += conn_wait
-        comp[D["platform_outage"]] += down_wait
-        comp[D["off_hours"]] += resume - reach
-        return resume, False, conn_wait
-
-    def _interact(
-        self, platform: Platform, conn: Connection, spec: StepSpec, body: int, t: float,
-        at_home: bool, u_service: float, u_attempt: float, comp: list[float],
-    ) -> tuple[float, float]:
-        """Failed attempts, then the step's platform interactions: server queue and network."""
-        if spec.interactions == 0:
-            return t, 0.0
-        lost = _failed_attempts(u_attempt, conn.spec.attempt_failure_prob) * self.timeout_min
-        comp[D["connectivity"]] += lost
-        t += lost
-        service = -platform.service_mean_min * spec.interactions * math.log1p(-u_service)
-        start = platform.servers_for(body).serve(t, service)
-        remote_path = at_home and platform.vpn_for(body) is not None
-        network = conn.transfer_minutes(
-            spec.interactions, spec.round_trips, spec.payload_mb,
-            platform.extra_rtt_ms if remote_path else 0.0,
-            platform.bandwidth_factor if remote_path else 1.0,
-        )
-        comp[D["platform"]] += (start - t) + service + network
-        return start + service + network, lost
 
 
 def _failed_attempts(u: float, p: float) -> int:
