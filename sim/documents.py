@@ -33,7 +33,7 @@ class Document:
         "id", "replication", "body", "type_name", "spec", "created", "deadline", "rng",
         "confidentiality", "on_site_only", "origin_body", "needs_registration", "rework",
         "unofficial", "completed", "delays", "pending", "branch", "insecure_drafter",
-        "executors", "approvals_left", "gateway_attempts",
+        "executors", "approvals_left", "gateway_attempts", "drafters",
     )
 
     def __init__(
@@ -68,6 +68,7 @@ class Document:
         self.executors = 0
         self.approvals_left = 0
         self.gateway_attempts = 0
+        self.drafters: list = []  # the executors named in the resolution
 
     @property
     def cycle_time(self) -> float | None:

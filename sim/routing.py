@@ -86,10 +86,11 @@ class DocumentFlow:
             self._submit(doc, "resolution", self._after_resolution)
 
     # ------------------------------------------------------------------ helpers
-    def _submit(self, doc: Document, step: str, done: Callable) -> None:
+    def _submit(self, doc: Document, step: str, done: Callable,
+                assignee: Employee | None = None) -> None:
         spec = self.steps[step]
         item = WorkItem(doc, step, spec, self.now(), done)
-        self.pools[(doc.body, spec.role)].submit(item)
+        self.pools[(doc.body, spec.role)].submit(item, assignee)
 
     def _account(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> list[float]:
         self.observer.step_done(item, emp, outcome)
@@ -123,18 +124,30 @@ class DocumentFlow:
     def _after_resolution(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
         self._sequential(item, emp, outcome)
         doc = item.doc
-        u = doc.rng.random()
+        u_count, u_who = doc.rng.random(), doc.rng.random()
         if doc.spec.executors_max == 0:
             self._after_approvals(doc, rework_draw=1.0)
             return
-        self._execute(doc, 1 + int(u * doc.spec.executors_max))
+        self._name_executors(doc, 1 + int(u_count * doc.spec.executors_max), u_who)
+        self._execute(doc, doc.drafters)
 
-    def _execute(self, doc: Document, executors: int) -> None:
-        doc.executors = executors
-        doc.pending = executors
+    def _name_executors(self, doc: Document, count: int, u: float) -> None:
+        """The resolution names the executors: consecutive staff from a random one.
+
+        Naming people (rather than taking whoever is free) is what the resolution does, and it
+        keeps a document with the same executors on every architecture (common random numbers).
+        On-site-only documents go to cleared executors.
+        """
+        staff = self.pools[(doc.body, "executor")].candidates(doc.on_site_only)
+        first = int(u * len(staff))
+        doc.drafters = [staff[(first + j) % len(staff)] for j in range(min(count, len(staff)))]
+
+    def _execute(self, doc: Document, drafters: list[Employee]) -> None:
+        doc.executors = len(drafters)
+        doc.pending = len(drafters)
         doc.insecure_drafter = False
-        for _ in range(executors):
-            self._submit(doc, "execution", self._after_execution)
+        for emp in drafters:
+            self._submit(doc, "execution", self._after_execution, emp)
 
     def _after_execution(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
         doc = item.doc
@@ -177,7 +190,7 @@ class DocumentFlow:
         )
         if doc.spec.approvals and rework_draw < min(p, 1.0) and doc.rework < human.max_rework:
             doc.rework += 1
-            self._execute(doc, 1)
+            self._execute(doc, doc.drafters[:1])  # the first executor redrafts
         elif doc.spec.sign:
             self._submit(doc, "signature", self._after_signature)
         else:

@@ -53,9 +53,14 @@ class RolePool:
         self.calendar = calendar
         self.timer = timer
         self.employees = employees
-        self.free: deque[Employee] = deque(employees)
+        # Idle employees in the order they became idle (a dict is an ordered set).
+        self.free: dict[Employee, None] = dict.fromkeys(employees)
         self.queue: deque[WorkItem] = deque()
         self.on_site_queue: deque[WorkItem] = deque()
+        # Work named to one employee (executors named in a resolution), by employee id.
+        self.personal: dict[int, deque[WorkItem]] = {}
+        self.personal_on_site: dict[int, deque[WorkItem]] = {}
+        self._on_site_waiting = 0
         # On-site-only work goes to cleared staff; a pool without any takes whoever is on site.
         self._needs_clearance = any(e.cleared for e in employees)
         self._wakeup_pending = False
@@ -64,7 +69,9 @@ class RolePool:
     @property
     def waiting(self) -> int:
         """Steps waiting for an employee."""
-        return len(self.queue) + len(self.on_site_queue)
+        return (len(self.queue) + len(self.on_site_queue)
+                + sum(len(q) for q in self.personal.values())
+                + sum(len(q) for q in self.personal_on_site.values()))
 
     def _today(self) -> int:
         return int(self.calendar.next_working(self.env.now) // MINUTES_PER_DAY)
@@ -72,23 +79,49 @@ class RolePool:
     def _can_do_on_site(self, emp: Employee, day: int) -> bool:
         return (emp.cleared or not self._needs_clearance) and emp.on_site(day)
 
-    def submit(self, item: WorkItem) -> None:
-        """Offer a step to the pool: start it now if someone suitable is free, else queue it."""
+    def candidates(self, on_site_only: bool) -> list[Employee]:
+        """Who may be named for a step: cleared staff for on-site-only work (if any)."""
+        if on_site_only and self._needs_clearance:
+            return [e for e in self.employees if e.cleared]
+        return self.employees
+
+    def submit(self, item: WorkItem, assignee: Employee | None = None) -> None:
+        """Offer a step to the pool, or to one named employee of it.
+
+        It starts now if someone suitable is free, else it waits in a FIFO queue.
+        """
+        if assignee is not None:
+            self._submit_named(item, assignee)
+            return
         free = self.free
         if not item.on_site_only:
             if free:
-                self._start(free.popleft(), item)
+                emp = next(iter(free))
+                del free[emp]
+                self._start(emp, item)
             else:
                 self.queue.append(item)
             return
         day = self._today()
-        for i, emp in enumerate(free):
+        for emp in free:
             if self._can_do_on_site(emp, day):
-                del free[i]
+                del free[emp]
                 self._start(emp, item)
                 return
         self.on_site_queue.append(item)
+        self._on_site_waiting += 1
         self._ensure_wakeup()
+
+    def _submit_named(self, item: WorkItem, emp: Employee) -> None:
+        if emp in self.free and (not item.on_site_only or emp.on_site(self._today())):
+            del self.free[emp]
+            self._start(emp, item)
+        elif item.on_site_only:
+            self.personal_on_site.setdefault(emp.id, deque()).append(item)
+            self._on_site_waiting += 1
+            self._ensure_wakeup()
+        else:
+            self.personal.setdefault(emp.id, deque()).append(item)
 
     def _start(self, emp: Employee, item: WorkItem) -> None:
         self.timer.start(emp, item.doc, item.spec, item.enqueued, item.on_site_only,
@@ -101,18 +134,22 @@ class RolePool:
 
     def _take_next(self, emp: Employee) -> None:
         """A free employee takes the oldest step they may do, or becomes idle."""
-        candidate = None
-        if self.on_site_queue and self._can_do_on_site(emp, self._today()):
-            candidate = self.on_site_queue
-            if self.queue and self.queue[0].enqueued < self.on_site_queue[0].enqueued:
-                candidate = self.queue
-        elif self.queue:
-            candidate = self.queue
-        if candidate is not None:
-            self._start(emp, candidate.popleft())
+        queues = [self.personal.get(emp.id), self.queue]
+        if self._on_site_waiting and emp.on_site(self._today()):
+            queues.append(self.personal_on_site.get(emp.id))
+            if self._can_do_on_site(emp, self._today()):
+                queues.append(self.on_site_queue)
+        best = None
+        for q in queues:
+            if q and (best is None or q[0].enqueued < best[0].enqueued):
+                best = q
+        if best is not None:
+            if best is self.on_site_queue or best is self.personal_on_site.get(emp.id):
+                self._on_site_waiting -= 1
+            self._start(emp, best.popleft())
             return
-        self.free.append(emp)
-        if self.on_site_queue:
+        self.free[emp] = None
+        if self._on_site_waiting:
             self._ensure_wakeup()
 
     def _ensure_wakeup(self) -> None:
@@ -127,12 +164,10 @@ class RolePool:
     def _wake(self, _event: simpy.Event) -> None:
         """Start of a working day: free staff now on site take on-site-only work."""
         self._wakeup_pending = False
-        day = self._today()
         for emp in list(self.free):
-            if not self.on_site_queue:
+            if not self._on_site_waiting:
                 break
-            if self._can_do_on_site(emp, day):
-                self.free.remove(emp)
-                self._start(emp, self.on_site_queue.popleft())
-        if self.on_site_queue:
+            del self.free[emp]
+            self._take_next(emp)  # idles again (and re-arms the wake-up) if nothing fits
+        if self._on_site_waiting:
             self._ensure_wakeup()

@@ -1,0 +1,259 @@
+"""Behaviour of one replication: exact traces, conservation, invariants, common random numbers."""
+
+import math
+
+import pandas as pd
+import pytest
+from conftest import small_scenario
+
+from sim.documents import DELAY_COMPONENTS
+from sim.model import run_replication
+from sim.scenario import scenario_from_dict
+
+NO_OTHER_TYPES = {
+    name: {"share": 0.0}
+    for name in ("citizen_appeal", "incoming_letter", "instruction_from_above",
+                 "outgoing_initiative", "reply_letter")
+}
+STEP_MINUTES = {"register": 10, "resolution": 20, "execution": 60, "approval": 15,
+                "signature": 5, "dispatch": 10}
+OFF = {"mtbf_h": None}
+
+
+def tiny_deterministic(**extra):
+    """One body of three (a clerk, a head, an executor), fixed times, no platform effects."""
+    data = {
+        "name": "tiny",
+        "horizon_days": 2,
+        "warmup_days": 0,
+        "platforms": ["osdo", "esed"],
+        "staff": {"remote_share": 0.0, "roles": {"clerk": 0.34, "head": 0.33, "executor": 0.33},
+                  "literacy": {"advanced": 1.0, "insecure": 0.0}},
+        "human": {"rework_prob": 0.0},
+        "platform": {"osdo": {"mtbf_h": None, "ui_time_factor": 1.0}, "esed": {"mtbf_h": None}},
+        "internet": {"classes": {"office_lan": OFF}},
+        # 4 documents a day: one every 120 working minutes.
+        "workload": {"documents_per_employee_per_day": 4 / 3, "arrivals": "deterministic"},
+        "documents": {
+            "types": {**NO_OTHER_TYPES,
+                      "internal_order": {"share": 1.0, "executors_max": 1, "approvals": 1,
+                                         "secret_share": 0.0, "official_use_share": 0.0}},
+            "steps": {k: {"handling_mean_min": v, "distribution": "deterministic",
+                          "interactions": 0} for k, v in STEP_MINUTES.items()},
+        },
+        "bodies": [{"name": "B", "kind": "committee", "staff": 3}],
+    }
+    data.update(extra)
+    return scenario_from_dict(data, "tiny")
+
+
+def hm(day, hhmm):
+    h, m = hhmm.split(":")
+    return day * 1440 + int(h) * 60 + int(m)
+
+
+# (document, step, start, end): arrivals at working minutes 120, 240, 360, 480 of each day.
+EXPECTED_DAY_ONE = [
+    ("b0-0", "register", hm(0, "11:00"), hm(0, "11:10")),
+    ("b0-0", "resolution", hm(0, "11:10"), hm(0, "11:30")),
+    ("b0-0", "execution", hm(0, "11:30"), hm(0, "12:30")),
+    ("b0-0", "approval", hm(0, "12:30"), hm(0, "12:45")),
+    ("b0-0", "signature", hm(0, "12:45"), hm(0, "12:50")),
+    # Arrives 13:00 (lunch): registered after lunch.
+    ("b0-1", "register", hm(0, "14:30"), hm(0, "14:40")),
+    ("b0-1", "resolution", hm(0, "14:40"), hm(0, "15:00")),
+    ("b0-1", "execution", hm(0, "15:00"), hm(0, "16:00")),
+    ("b0-1", "approval", hm(0, "16:00"), hm(0, "16:15")),
+    ("b0-1", "signature", hm(0, "16:15"), hm(0, "16:20")),
+    ("b0-2", "register", hm(0, "16:30"), hm(0, "16:40")),
+    ("b0-2", "resolution", hm(0, "16:40"), hm(0, "17:00")),
+    # The executor works 17:00-18:00; the head approves and signs before 18:30.
+    ("b0-2", "execution", hm(0, "17:00"), hm(0, "18:00")),
+    ("b0-2", "approval", hm(0, "18:00"), hm(0, "18:15")),
+    ("b0-2", "signature", hm(0, "18:15"), hm(0, "18:20")),
+    # Arrives 18:30 (end of day): everything happens the next morning.
+    ("b0-3", "register", hm(1, "09:00"), hm(1, "09:10")),
+]
+
+
+@pytest.mark.parametrize("platform", ["osdo", "esed"])
+def test_exact_trace_of_tiny_deterministic_scenario(platform):
+    records = run_replication(tiny_deterministic(), platform, 0, keep_steps=True)
+    steps = records.steps
+    got = [tuple(r) for r in steps[["document", "step", "start_min", "end_min"]].itertuples(
+        index=False)]
+    got = [(d, s, pytest.approx(a), pytest.approx(b)) for d, s, a, b in got]
+    assert got[: len(EXPECTED_DAY_ONE)] == EXPECTED_DAY_ONE
+    docs = records.documents.set_index("id")
+    assert docs.loc["b0-0", "completed_min"] == pytest.approx(hm(0, "12:50"))
+    assert docs.loc["b0-0", "cycle_time_h"] == pytest.approx(110 / 60)
+    # b0-1 arrived 13:00 and finished 16:20: 90 minutes of it were lunch.
+    assert docs.loc["b0-1", "delay_off_hours_min"] == pytest.approx(90)
+    assert docs.loc["b0-1", "delay_handling_min"] == pytest.approx(110)
+
+
+def test_queueing_for_the_single_executor():
+    # Eight documents a day: one every 60 working minutes; execution (60 min) is the bottleneck
+    # at exactly full load, and the second document waits for the executor.
+    scenario = tiny_deterministic(
+        workload={"documents_per_employee_per_day": 8 / 3, "arrivals": "deterministic"})
+    steps = run_replication(scenario, "osdo", 0, keep_steps=True).steps
+    ex = steps[steps.step == "execution"].set_index("document")
+    # b0-0 arrives 10:00, executes 10:30-11:30; b0-1 arrives 11:00, is ready 11:30 and starts
+    # 11:30 exactly when the executor frees.
+    assert ex.loc["b0-0", "start_min"] == pytest.approx(hm(0, "10:30"))
+    assert ex.loc["b0-1", "start_min"] == pytest.approx(hm(0, "11:30"))
+    assert (steps.start_min >= steps.enqueued_min).all()
+
+
+@pytest.fixture(scope="module")
+def busy_run():
+    """A small mixed run with everything switched on, documents and steps kept."""
+    scenario = small_scenario(
+        horizon_days=8, warmup_days=0,
+        staff={"remote_share": 0.9},
+        documents={"types": {"internal_order": {"secret_share": 0.3, "paper_share": 0.1}}},
+    )
+    return {p: run_replication(scenario, p, 0, keep_steps=True) for p in ("osdo", "esed", "mixed")}
+
+
+@pytest.mark.parametrize("platform", ["osdo", "esed", "mixed"])
+def test_documents_are_conserved(busy_run, platform):
+    records = busy_run[platform]
+    docs = records.documents
+    assert docs.id.is_unique
+    assert len(docs) == records.kpis["documents_created"]
+    assert docs.completed_min.notna().sum() == records.kpis["documents_completed"]
+    # Every document sent to another body comes from a completed parent, sent when it completed.
+    by_id = docs.set_index("id")
+    children = docs[docs.id.str.contains(">")]
+    assert len(children) > 0
+    for child in children.itertuples():
+        parent = by_id.loc[child.id.rsplit(">", 1)[0]]
+        assert parent.completed_min == pytest.approx(child.created_min)
+
+
+@pytest.mark.parametrize("platform", ["osdo", "esed", "mixed"])
+def test_times_are_never_negative_or_out_of_order(busy_run, platform):
+    records = busy_run[platform]
+    steps, docs = records.steps, records.documents
+    assert (steps.enqueued_min >= 0).all()
+    assert (steps.start_min >= steps.enqueued_min - 1e-9).all()
+    assert (steps.end_min >= steps.start_min).all()
+    done = docs.dropna(subset=["completed_min"])
+    assert (done.completed_min >= done.created_min).all()
+    delay_cols = [f"delay_{c}_min" for c in DELAY_COMPONENTS]
+    assert (docs[delay_cols] >= -1e-9).all().all()
+    # The components of a completed document add up to its cycle time.
+    total = done[delay_cols].sum(axis=1)
+    assert (total - (done.completed_min - done.created_min)).abs().max() < 1e-6
+
+
+@pytest.mark.parametrize("platform", ["osdo", "esed", "mixed"])
+def test_secret_and_paper_work_never_happens_remotely(busy_run, platform):
+    records = busy_run[platform]
+    docs = records.documents.set_index("id")
+    steps = records.steps
+    secret = steps[steps.document.map(docs.confidentiality) == "secret"]
+    assert len(secret) > 50
+    assert not secret.at_home.any()
+    assert not secret.unofficial.any()
+    # ...while ordinary work at 90% remote mostly does.
+    assert steps.at_home.mean() > 0.5
+
+
+def test_home_internet_is_irrelevant_when_nobody_is_remote():
+    fibre = {"urban_fibre": 1.0, "urban_mobile": 0.0, "rural": 0.0, "poor_rural": 0.0}
+    poor = {"urban_fibre": 0.0, "urban_mobile": 0.0, "rural": 0.0, "poor_rural": 1.0}
+    runs = [
+        run_replication(small_scenario(staff={"remote_share": 0.0, "home_internet": h}), p, 0)
+        for h in (fibre, poor) for p in ("osdo", "esed")
+    ]
+    assert runs[0].kpis == runs[2].kpis
+    assert runs[1].kpis == runs[3].kpis
+    pd.testing.assert_frame_equal(runs[0].documents, runs[2].documents)
+
+
+# Home connections each worse than the last in every respect.
+LADDER = {
+    "good": {"bandwidth_mbps": 100, "rtt_ms": 10, "mtbf_h": None},
+    "fair": {"bandwidth_mbps": 10, "rtt_ms": 80, "mtbf_h": 48, "mttr_h": 1,
+             "attempt_failure_prob": 0.05},
+    "poor": {"bandwidth_mbps": 2, "rtt_ms": 150, "mtbf_h": 12, "mttr_h": 2,
+             "attempt_failure_prob": 0.2},
+    "bad": {"bandwidth_mbps": 0.3, "rtt_ms": 400, "mtbf_h": 4, "mttr_h": 4,
+            "attempt_failure_prob": 0.6},
+}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_worse_home_internet_never_shortens_osdo_cycle_time(seed):
+    def mean_cycle(home):
+        scenario = small_scenario(
+            seed=seed, internet={"classes": LADDER},
+            staff={"remote_share": 0.8, "home_internet": {
+                **{c: 0.0 for c in ("urban_fibre", "urban_mobile", "rural", "poor_rural")},
+                **{c: float(c == home) for c in LADDER}}},
+        )
+        return run_replication(scenario, "osdo", 0).kpis["cycle_time_mean_h"]
+
+    means = [mean_cycle(home) for home in LADDER]
+    assert means == sorted(means), dict(zip(LADDER, means, strict=True))
+
+
+def test_common_random_numbers_same_documents_on_both_platforms():
+    scenario = small_scenario(horizon_days=5)
+    osdo, esed = (run_replication(scenario, p, 0) for p in ("osdo", "esed"))
+    # External arrivals (ids without '>') are identical: same times, types and confidentiality.
+    cols = ["id", "type", "created_min", "confidentiality", "deadline_min"]
+
+    def external(df):
+        return df[~df.id.str.contains(">")][cols].sort_values("id").reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(external(osdo.documents), external(esed.documents))
+
+
+def test_runs_are_reproducible_and_depend_on_the_seed():
+    scenario = small_scenario()
+    a = run_replication(scenario, "esed", 0)
+    b = run_replication(scenario, "esed", 0)
+    c = run_replication(scenario, "esed", 0, seed=scenario.seed + 1)
+    d = run_replication(scenario, "esed", 1)
+    assert a.kpis == b.kpis
+    pd.testing.assert_frame_equal(a.documents, b.documents)
+    assert a.kpis != c.kpis
+    assert a.kpis != d.kpis
+
+
+def test_seed_zero_is_a_seed():
+    scenario = small_scenario(seed=0)
+    assert run_replication(scenario, "osdo", 0).kpis == run_replication(scenario, "osdo", 0).kpis
+    assert (run_replication(scenario, "osdo", 0).kpis
+            != run_replication(scenario, "osdo", 0, seed=1).kpis)
+
+
+def test_kpis_are_consistent():
+    records = run_replication(small_scenario(), "osdo", 0)
+    k = records.kpis
+    assert 0 < k["documents_completed"] <= k["documents_created"]
+    assert k["cycle_time_p50_h"] <= k["cycle_time_p95_h"]
+    assert 0 <= k["on_time_rate"] <= 1
+    assert 0 < k["staff_utilisation"] < 1
+    shares = sum(k[f"delay_share_{c}"] for c in DELAY_COMPONENTS)
+    assert shares == pytest.approx(1.0)
+    assert not any(math.isnan(v) for v in k.values())
+
+
+def test_on_site_only_work_waits_for_an_office_day_above_the_eligible_share():
+    # Everybody remote with one office day a week; all documents secret: every step waits for a
+    # cleared employee on site, so 'office_day' waiting appears and nothing is done from home.
+    scenario = small_scenario(
+        staff={"remote_share": 1.0, "remote_eligible_share": 0.5},
+        documents={"types": {k: {"secret_share": 1.0, "official_use_share": 0.0}
+                             for k in ("citizen_appeal", "incoming_letter", "internal_order",
+                                       "instruction_from_above", "outgoing_initiative",
+                                       "reply_letter")}},
+    )
+    records = run_replication(scenario, "osdo", 0, keep_steps=True)
+    assert not records.steps.at_home.any()
+    assert records.kpis["delay_share_office_day"] > 0.05
