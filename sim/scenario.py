@@ -416,7 +416,9 @@ class DocumentType(_Spec):
     """A kind of document: how many arrive, its deadline, route and where it goes when done."""
 
     share: Share = Field(description="Share of a body's external arrivals.")
-    deadline_working_days: Annotated[int, Field(ge=1, le=260)]
+    deadline_working_days: Annotated[int, Field(ge=1, le=260)] = Field(
+        description="Working days from creation to the deadline."
+    )
     secret_share: Share = Field(0.0, description="Share marked secret: on site only.")
     official_use_share: Share = Field(0.0, description="Share marked 'for official use'.")
     paper_share: Share = Field(
@@ -475,8 +477,16 @@ def _default_document_types() -> dict[str, DocumentType]:
 class DocumentsSpec(_Spec):
     """Document types and the route's steps."""
 
-    types: dict[str, DocumentType] = Field(default_factory=_default_document_types)
-    steps: dict[str, StepSpec] = Field(default_factory=_default_steps)
+    types: dict[str, DocumentType] = Field(
+        default_factory=_default_document_types,
+        description="Document types by name. Deadlines: citizen appeals 15 working days "
+        "(Administrative Procedural Code 2020, art. 76); 'operative' 10 days and unmarked one "
+        "month (~22 working days) (S-RU records rules, DOMAIN.md); shares and routes: assumptions.",
+    )
+    steps: dict[str, StepSpec] = Field(
+        default_factory=_default_steps,
+        description="The route's steps; handling times and interactions are assumptions.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> DocumentsSpec:
@@ -532,8 +542,10 @@ class BodyGroup(_Spec):
     kind: Literal[
         "central_ministry", "committee", "territorial_division", "local_executive",
         "district_akimat",
-    ]
-    count: Annotated[int, Field(ge=1, le=10_000)] = 1
+    ] = Field(description="Kind of body, for reporting by kind.")
+    count: Annotated[int, Field(ge=1, le=10_000)] = Field(
+        1, description="Number of alike bodies in the group."
+    )
     staff: Annotated[int, Field(ge=3, le=100_000)] = Field(
         description="Staff per body (at least one clerk, head and executor)."
     )
@@ -594,7 +606,9 @@ class Scenario(_Spec):
     warmup_days: Annotated[int, Field(ge=0)] = Field(
         5, description="Working days whose documents are left out of the KPIs."
     )
-    replications: Annotated[int, Field(ge=1, le=10_000)] = 5
+    replications: Annotated[int, Field(ge=1, le=10_000)] = Field(
+        5, description="Independent replications per architecture (common random numbers)."
+    )
     platforms: list[Literal["osdo", "esed", "mixed"]] = Field(
         ["osdo", "esed"],
         description="Architectures to run: every body on OSDO, every body on ESED, or each "
@@ -607,7 +621,10 @@ class Scenario(_Spec):
     platform: PlatformSpec = Field(default_factory=PlatformSpec)
     documents: DocumentsSpec = Field(default_factory=DocumentsSpec)
     workload: WorkloadSpec = Field(default_factory=WorkloadSpec)
-    bodies: list[BodyGroup] = Field(default_factory=_default_bodies)
+    bodies: list[BodyGroup] = Field(
+        default_factory=_default_bodies,
+        description="Body groups. Default: the seed paper's four bodies (staff: assumptions).",
+    )
     output: OutputSpec = Field(default_factory=OutputSpec)
 
     @model_validator(mode="after")
