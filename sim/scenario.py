@@ -17,6 +17,7 @@ value and what is allowed.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import difflib
 import re
 from pathlib import Path
@@ -24,7 +25,14 @@ from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "Scenario",
@@ -48,7 +56,7 @@ class ScenarioError(ValueError):
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 def _check_shares(shares: dict[str, float], what: str) -> dict[str, float]:
@@ -87,17 +95,58 @@ class CalendarSpec(_Spec):
         description="Non-working dates (ISO). Source: public holidays of Kazakhstan, 2023.",
     )
 
+    @field_validator("start_date", "holidays", mode="before")
+    @classmethod
+    def _dates_as_text(cls, value: Any) -> Any:
+        # YAML reads an unquoted 2023-01-02 as a date; the schema keeps ISO text.
+        if isinstance(value, list):
+            return [v.isoformat() if isinstance(v, dt.date) else v for v in value]
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+    @field_validator("start_date")
+    @classmethod
+    def _monday(cls, value: str) -> str:
+        day = _iso_date(value)
+        if day.weekday() != 0:
+            monday = day - dt.timedelta(days=day.weekday())
+            raise ValueError(
+                f"{value} is a {day:%A}, not a Monday; runs start on a Monday "
+                f"(e.g. {monday.isoformat()})"
+            )
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _holiday_dates(cls, value: list[str]) -> list[str]:
+        for text in value:
+            _iso_date(text)
+        return value
+
+    @field_validator("work_periods", mode="before")
+    @classmethod
+    def _sexagesimal(cls, value: Any) -> Any:
+        # YAML 1.1 reads an unquoted 14:30 as the base-60 number 870, i.e. minutes after midnight.
+        if not isinstance(value, list):
+            return value
+        return [
+            [f"{v // 60:02d}:{v % 60:02d}" if isinstance(v, int) and not isinstance(v, bool)
+             and 0 <= v <= 1440 else v for v in p] if isinstance(p, (list, tuple)) else p
+            for p in value
+        ]
+
     @model_validator(mode="after")
     def _periods_ordered(self) -> CalendarSpec:
         last = -1
         for start, end in self.work_periods:
             for hhmm in (start, end):
                 if not _HHMM.match(hhmm):
-                    raise ValueError(f"work period time {hhmm!r} is not HH:MM (00:00..24:00)")
+                    raise ValueError(
+                        f"work_periods: {hhmm!r} is not HH:MM (00:00..24:00, quoted)"
+                    )
             a, b = _minutes(start), _minutes(end)
             if not last <= a < b <= 1440:
                 raise ValueError(
-                    f"work periods must be ordered, non-overlapping and within a day; "
+                    f"work_periods must be ordered, non-overlapping and within a day; "
                     f"got {start}-{end}"
                 )
             last = b
@@ -106,6 +155,13 @@ class CalendarSpec(_Spec):
         if not self.workdays:
             raise ValueError("workdays must hold at least one weekday")
         return self
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a valid date (expected YYYY-MM-DD)") from None
 
 
 def _minutes(hhmm: str) -> int:
@@ -166,10 +222,8 @@ class StaffSpec(_Spec):
 
     @model_validator(mode="after")
     def _shares_sum(self) -> StaffSpec:
-        _check_shares(self.roles, "staff.roles")
-        _check_shares(self.literacy, "staff.literacy")
-        _check_shares(self.equipment, "staff.equipment")
-        _check_shares(self.home_internet, "staff.home_internet")
+        # Keys first: a misspelt key also breaks the sum, and the key is the real mistake.
+        # home_internet is checked by Scenario, which knows the internet classes.
         for key, allowed in (
             ("roles", {"clerk", "head", "executor"}),
             ("literacy", {"advanced", "insecure"}),
@@ -180,6 +234,9 @@ class StaffSpec(_Spec):
                 raise ValueError(
                     f"staff.{key} must have exactly the keys {sorted(allowed)}, got {sorted(got)}"
                 )
+        _check_shares(self.roles, "staff.roles")
+        _check_shares(self.literacy, "staff.literacy")
+        _check_shares(self.equipment, "staff.equipment")
         if self.remote_share + self.hybrid_share > 1.0 + SHARE_TOLERANCE:
             raise ValueError(
                 f"remote_share + hybrid_share must be at most 1, got "
@@ -302,8 +359,9 @@ class OsdoSpec(_Spec):
     mttr_h: Positive = Field(3.0, description="Mean outage duration, hours (assumption).")
     ui_time_factor: Annotated[float, Field(ge=1.0)] = Field(
         1.10,
-        description="Handling-time factor for the cloud UI's search and saving, which 30% of "
-        "surveyed staff found unfriendly (seed paper); the size is an assumption.",
+        description="Handling-time factor of UI-bound steps (steps.*.ui_bound) for the cloud "
+        "UI's search and saving, which 30% of surveyed staff found unfriendly (seed paper); the "
+        "size is an assumption.",
     )
 
 
@@ -389,6 +447,12 @@ class StepSpec(_Spec):
     payload_mb: NonNegative = Field(
         0.5, description="Megabytes transferred per interaction (assumption)."
     )
+    ui_bound: bool = Field(
+        True,
+        description="Whether the step's handling is mostly finding, opening and saving documents "
+        "in the system's UI, so that the platform's ui_time_factor applies (assumption: every "
+        "step but drafting, which happens in an editor).",
+    )
 
 
 def _default_steps() -> dict[str, StepSpec]:
@@ -398,7 +462,7 @@ def _default_steps() -> dict[str, StepSpec]:
         "resolution": StepSpec(role="head", handling_mean_min=10, interactions=2),
         "execution": StepSpec(
             role="executor", handling_mean_min=120, handling_cv=1.0, interactions=4,
-            payload_mb=2.0,
+            payload_mb=2.0, ui_bound=False,
         ),
         "approval": StepSpec(role="head", handling_mean_min=15, interactions=2, payload_mb=1.0),
         "signature": StepSpec(role="head", handling_mean_min=5, interactions=3, payload_mb=1.0),
@@ -448,23 +512,23 @@ class DocumentType(_Spec):
 def _default_document_types() -> dict[str, DocumentType]:
     return {
         "citizen_appeal": DocumentType(
-            share=0.35, deadline_working_days=15, official_use_share=0.1, executors_max=1,
+            share=0.15, deadline_working_days=15, official_use_share=0.1, executors_max=1,
             approvals=1, dispatch="external",
         ),
         "incoming_letter": DocumentType(
-            share=0.30, deadline_working_days=22, official_use_share=0.2, secret_share=0.03,
+            share=0.40, deadline_working_days=22, official_use_share=0.2, secret_share=0.03,
             paper_share=0.02, dispatch="reply", reply_prob=0.6, arrives_as="reply_letter",
         ),
         "internal_order": DocumentType(
-            share=0.15, deadline_working_days=10, official_use_share=0.2, secret_share=0.02,
+            share=0.20, deadline_working_days=10, official_use_share=0.2, secret_share=0.02,
             approvals=2, dispatch="none",
         ),
         "instruction_from_above": DocumentType(
-            share=0.10, deadline_working_days=10, official_use_share=0.3, secret_share=0.05,
+            share=0.12, deadline_working_days=10, official_use_share=0.3, secret_share=0.05,
             paper_share=0.02, dispatch="external",
         ),
         "outgoing_initiative": DocumentType(
-            share=0.10, deadline_working_days=22, official_use_share=0.1, approvals=3,
+            share=0.13, deadline_working_days=22, official_use_share=0.1, approvals=3,
             dispatch="other_body", arrives_as="incoming_letter",
         ),
         "reply_letter": DocumentType(
@@ -520,11 +584,11 @@ class DocumentsSpec(_Spec):
 class WorkloadSpec(_Spec):
     """External document arrivals."""
 
-    documents_per_employee_per_day: NonNegative = Field(
-        0.27,
+    documents_per_employee_per_day: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
+        0.63,
         description="External arrivals per employee per working day. Derived: 1.9 million "
-        "citizen appeals a year (2020, DOMAIN.md) / 0.35 appeal share (assumption) / 250 "
-        "working days / 80,000 staff = 0.27.",
+        "citizen appeals a year (2020, DOMAIN.md) / 0.15 appeal share of all correspondence "
+        "(assumption) / 250 working days / 80,000 staff = 0.63. At most 100 (a sanity bound).",
     )
     arrivals: Literal["poisson", "deterministic"] = Field(
         "poisson",
@@ -556,12 +620,6 @@ class BodyGroup(_Spec):
         None, description="Overrides staff.home_internet for this group (e.g. rural districts)."
     )
 
-    @model_validator(mode="after")
-    def _shares(self) -> BodyGroup:
-        if self.home_internet is not None:
-            _check_shares(self.home_internet, f"bodies[{self.name}].home_internet")
-        return self
-
 
 def _default_bodies() -> list[BodyGroup]:
     # The seed paper's four bodies; staff numbers are assumptions.
@@ -580,8 +638,8 @@ class OutputSpec(_Spec):
     """What a run keeps."""
 
     documents: bool = Field(True, description="Write documents.csv (one row per document).")
-    timeseries_interval_min: Positive = Field(
-        60.0, description="Minutes between rows of timeseries.csv."
+    timeseries_interval_min: Annotated[float, Field(ge=1.0)] = Field(
+        60.0, description="Minutes between rows of timeseries.csv (at least 1)."
     )
     plots: bool = Field(True, description="Write PNG plots into the run folder.")
 
@@ -645,8 +703,8 @@ class Scenario(_Spec):
                 f"allowed: {sorted(classes)}"
             )
         homes = [("staff.home_internet", self.staff.home_internet)] + [
-            (f"bodies[{b.name}].home_internet", b.home_internet)
-            for b in self.bodies if b.home_internet
+            (f"bodies.{i}.home_internet", b.home_internet)
+            for i, b in enumerate(self.bodies) if b.home_internet is not None
         ]
         for where, shares in homes:
             unknown = sorted(set(shares) - classes)
@@ -654,6 +712,7 @@ class Scenario(_Spec):
                 raise ValueError(
                     f"{where}: unknown internet class {unknown}; allowed: {sorted(classes)}"
                 )
+            _check_shares(shares, where)
         if not self.bodies:
             raise ValueError("bodies must list at least one body group")
         total = sum(b.count * b.staff for b in self.bodies)
@@ -686,6 +745,44 @@ def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+class _SafeLoader(yaml.SafeLoader):
+    """``yaml.safe_load``'s loader (plain data only, no tags that build objects) that also
+    refuses a key given twice in one mapping, which YAML would silently resolve to the last."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def safe_load(text: str) -> Any:
+    """Parse YAML text as plain data (the safe loader; duplicate keys are errors)."""
+    return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - _SafeLoader is a SafeLoader
+
+
+_TYPE_NAMES = {"list": "a list", "str": "a string", "int": "a number", "float": "a number",
+               "bool": "true/false", "date": "a date", "datetime": "a date"}
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if isinstance(exc, yaml.reader.ReaderError):
+        problem = f"unacceptable character #x{exc.character:04x} at byte {exc.position}"
+    if "could not determine a constructor for the tag" in problem:
+        tag = problem.rsplit("tag ", 1)[-1]
+        problem = (f"the tag {tag} is not allowed: scenario files hold plain data only "
+                   f"(mappings, lists, numbers, text)")
+    if "'\\t'" in problem:
+        problem += " (indent with spaces, not tabs)"
+    return problem
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_bytes().decode("utf-8")
@@ -698,17 +795,17 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{path}:{where}: invalid YAML: {problem}") from None
+        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
+        raise ScenarioError(f"{path}:{where} invalid YAML: {_yaml_problem(exc)}") from None
     if data is None:
         raise ScenarioError(f"{path}: the file is empty; expected a mapping with at least 'name'")
     if not isinstance(data, dict):
         raise ScenarioError(
-            f"{path}: the top level is a {type(data).__name__}; expected a mapping of keys "
+            f"{path}: the top level is "
+            f"{_TYPE_NAMES.get(type(data).__name__, type(data).__name__)}; expected a mapping of keys "
             f"such as name, staff, bodies"
         )
     return data
@@ -716,9 +813,6 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     path = path.resolve()
-    if path in seen:
-        chain = " -> ".join(str(p) for p in (*seen, path))
-        raise ScenarioError(f"{seen[-1]}: extends: cyclic inheritance {chain}")
     data = _read_yaml(path)
     parent = data.get("extends")
     if parent is None:
@@ -728,7 +822,14 @@ def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     parent_path = path.parent / parent
     if not parent_path.exists():
         raise ScenarioError(f"{path}: extends: parent file {parent_path} not found")
-    merged = _deep_merge(_load_chain(parent_path, (*seen, path)), data)
+    if parent_path.resolve() in (*seen, path):
+        chain = " -> ".join(str(p) for p in (*seen, path, parent_path.resolve()))
+        raise ScenarioError(f"{path}: extends: cyclic inheritance {chain}")
+    try:
+        inherited = _load_chain(parent_path, (*seen, path))
+    except ScenarioError as exc:  # name the file the user ran as well as the broken parent
+        raise ScenarioError(f"{path}: in its parent (extends: {parent}): {exc}") from None
+    merged = _deep_merge(inherited, data)
     merged["extends"] = parent
     return merged
 
@@ -745,7 +846,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     if not all(_KEY.match(p) for p in parts):
         raise ScenarioError(f"--set {text!r}: {key!r} is not a dotted key path")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError:
         value = raw
     return parts, value
@@ -792,9 +893,23 @@ def _suggest(key: str, allowed: Any) -> str:
     return f"{hint} (allowed: {', '.join(names)})"
 
 
+# Pydantic's type errors in the words of a YAML file.
+_EXPECTED = {
+    "int_type": "expected a whole number", "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number", "float_type": "expected a number",
+    "float_parsing": "expected a number", "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false", "string_type": "expected text (quote it)",
+    "list_type": "expected a list", "tuple_type": "expected a list",
+    "dict_type": "expected a mapping of keys", "model_type": "expected a mapping of keys",
+    "model_attributes_type": "expected a mapping of keys",
+    "finite_number": "expected a finite number",
+}
+_LEADING_NAME = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)[ .:]")
+
+
 def _format_error(source: str, err: dict[str, Any], model: type[BaseModel]) -> str:
     loc = [str(p) for p in err["loc"]]
-    path = ".".join(loc) or "(top level)"
+    path = ".".join(loc)
     if err["type"] == "extra_forbidden":
         allowed = _fields_at(model, loc[:-1])
         return f"{source}: {path}: unknown key{_suggest(loc[-1], allowed)}"
@@ -805,27 +920,49 @@ def _format_error(source: str, err: dict[str, Any], model: type[BaseModel]) -> s
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
+        if not path or msg.startswith((f"{path}.", f"{path} ", f"{path}:")):
+            return f"{source}: {msg}"  # the check named the field itself
+        lead = _LEADING_NAME.match(msg)
+        if lead and lead.group(1) in _fields_at(model, loc):
+            return f"{source}: {path}.{msg}"  # the check named a field of its section
         return f"{source}: {path}: {msg}"
     if err["type"] == "missing":
-        return f"{source}: {path}: required field is missing"
+        return f"{source}: {path}: required field is missing{_field_hint(model, loc)}"
+    msg = _EXPECTED.get(err["type"], msg)
     return f"{source}: {path}: {shown} is not allowed: {msg}"
+
+
+def _field_hint(model: type[BaseModel], loc: list[str]) -> str:
+    """What a missing field should hold: its allowed values, or its description."""
+    section = _as_model(_annotation_at(model, loc[:-1]))
+    field = section.model_fields.get(loc[-1]) if section is not None and loc else None
+    if field is None:
+        return ""
+    if get_origin(field.annotation) is Literal:
+        return "; allowed: " + ", ".join(repr(a) for a in get_args(field.annotation))
+    return f" ({field.description})" if field.description else ""
 
 
 def _fields_at(model: type[BaseModel], loc: list[str]) -> list[str]:
     """The field names of the schema section at ``loc``, for suggestions."""
+    model_cls = _as_model(_annotation_at(model, loc))
+    return list(model_cls.model_fields) if model_cls is not None else []
+
+
+def _annotation_at(model: type[BaseModel], loc: list[str]) -> Any:
+    """The type annotation of the schema node at ``loc`` (None when there is none)."""
     annotation: Any = model
     for part in loc:
         model_cls = _as_model(annotation)
         if model_cls is not None:
             field = model_cls.model_fields.get(part)
             if field is None:
-                return []
+                return None
             annotation = field.annotation
         else:  # a dict value or list item: step into the container's item type
             args = [a for a in getattr(annotation, "__args__", ()) if a is not type(None)]
             annotation = args[-1] if args else None
-    model_cls = _as_model(annotation)
-    return list(model_cls.model_fields) if model_cls is not None else []
+    return annotation
 
 
 def _as_model(annotation: Any) -> type[BaseModel] | None:

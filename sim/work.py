@@ -213,8 +213,8 @@ class StepTimer:
         """Hands-on work from ``t`` (default now) in working time; schedule the step's end."""
         t = self.env.now if t is None else t
         emp, comp, draws = step.emp, step.comp, step.draws
-        minutes = handling_minutes(step.spec, draws[0]) * self._factor(emp, step.platform,
-                                                                       step.at_home)
+        minutes = handling_minutes(step.spec, draws[0]) * self._factor(
+            emp, step.spec, step.platform, step.at_home)
         if step.at_home and draws[3] < self.human.equipment_crash_prob[emp.equipment]:
             minutes *= 2.0  # the work was lost and done again
         end = self.calendar.add(t, minutes)
@@ -228,9 +228,9 @@ class StepTimer:
         # recurses into starting the next one.
         self.env.timeout(end - self.env.now).callbacks.append(lambda _ev: step.finish(outcome))
 
-    def _factor(self, emp: Employee, platform: Platform, at_home: bool) -> float:
+    def _factor(self, emp: Employee, spec: StepSpec, platform: Platform, at_home: bool) -> float:
         human = self.human
-        f = platform.ui_time_factor
+        f = platform.ui_time_factor if spec.ui_bound else 1.0
         if emp.insecure_literacy:
             f *= human.insecure_literacy_time_factor
         if at_home:
