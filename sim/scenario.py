@@ -746,8 +746,10 @@ def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 
 
 class _SafeLoader(yaml.SafeLoader):
-    """``yaml.safe_load``'s loader (plain data only, no tags that build objects) that also
-    refuses a key given twice in one mapping, which YAML would silently resolve to the last."""
+    """``yaml.safe_load``'s loader (plain data only), also refusing a key given twice.
+
+    YAML would silently keep the last of two equal keys in one mapping.
+    """
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -803,10 +805,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if data is None:
         raise ScenarioError(f"{path}: the file is empty; expected a mapping with at least 'name'")
     if not isinstance(data, dict):
+        kind = _TYPE_NAMES.get(type(data).__name__, type(data).__name__)
         raise ScenarioError(
-            f"{path}: the top level is "
-            f"{_TYPE_NAMES.get(type(data).__name__, type(data).__name__)}; expected a mapping of keys "
-            f"such as name, staff, bodies"
+            f"{path}: the top level is {kind}; expected a mapping of keys such as name, staff, "
+            f"bodies"
         )
     return data
 
