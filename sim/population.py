@@ -78,7 +78,9 @@ def _role_counts(n: int, shares: dict[str, float]) -> list[int]:
 def _office_days(mode: str, days: int, employee_id: int) -> frozenset[int]:
     """Office weekdays, spread by employee id so that every weekday is covered."""
     if mode == "office":
-        return frozenset(range(_WEEKDAYS))
+        # Every weekday, not just Monday..Friday: office staff are on site whenever the calendar
+        # says they work (a 7-day calendar would otherwise send them home at weekends).
+        return frozenset(range(7))
     return frozenset((employee_id + k) % _WEEKDAYS for k in range(min(days, _WEEKDAYS)))
 
 
