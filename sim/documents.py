@@ -34,6 +34,7 @@ class Document:
         "confidentiality", "on_site_only", "origin_body", "needs_registration", "rework",
         "unofficial", "completed", "delays", "pending", "branch", "insecure_drafter",
         "executors", "approvals_left", "gateway_attempts", "drafters",
+        "head", "approvers",
     )
 
     def __init__(
@@ -69,6 +70,8 @@ class Document:
         self.approvals_left = 0
         self.gateway_attempts = 0
         self.drafters: list = []  # the executors named in the resolution
+        self.approvers: list = []  # the heads named to approve the draft
+        self.head = None  # the head who resolves and signs
 
     @property
     def cycle_time(self) -> float | None:

@@ -1,5 +1,8 @@
 """The document route: register -> resolution -> execution -> approvals -> signature -> dispatch.
 
+Clerks form a pool: whoever is free registers and dispatches. Everyone else is named: a document
+has its head (who resolves and signs), and the resolution names its executors and approvers.
+
 :class:`DocumentFlow` is a state machine driven by step completions: each finished step decides
 the next one and hands it to the right role pool. Execution by several executors runs in
 parallel; approvals run in parallel on OSDO (co-editing one draft) and one after another on
@@ -80,10 +83,12 @@ class DocumentFlow:
 
     def start(self, doc: Document) -> None:
         """Enter the route: registration, unless the cloud store delivered it already."""
+        heads = self.pools[(doc.body, "head")].candidates(doc.on_site_only)
+        doc.head = heads[int(doc.rng.random() * len(heads))]
         if doc.needs_registration:
             self._submit(doc, "register", self._after_register)
         else:
-            self._submit(doc, "resolution", self._after_resolution)
+            self._submit(doc, "resolution", self._after_resolution, doc.head)
 
     # ------------------------------------------------------------------ helpers
     def _submit(self, doc: Document, step: str, done: Callable,
@@ -119,28 +124,30 @@ class DocumentFlow:
     # ------------------------------------------------------------------ the route
     def _after_register(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
         self._sequential(item, emp, outcome)
-        self._submit(item.doc, "resolution", self._after_resolution)
+        self._submit(item.doc, "resolution", self._after_resolution, item.doc.head)
 
     def _after_resolution(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
         self._sequential(item, emp, outcome)
         doc = item.doc
-        u_count, u_who = doc.rng.random(), doc.rng.random()
+        u_count, u_who, u_approvers = doc.rng.random(), doc.rng.random(), doc.rng.random()
         if doc.spec.executors_max == 0:
             self._after_approvals(doc, rework_draw=1.0)
             return
-        self._name_executors(doc, 1 + int(u_count * doc.spec.executors_max), u_who)
+        doc.drafters = self._name(doc, "executor", 1 + int(u_count * doc.spec.executors_max),
+                                  u_who)
+        doc.approvers = self._name(doc, "head", doc.spec.approvals, u_approvers)
         self._execute(doc, doc.drafters)
 
-    def _name_executors(self, doc: Document, count: int, u: float) -> None:
-        """The resolution names the executors: consecutive staff from a random one.
+    def _name(self, doc: Document, role: str, count: int, u: float) -> list[Employee]:
+        """The resolution names people: ``count`` consecutive staff of a role from a random one.
 
-        Naming people (rather than taking whoever is free) is what the resolution does, and it
-        keeps a document with the same executors on every architecture (common random numbers).
-        On-site-only documents go to cleared executors.
+        Naming people (rather than taking whoever is free) is what a resolution does, and it
+        keeps a document with the same people on every architecture (common random numbers).
+        On-site-only documents go to cleared staff.
         """
-        staff = self.pools[(doc.body, "executor")].candidates(doc.on_site_only)
+        staff = self.pools[(doc.body, role)].candidates(doc.on_site_only)
         first = int(u * len(staff))
-        doc.drafters = [staff[(first + j) % len(staff)] for j in range(min(count, len(staff)))]
+        return [staff[(first + j) % len(staff)] for j in range(min(count, len(staff)))]
 
     def _execute(self, doc: Document, drafters: list[Employee]) -> None:
         doc.executors = len(drafters)
@@ -156,16 +163,16 @@ class DocumentFlow:
             self._approve(doc)
 
     def _approve(self, doc: Document) -> None:
-        n = doc.spec.approvals
-        if n == 0:
+        approvers = doc.approvers
+        if not approvers:
             self._after_approvals(doc, rework_draw=1.0)
         elif self.platforms[doc.body].parallel_approvals:
-            doc.pending = n
-            for _ in range(n):
-                self._submit(doc, "approval", self._after_parallel_approval)
+            doc.pending = len(approvers)
+            for emp in approvers:
+                self._submit(doc, "approval", self._after_parallel_approval, emp)
         else:
-            doc.approvals_left = n
-            self._submit(doc, "approval", self._after_sequential_approval)
+            doc.approvals_left = len(approvers)
+            self._submit(doc, "approval", self._after_sequential_approval, approvers[0])
 
     def _after_parallel_approval(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
         if self._parallel(item, emp, outcome):
@@ -178,7 +185,8 @@ class DocumentFlow:
         doc = item.doc
         doc.approvals_left -= 1
         if doc.approvals_left:
-            self._submit(doc, "approval", self._after_sequential_approval)
+            nxt = doc.approvers[len(doc.approvers) - doc.approvals_left]
+            self._submit(doc, "approval", self._after_sequential_approval, nxt)
         else:
             self._after_approvals(doc, outcome.rework_draw)
 
@@ -192,7 +200,7 @@ class DocumentFlow:
             doc.rework += 1
             self._execute(doc, doc.drafters[:1])  # the first executor redrafts
         elif doc.spec.sign:
-            self._submit(doc, "signature", self._after_signature)
+            self._submit(doc, "signature", self._after_signature, doc.head)
         else:
             self._decide_dispatch(doc)
 
