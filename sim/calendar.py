@@ -132,6 +132,10 @@ class WorkCalendar:
             self._extend(len(self._cum) + 400)
         return (self._working_days[n - 1] + 1) * MINUTES_PER_DAY
 
+    def day_end(self, t: float) -> float:
+        """End of the last working period of the calendar day of ``t``."""
+        return (t // MINUTES_PER_DAY) * MINUTES_PER_DAY + self._periods[-1][1]
+
     def day_start(self, day: int) -> float:
         """Clock time of the first working minute of calendar day ``day``."""
         return day * MINUTES_PER_DAY + self._periods[0][0]

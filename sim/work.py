@@ -221,7 +221,9 @@ class StepTimer:
         comp[D["handling"]] += minutes
         comp[D["off_hours"]] += (end - t) - minutes
         if step.vpn is not None:
-            step.vpn.release(end)
+            # Sessions end with the working day (they time out overnight); a step that runs on
+            # the next morning is not charged a second session.
+            step.vpn.release(min(end, self.calendar.day_end(t)))
         outcome = StepOutcome(end, comp, minutes + step.occupied, step.at_home, step.unofficial,
                               step.lost, draws[4], step.began)
         # Always through an event, even for zero-length work, so that finishing a step never
