@@ -9,7 +9,9 @@ from __future__ import annotations
 import functools
 import json
 import math
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,19 +42,34 @@ TABLE_KPIS = [
 ]
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, delivered as an interrupt so that it unwinds like Ctrl-C."""
+
+
+def _on_sigterm(_signum: int, _frame: Any) -> None:
+    raise _Terminated
+
+
 def _user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn input errors into one line on stderr and exit code 2; Ctrl-C into exit 130."""
+    """Turn input errors into one line on stderr and exit code 2; Ctrl-C or SIGTERM into 130."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # Signal handlers can only be set from the main thread (not so under some test runners).
+        main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
         try:
             return func(*args, **kwargs)
         except (ScenarioError, FileExistsError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
-        except KeyboardInterrupt:
-            click.echo("interrupted: nothing was written", err=True)
+        except KeyboardInterrupt as exc:
+            how = "SIGTERM" if isinstance(exc, _Terminated) else "Ctrl-C"
+            click.echo(f"interrupted ({how}): nothing was written", err=True)
             sys.exit(130)
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGTERM, previous)
 
     return wrapper
 
