@@ -180,5 +180,10 @@ def schema() -> None:
     click.echo(json.dumps(json_schema(), indent=2))
 
 
+from sim.verify import verify_command  # noqa: E402  (its own module; see sim/verify.py)
+
+main.add_command(verify_command)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
