@@ -22,6 +22,7 @@ import click
 from sim import __version__
 from sim.experiment import Experiment, run_experiment
 from sim.scenario import Scenario, ScenarioError, json_schema, load_scenario
+from sim.stability import warnings as stability_warnings
 
 __all__ = ["main"]
 
@@ -160,6 +161,8 @@ def run(scenario_file: str, out_dir: str | None, seed: int | None, replications:
     click.echo(f"{scenario.name}: {reps} replication(s) x {', '.join(platforms)}, seed {seed}, "
                f"{runtime:.1f} s")
     click.echo(kpi_table(experiment))
+    for line in stability_warnings(experiment.stability()):
+        click.echo(line)
     click.echo(f"written to {written}")
 
 
@@ -183,6 +186,10 @@ def schema() -> None:
 from sim.verify import verify_command  # noqa: E402  (its own module; see sim/verify.py)
 
 main.add_command(verify_command)
+
+from sim.executors import make_sweep_command  # noqa: E402  (sim/executors.py, issue 3)
+
+main.add_command(make_sweep_command())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -38,9 +38,33 @@ class Experiment:
         return list(dict.fromkeys(r.platform for r in self.runs))
 
     def summary(self) -> pd.DataFrame:
-        """One row per (platform, replication), one column per KPI."""
-        rows = [{"platform": r.platform, "replication": r.replication, **r.kpis} for r in self.runs]
-        return pd.DataFrame(rows, columns=["platform", "replication", *KPI_COLUMNS])
+        """One row per (platform, replication), one column per KPI, then the busiest resource."""
+        rows = [{"platform": r.platform, "replication": r.replication, **r.kpis,
+                 "saturated_resource": r.saturated_resource} for r in self.runs]
+        return pd.DataFrame(
+            rows, columns=["platform", "replication", *KPI_COLUMNS, "saturated_resource"])
+
+    def stability(self) -> dict[str, dict[str, object]]:
+        """Per platform: replications with an unbounded backlog, its growth, the busiest resource.
+
+        Growth and resource are taken over the unstable replications when there are any (see
+        :mod:`sim.stability`).
+        """
+        table = self.summary()
+        out: dict[str, dict[str, object]] = {}
+        for p in self.platforms:
+            rows = table[table.platform == p]
+            bad = rows[rows.unstable == 1.0]
+            judged = bad if len(bad) else rows
+            out[p] = {
+                "unstable_replications": int(len(bad)),
+                "replications": int(len(rows)),
+                "backlog_growth_per_day": float(judged.backlog_growth_per_day.mean()),
+                "saturated_resource": str(judged.saturated_resource.mode().iloc[0])
+                if len(judged) else "",
+                "saturated_utilisation": float(judged.saturated_utilisation.mean()),
+            }
+        return out
 
     def documents(self) -> pd.DataFrame | None:
         """Per-document rows of every run, or None when they were not kept."""

@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.documents import DELAY_COMPONENTS, D, Document
 from sim.population import Employee
+from sim.stability import STABILITY_KPIS
 from sim.staffing import WorkItem
 from sim.work import StepOutcome
 
@@ -40,6 +41,7 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "gateway_transmissions": "transmissions through the inter-agency gateway",
     "gateway_resends": "transmissions that had to be resent",
     **{f"delay_share_{c}": f"mean share of cycle time spent in '{c}'" for c in DELAY_COMPONENTS},
+    **STABILITY_KPIS,
 }
 KPI_COLUMNS = list(KPI_DESCRIPTIONS)
 
@@ -64,6 +66,7 @@ class RunRecords:
     documents: pd.DataFrame | None
     timeseries: pd.DataFrame
     steps: pd.DataFrame | None
+    saturated_resource: str = ""  # the busiest role pool, server pool or VPN pool (sim.stability)
 
 
 class Recorder:

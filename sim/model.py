@@ -14,6 +14,7 @@ from sim.platforms import Esed, Gateway, Osdo, Platform
 from sim.population import ROLES, Body, Employee, sample_population
 from sim.routing import DocumentFlow
 from sim.scenario import Scenario
+from sim.stability import assess
 from sim.staffing import RolePool
 from sim.streams import Purpose, Streams
 from sim.work import StepTimer
@@ -80,13 +81,51 @@ def run_replication(
     env.run(until=horizon)
 
     staff = len(everyone)
-    return recorder.finish(
+    window_days = calendar.working_days_between(warmup_end, horizon)
+    records = recorder.finish(
         list(flow.open.values()),
         busy_minutes=sum(p.busy_minutes for p in pools.values()),
         staff=staff,
         staff_working_minutes=staff * calendar.working_minutes(0.0, horizon),
-        window_working_days=calendar.working_days_between(warmup_end, horizon),
+        window_working_days=window_days,
     )
+    kpis = records.kpis
+    rate = max(kpis["throughput_per_day"], kpis["documents_created"] / window_days)
+    verdict = assess(
+        records.timeseries["time_min"].to_numpy(), records.timeseries["open_documents"].to_numpy(),
+        lambda t: calendar.working_days_between(0.0, t), warmup_end, rate,
+        _utilisation(bodies, pools, platforms, calendar.working_minutes(0.0, horizon)),
+        scenario.output.unstable_growth_share, scenario.output.unstable_min_window_days,
+    )
+    kpis.update(verdict.kpis())
+    records.saturated_resource = verdict.saturated_resource
+    return records
+
+
+def _utilisation(
+    bodies: list[Body], pools: dict[tuple[int, str], RolePool], platforms: list[Platform],
+    working_minutes: float,
+) -> dict[str, float]:
+    """Share of working time each resource was busy: role pools and server pools.
+
+    VPN session pools are left out: ServerPool.hold admits a new session whenever fewer than
+    ``servers`` sessions have been released, so concurrent holds are not capped and their
+    utilisation would not mean anything yet.
+    """
+    out: dict[str, float] = {}
+    if working_minutes <= 0:
+        return out
+    for b in bodies:
+        for role in ROLES:
+            pool = pools[(b.id, role)]
+            out[f"{role}s of {b.name}"] = pool.busy_minutes / (
+                len(pool.employees) * working_minutes)
+    for b in bodies:
+        platform = platforms[b.id]
+        servers = platform.servers_for(b.id)
+        name = "OSDO servers" if platform.name == "osdo" else f"ESED servers of {b.name}"
+        out.setdefault(name, servers.busy_minutes / (servers.servers * working_minutes))
+    return out
 
 
 def _arrivals(env, scenario, calendar, body, flow, streams, horizon):

@@ -33,13 +33,14 @@ class ServerPool:
     for jobs offered in arrival order.
     """
 
-    __slots__ = ("servers", "_free_at")
+    __slots__ = ("servers", "_free_at", "busy_minutes")
 
     def __init__(self, servers: int) -> None:
         if servers < 1:
             raise ValueError(f"a server pool needs at least 1 server, got {servers}")
         self.servers = servers
         self._free_at: list[float] = []
+        self.busy_minutes = 0.0  # server-minutes of serve() jobs, for utilisation
 
     def serve(self, t: float, duration: float) -> float:
         """Start a job at ``t`` or when a server frees; return its start time."""
@@ -50,6 +51,7 @@ class ServerPool:
         else:
             start = max(t, free_at[0])
             heapq.heapreplace(free_at, start + duration)
+        self.busy_minutes += duration
         return start
 
     def hold(self, t: float) -> float:

@@ -7,6 +7,7 @@ unless asked.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import os
@@ -56,6 +57,10 @@ def summary_json(experiment: Experiment, runtime_s: float) -> dict:
             for p, kpis in intervals.items()
         },
     }
+    out["stability"] = {
+        p: {k: _clean(v) if isinstance(v, float) else v for k, v in verdict.items()}
+        for p, verdict in experiment.stability().items()
+    }
     if {"osdo", "esed"} <= set(experiment.platforms):
         out["paired_osdo_minus_esed"] = {
             k: {m: _clean(v) for m, v in ci.items()} for k, ci in experiment.paired().items()
@@ -100,9 +105,26 @@ def _write_files(experiment: Experiment, folder: Path, runtime_s: float,
     steps = experiment.steps()
     if steps is not None:
         steps.to_csv(folder / "steps.csv", index=False)
+        _write_event_log(steps, scenario, folder)
     (folder / "scenario.resolved.yaml").write_text(dump_resolved(scenario))
     if plots_on if plots_on is not None else scenario.output.plots:
         _write_plots(experiment, folder, summary, documents, timeseries)
+
+
+def run_horizon_min(scenario) -> float:
+    """The run's horizon in clock minutes (end of the last simulated working day)."""
+    from sim.calendar import WorkCalendar
+
+    return WorkCalendar(scenario.calendar).end_of_working_days(scenario.horizon_days)
+
+
+def _write_event_log(steps, scenario, folder: Path) -> None:
+    """event_log.csv and event_log.xes: the steps in process-mining conventions."""
+    from sim import eventlog
+
+    log = eventlog.event_log(steps, scenario)
+    eventlog.write_csv(log, folder / "event_log.csv")
+    eventlog.write_xes(log, folder / "event_log.xes", name=scenario.name)
 
 
 def _write_plots(experiment, folder, summary, documents, timeseries) -> None:
@@ -111,6 +133,11 @@ def _write_plots(experiment, folder, summary, documents, timeseries) -> None:
                ("delay_attribution.png", plots.delay_attribution, summary)]
     if documents is not None:
         figures.append(("cycle_time.png", plots.cycle_time_distribution, documents))
+        horizon = run_horizon_min(experiment.scenario)
+        for by in ("type", "body_kind"):
+            figures.append((f"on_time_by_{by}.png",
+                            functools.partial(plots.on_time_rate, by=by, horizon_min=horizon),
+                            documents))
     for filename, plot, data in figures:
         ax = plot(data, title=name)
         ax.figure.tight_layout()

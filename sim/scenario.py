@@ -331,7 +331,9 @@ class InternetSpec(_Spec):
         "rural 2-10, poor rural 0.34 measured); outage rates and failure probabilities: "
         "assumptions (poor rural: 24 of 60 attempts succeeded in a ministerial test).",
     )
-    office_class: str = Field("office_lan", description="Class used on site.")
+    office_class: str = Field(
+        "office_lan", description="Class used on site (assumption: a good, rarely failing LAN)."
+    )
     connect_timeout_s: Positive = Field(
         25.0,
         description="Seconds lost per failed attempt. Source: integration logs, connect "
@@ -432,12 +434,20 @@ class PlatformSpec(_Spec):
 class StepSpec(_Spec):
     """One step of the document route."""
 
-    role: Literal["clerk", "head", "executor"]
-    handling_mean_min: Positive = Field(description="Mean human handling time, working minutes.")
+    role: Literal["clerk", "head", "executor"] = Field(
+        description="Who does the step: records office, head or executor. Source: law on "
+        "administrative procedures No. 107 (2000) art. 12 (DOMAIN.md)."
+    )
+    handling_mean_min: Positive = Field(
+        description="Mean human handling time, working minutes (assumption; DOMAIN.md gives none)."
+    )
     handling_cv: NonNegative = Field(
         0.8, description="Coefficient of variation (lognormal); ignored for exponential."
     )
-    distribution: Literal["lognormal", "exponential", "deterministic"] = "lognormal"
+    distribution: Literal["lognormal", "exponential", "deterministic"] = Field(
+        "lognormal",
+        description="Handling-time distribution (assumption: skewed, as task times usually are).",
+    )
     interactions: Annotated[int, Field(ge=0)] = Field(
         2, description="Platform interactions (open, save, ...) the step needs."
     )
@@ -592,7 +602,8 @@ class WorkloadSpec(_Spec):
     )
     arrivals: Literal["poisson", "deterministic"] = Field(
         "poisson",
-        description="Poisson arrivals over working time, or evenly spaced (for exact tests).",
+        description="Poisson arrivals over working time (assumption: independent senders), or "
+        "evenly spaced (for exact tests).",
     )
 
 
@@ -642,6 +653,17 @@ class OutputSpec(_Spec):
         60.0, description="Minutes between rows of timeseries.csv (at least 1)."
     )
     plots: bool = Field(True, description="Write PNG plots into the run folder.")
+    unstable_growth_share: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.1,
+        description="A run is marked unstable when its open documents grow (least-squares "
+        "slope after the warm-up) by more than this share of the daily arrival or completion "
+        "rate (assumption: 10% separates a warming-up backlog from an unbounded one).",
+    )
+    unstable_min_window_days: Annotated[int, Field(ge=2)] = Field(
+        10,
+        description="Working days after the warm-up needed to judge stability; shorter runs "
+        "are never marked unstable (assumption: a shorter window mostly shows the start-up).",
+    )
 
 
 # --------------------------------------------------------------------------- scenario

@@ -44,7 +44,7 @@ def test_summary_has_a_row_per_platform_and_replication_and_every_kpi(baseline_r
     out, _ = baseline_run
     summary = pd.read_csv(out / "summary.csv")
     assert set(REQUIRED_KPIS) <= set(summary.columns)
-    assert list(summary.columns[2:]) == KPI_COLUMNS
+    assert list(summary.columns[2:]) == [*KPI_COLUMNS, "saturated_resource"]
     assert sorted(zip(summary.platform, summary.replication, strict=True)) == [
         ("esed", 0), ("esed", 1), ("osdo", 0), ("osdo", 1)]
 

@@ -1,0 +1,120 @@
+"""Unstable scenarios: an unbounded backlog is detected, measured and blamed on the right pool."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from sim.cli import main
+from sim.model import run_replication
+from sim.scenario import load_scenario, scenario_from_dict
+from sim.stability import assess, backlog_growth_per_day
+
+ROOT = Path(__file__).resolve().parents[1]
+ONE_BODY = {
+    "name": "one-body", "horizon_days": 15, "warmup_days": 3, "replications": 1,
+    "platforms": ["osdo"], "bodies": [{"name": "Office", "kind": "local_executive", "staff": 40}],
+    "output": {"plots": False},
+}
+
+
+def _scenario(**extra):
+    data = copy.deepcopy(ONE_BODY)
+    data.update(extra)
+    return scenario_from_dict(data, "one-body")
+
+
+def test_growth_is_the_least_squares_slope() -> None:
+    x = np.arange(20.0)
+    assert backlog_growth_per_day(x, 3.0 * x + 5.0) == pytest.approx(3.0)
+    assert backlog_growth_per_day(x, np.full(20, 7.0)) == 0.0
+    assert np.isnan(backlog_growth_per_day(np.array([1.0, 1.0]), np.array([2.0, 9.0])))
+
+
+def test_verdict_uses_the_share_of_the_rate_and_the_window() -> None:
+    times = np.arange(0.0, 30.0)  # one sample a "working day" (identity map below)
+    steep = 20.0 * times
+    util = {"clerks of A": 0.3, "heads of A": 0.97, "OSDO servers": 0.01}
+    verdict = assess(times, steep, float, 5.0, 100.0, util, 0.1, 10)
+    assert verdict.unstable and verdict.backlog_growth_per_day == pytest.approx(20.0)
+    assert (verdict.saturated_resource, verdict.saturated_utilisation) == ("heads of A", 0.97)
+    assert not assess(times, steep, float, 5.0, 300.0, util, 0.1, 10).unstable  # 20 < 30 a day
+    assert not assess(times, steep, float, 25.0, 100.0, util, 0.1, 10).unstable  # 4-day window
+    assert not assess(times, -steep, float, 5.0, 100.0, util, 0.1, 10).unstable  # draining
+
+
+@pytest.mark.parametrize(("step", "minutes", "role"), [
+    ("register", 120, "clerks"), ("approval", 200, "heads"), ("execution", 1500, "executors"),
+])
+def test_an_overloaded_role_is_named(step: str, minutes: float, role: str) -> None:
+    scenario = _scenario(
+        workload={"documents_per_employee_per_day": 1.0},
+        documents={"steps": {step: {"handling_mean_min": minutes}}},
+    )
+    for architecture in ("osdo", "esed"):
+        run = run_replication(scenario, architecture, 0)
+        assert run.kpis["unstable"] == 1.0
+        assert run.saturated_resource == f"{role} of Office"
+        assert run.kpis["saturated_utilisation"] > 0.75  # long steps: less in the warm-up
+        # The backlog grows by about what is not completed: arrivals minus throughput.
+        arrivals = run.kpis["documents_created"] / 12
+        assert run.kpis["backlog_growth_per_day"] == pytest.approx(
+            arrivals - run.kpis["throughput_per_day"], rel=0.25)
+
+
+def test_ten_times_the_arrivals_is_flagged_and_the_default_is_not() -> None:
+    normal = _scenario()
+    tenfold = _scenario(workload={"documents_per_employee_per_day": 2.7})
+    for architecture in ("osdo", "esed"):
+        calm = run_replication(normal, architecture, 0)
+        assert calm.kpis["unstable"] == 0.0
+        assert abs(calm.kpis["backlog_growth_per_day"]) < 0.1 * calm.kpis["throughput_per_day"]
+        flooded = run_replication(tenfold, architecture, 0)
+        assert flooded.kpis["unstable"] == 1.0
+        assert flooded.kpis["backlog_growth_per_day"] > flooded.kpis["throughput_per_day"]
+        assert flooded.saturated_resource in {"heads of Office", "executors of Office"}
+
+
+def test_the_baseline_scenario_is_stable() -> None:
+    # 20 days (a 15-day window) keep it quick; the full 40 days are just as stable.
+    baseline = load_scenario(ROOT / "scenarios" / "baseline.yaml", ["horizon_days=20"])
+    run = run_replication(baseline, "osdo", 0)
+    assert run.kpis["unstable"] == 0.0
+    assert 0.0 <= run.kpis["saturated_utilisation"] < 0.9
+
+
+def test_cli_marks_the_run_unstable_in_terminal_and_summaries(tmp_path: Path) -> None:
+    path = tmp_path / "flood.yaml"
+    data = copy.deepcopy(ONE_BODY)
+    data["workload"] = {"documents_per_employee_per_day": 1.0}
+    data["documents"] = {"steps": {"register": {"handling_mean_min": 120}}}
+    data["replications"] = 2
+    path.write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if x.startswith("UNSTABLE"))
+    assert "UNSTABLE osdo: open documents grow by" in line
+    assert "in 2 of 2 replication(s); saturated: clerks of Office (utilisation 0.9" in line
+    summary = pd.read_csv(tmp_path / "run" / "summary.csv")
+    assert list(summary.unstable) == [1.0, 1.0]
+    assert list(summary.saturated_resource) == ["clerks of Office"] * 2
+    verdict = json.loads((tmp_path / "run" / "summary.json").read_text())["stability"]["osdo"]
+    assert verdict["unstable_replications"] == 2
+    assert verdict["saturated_resource"] == "clerks of Office"
+    growth = verdict["backlog_growth_per_day"]
+    assert growth == pytest.approx(summary.backlog_growth_per_day.mean())
+    assert f"grow by {growth:.1f} a working day" in line
+
+
+def test_cli_says_nothing_about_a_stable_run(tmp_path: Path) -> None:
+    tiny = ROOT / "tests" / "data" / "good" / "tiny.yaml"
+    result = CliRunner().invoke(main, ["run", str(tiny), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0
+    assert "UNSTABLE" not in result.output
