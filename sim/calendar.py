@@ -38,6 +38,12 @@ class WorkCalendar:
             self._period_cum.append(acc)
             acc += b - a
         self.minutes_per_day = acc
+        # (start, end, working minutes before the period, working minutes by its end) per period,
+        # precomputed because every step asks the calendar several times.
+        self._pinfo = [
+            (a, b, before, before + (b - a))
+            for (a, b), before in zip(self._periods, self._period_cum, strict=True)
+        ]
         self._cum: list[float] = [0.0]  # working minutes before each day's 00:00
         self._working_days: list[int] = []
         self._extend(400)
@@ -60,13 +66,14 @@ class WorkCalendar:
     def work_index(self, t: float) -> float:
         """Working minutes elapsed between minute 0 and ``t``."""
         day = int(t // MINUTES_PER_DAY)
-        if day + 1 >= len(self._cum):
+        cum = self._cum
+        if day + 1 >= len(cum):
             self._extend(day + 400)
-        base = self._cum[day]
-        if self._cum[day + 1] == base:
+        base = cum[day]
+        if cum[day + 1] == base:
             return base
         m = t - day * MINUTES_PER_DAY
-        for (a, b), before in zip(self._periods, self._period_cum, strict=True):
+        for a, b, before, _upto in self._pinfo:
             if m <= a:
                 return base + before
             if m < b:
@@ -86,8 +93,8 @@ class WorkCalendar:
             return 0.0
         day = self._day_for_index(w, earliest=True)
         r = w - self._cum[day]
-        for (a, b), before in zip(self._periods, self._period_cum, strict=True):
-            if r <= before + (b - a):
+        for a, _b, before, upto in self._pinfo:
+            if r <= upto:
                 return day * MINUTES_PER_DAY + a + (r - before)
         raise AssertionError("unreachable: index beyond the day's working minutes")
 
@@ -95,21 +102,48 @@ class WorkCalendar:
         """The latest clock time with index ``w`` that is inside working time."""
         day = self._day_for_index(w, earliest=False)
         r = w - self._cum[day]
-        for (a, b), before in zip(self._periods, self._period_cum, strict=True):
-            if r < before + (b - a):
+        for a, _b, before, upto in self._pinfo:
+            if r < upto:
                 return day * MINUTES_PER_DAY + a + (r - before)
         raise AssertionError("unreachable: no working period holds the index")
 
     # ------------------------------------------------------------------ public arithmetic
     def next_working(self, t: float) -> float:
         """``t`` if it is working time, else the start of the next working period."""
+        # Fast path for a time on a working day up to its last period's end: the same arithmetic
+        # as work_index + _start_at_index (so the same floats), without the bisection.
+        day = int(t // MINUTES_PER_DAY)
+        cum = self._cum
+        if day + 1 < len(cum):
+            base, nxt = cum[day], cum[day + 1]
+            if nxt != base:
+                m = t - day * MINUTES_PER_DAY
+                for a, b, before, upto in self._pinfo:
+                    if m <= a:
+                        return max(t, day * MINUTES_PER_DAY + a)
+                    if m < b:
+                        w = base + before + (m - a)
+                        r = w - base
+                        if w < nxt and r < upto:
+                            return max(t, day * MINUTES_PER_DAY + a + (r - before))
+                        break
         return max(t, self._start_at_index(self.work_index(t)))
 
     def add(self, t: float, minutes: float) -> float:
         """The clock time at which ``minutes`` of work started at ``t`` is done."""
         if minutes <= 0:
             return t
-        return max(t, self.time_at_index(self.work_index(t) + minutes))
+        w = self.work_index(t) + minutes
+        # Fast path for work that ends on the day it starts: time_at_index would find this day
+        # by bisection (cum[day] < w <= cum[day + 1]); the arithmetic below is the same.
+        day = int(t // MINUTES_PER_DAY)
+        base = self._cum[day]
+        if base < w <= self._cum[day + 1]:
+            r = w - base
+            for a, _b, before, upto in self._pinfo:
+                if r <= upto:
+                    return max(t, day * MINUTES_PER_DAY + a + (r - before))
+        return max(t, self.time_at_index(w))
 
     def working_minutes(self, a: float, b: float) -> float:
         """Working minutes between clock times ``a`` <= ``b``."""
