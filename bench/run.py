@@ -1,0 +1,257 @@
+"""Benchmark suite: bare SimPy, the built-in scenarios and the reference process, in one run.
+
+    python bench/run.py            # all cases, a few minutes on one core
+    python bench/run.py --quick    # skips the 60-day national run and the 200k-case reference
+
+Every case runs in a fresh subprocess so that its peak memory (``ru_maxrss``) is its own, and
+cases never share warm caches. Timings are wall-clock seconds of the simulation call only
+(population sampling included; imports and scenario loading excluded). Figures are printed and
+written to ``bench/results/<UTC timestamp>.json`` so that runs can be compared.
+
+The targets (issue 6) are benchmark figures, never asserted in tests:
+
+* the reference process at >= 32,000 cases/s (20x Prosimos 2.1), memory flat in cases;
+* ``national.yaml``, 20 working days, in <= 60 s on one core with a peak <= 1.5 GB;
+* memory flat in simulated time: 60 working days' peak within 10% of 20 days';
+* steps/s on ``national.yaml`` at least 20% of bare SimPy timeouts/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+REFERENCE = ROOT / "scenarios" / "reference_process.yaml"
+REFERENCE_CASES_PER_DAY = 240  # one arrival every 6 minutes, 24 hours a day
+PROSIMOS_CASES_PER_S = 1_600  # issue 6: 10,000 cases in 6.0 s ... 200,000 in 132 s
+
+# The targets, as (figure, comparison, bound) for the summary.
+TARGET_REFERENCE_CASES_PER_S = 32_000
+TARGET_NATIONAL_S = 60.0
+TARGET_NATIONAL_PEAK_MB = 1_536.0
+TARGET_FLAT_TIME = 0.10
+TARGET_STEPS_SHARE = 0.20
+
+
+# --------------------------------------------------------------------------- one case (child)
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _bare_simpy(n: int) -> dict:
+    """Timeouts/s of one SimPy process yielding ``n`` timeouts: the ceiling of any model here."""
+    import simpy
+
+    def ticker(env, n):
+        for _ in range(n):
+            yield env.timeout(1.0)
+
+    env = simpy.Environment()
+    env.process(ticker(env, n))
+    t0 = time.perf_counter()
+    env.run()
+    wall = time.perf_counter() - t0
+
+    # Callback-only timeouts (no generator), the pattern the simulator uses for step ends.
+    env = simpy.Environment()
+    done = 0
+
+    def tick(_ev):
+        nonlocal done
+        done += 1
+        if done < n:
+            env.timeout(1.0).callbacks.append(tick)
+
+    env.timeout(1.0).callbacks.append(tick)
+    t0 = time.perf_counter()
+    env.run()
+    wall_cb = time.perf_counter() - t0
+    return {
+        "events": n, "wall_s": wall, "timeouts_per_s": n / wall,
+        "callback_timeouts_per_s": n / wall_cb,
+    }
+
+
+class _Capture:
+    """Keeps the run's recorder so that the case can read counts the KPIs leave out."""
+
+    recorder = None
+
+
+def _scenario_case(path: str, horizon_days: int | None, overrides: list[str]) -> dict:
+    import sim.model
+    from sim.metrics import Recorder
+    from sim.scenario import load_scenario
+
+    class CapturingRecorder(Recorder):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            _Capture.recorder = self
+
+    sim.model.Recorder = CapturingRecorder  # the bench's own process only
+    sets = list(overrides)
+    if horizon_days is not None:
+        sets.append(f"horizon_days={horizon_days}")
+    scenario = load_scenario(path, sets)
+    before_mb = _peak_mb()
+    t0 = time.perf_counter()
+    records = sim.model.run_replication(scenario, "mixed", 0, keep_documents=False,
+                                        keep_steps=False)
+    wall = time.perf_counter() - t0
+    rec = _Capture.recorder
+    completed = rec.completed_count
+    created = completed + rec._wip  # open documents at the horizon plus completed ones
+    return {
+        "scenario": Path(path).name, "horizon_working_days": scenario.horizon_days,
+        "staff": scenario.total_staff, "wall_s": wall,
+        "documents_created": created, "documents_completed": completed, "steps": rec.steps,
+        "documents_per_s": created / wall, "completed_per_s": completed / wall,
+        "steps_per_s": rec.steps / wall,
+        "peak_rss_mb": _peak_mb(), "rss_before_run_mb": before_mb,
+        "throughput_per_day": records.kpis["throughput_per_day"],
+    }
+
+
+def _child(spec: dict) -> dict:
+    if spec["kind"] == "simpy":
+        return _bare_simpy(spec["events"])
+    return _scenario_case(spec["path"], spec.get("horizon_days"), spec.get("overrides", []))
+
+
+# --------------------------------------------------------------------------- driver (parent)
+
+
+def _run_case(spec: dict) -> dict:
+    """Run one case in a fresh interpreter and return its figures."""
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"bench case {spec} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _cases(quick: bool) -> list[tuple[str, dict]]:
+    scen = ROOT / "scenarios"
+    cases: list[tuple[str, dict]] = [
+        ("simpy_bare", {"kind": "simpy", "events": 1_000_000}),
+        ("baseline_20d", {"kind": "scenario", "path": str(scen / "baseline.yaml"),
+                          "horizon_days": 20}),
+        ("national_20d", {"kind": "scenario", "path": str(scen / "national.yaml"),
+                          "horizon_days": 20}),
+    ]
+    if not quick:
+        cases.append(("national_60d", {"kind": "scenario", "path": str(scen / "national.yaml"),
+                                       "horizon_days": 60}))
+    for n in (10_000, 50_000) if quick else (10_000, 50_000, 200_000):
+        days = math.ceil(n * 1.02 / REFERENCE_CASES_PER_DAY)  # 2% margin: arrivals are Poisson
+        cases.append((f"reference_{n // 1000}k", {"kind": "scenario", "path": str(REFERENCE),
+                                                  "horizon_days": days}))
+    return cases
+
+
+def _targets(res: dict) -> list[dict]:
+    out = []
+    refs = [v for k, v in res.items() if k.startswith("reference_")]
+    if refs:
+        worst = min(r["documents_per_s"] for r in refs)
+        out.append({"target": "reference process cases/s (worst size)", "value": worst,
+                    "bound": f">= {TARGET_REFERENCE_CASES_PER_S}",
+                    "met": worst >= TARGET_REFERENCE_CASES_PER_S})
+        peaks = [r["peak_rss_mb"] for r in refs]
+        growth = max(peaks) / min(peaks) - 1.0
+        out.append({"target": "reference process memory flat in cases (peak growth)",
+                    "value": growth, "bound": f"<= {TARGET_FLAT_TIME:.0%}",
+                    "met": growth <= TARGET_FLAT_TIME})
+    nat = res.get("national_20d")
+    if nat:
+        out.append({"target": "national 20 days wall s", "value": nat["wall_s"],
+                    "bound": f"<= {TARGET_NATIONAL_S:g}",
+                    "met": nat["wall_s"] <= TARGET_NATIONAL_S})
+        out.append({"target": "national 20 days peak MB", "value": nat["peak_rss_mb"],
+                    "bound": f"<= {TARGET_NATIONAL_PEAK_MB:g}",
+                    "met": nat["peak_rss_mb"] <= TARGET_NATIONAL_PEAK_MB})
+        share = nat["steps_per_s"] / res["simpy_bare"]["timeouts_per_s"]
+        out.append({"target": "national steps/s over bare SimPy timeouts/s", "value": share,
+                    "bound": f">= {TARGET_STEPS_SHARE:.0%}", "met": share >= TARGET_STEPS_SHARE})
+    if nat and "national_60d" in res:
+        growth = res["national_60d"]["peak_rss_mb"] / nat["peak_rss_mb"] - 1.0
+        out.append({"target": "national peak growth 60 vs 20 days", "value": growth,
+                    "bound": f"<= {TARGET_FLAT_TIME:.0%}", "met": growth <= TARGET_FLAT_TIME})
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="skip the 60-day national run and the 200,000-case reference")
+    parser.add_argument("--only", action="append", default=[],
+                        help="run only the named case(s), e.g. --only national_20d")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON file")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(_child(json.loads(args.child))))
+        return
+
+    started = dt.datetime.now(dt.timezone.utc)
+    results: dict[str, dict] = {}
+    for name, spec in _cases(args.quick):
+        if args.only and name not in args.only and name != "simpy_bare":
+            continue
+        fig = _run_case(spec)
+        results[name] = fig
+        if spec["kind"] == "simpy":
+            print(f"{name:14s} {fig['timeouts_per_s']:>12,.0f} timeouts/s (process), "
+                  f"{fig['callback_timeouts_per_s']:,.0f} (callbacks)", flush=True)
+        else:
+            print(f"{name:14s} {fig['wall_s']:7.2f} s  {fig['documents_created']:>9,} docs "
+                  f"{fig['documents_per_s']:>9,.0f} docs/s  {fig['steps_per_s']:>9,.0f} steps/s  "
+                  f"peak {fig['peak_rss_mb']:6.0f} MB (before run {fig['rss_before_run_mb']:.0f})",
+                  flush=True)
+    targets = _targets(results)
+    for t in targets:
+        value = t["value"]
+        shown = f"{value:.1%}" if "%" in t["bound"] else f"{value:,.1f}"
+        verdict = "met    " if t["met"] else "NOT met"
+        print(f"{verdict}  {t['target']}: {shown} (target {t['bound']})")
+    report = {
+        "started_utc": started.isoformat(timespec="seconds"),
+        "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
+                    "cpus": os.cpu_count(), "load_avg_1_5_15": os.getloadavg()},
+        "git_commit": _git_commit(),
+        "prosimos_reference_cases_per_s": PROSIMOS_CASES_PER_S,
+        "results": results, "targets": targets,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"written {path}")
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                             capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip()
+
+
+if __name__ == "__main__":
+    main()
