@@ -1,0 +1,296 @@
+"""Sweeps: expansion into runs, bad sweep files, the store, executors, failures and resuming."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from sim.cli import main
+from sim.executors import execute_run, run_sweep
+from sim.scenario import ScenarioError
+from sim.store import STORE_FILE
+from sim.sweeps import expand, load_sweep, point_seed, sweep_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+SWEEPS = ROOT / "scenarios" / "sweeps"
+
+BASE = {
+    "name": "tiny",
+    "horizon_days": 3,
+    "warmup_days": 1,
+    "replications": 1,
+    "bodies": [
+        {"name": "A", "kind": "central_ministry", "staff": 25, "platform": "osdo"},
+        {"name": "B", "kind": "district_akimat", "staff": 20, "platform": "esed"},
+    ],
+}
+SWEEP = {
+    "name": "tiny",
+    "base": "base.yaml",
+    "replications": 2,
+    "seed": 11,
+    "design": "grid",
+    "parameters": {
+        "staff.remote_share": {"range": [0.0, 0.6], "num": 2},
+        "staff.messenger_user_share": {"values": [0.1, 0.5]},
+    },
+    "kpis": ["cycle_time_mean_h", "on_time_rate", "documents_completed"],
+}
+
+
+def write_sweep(folder: Path, **changes) -> Path:
+    """A base scenario and a sweep file in ``folder``; ``changes`` update the sweep file."""
+    (folder / "base.yaml").write_text(yaml.safe_dump(BASE))
+    data = {**SWEEP, **changes}
+    path = folder / "sweep.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def failing_runner(scenario, platform, replication, seed, kpis):
+    """Like execute_run, but the run of point remote_share=0.6 / messenger 0.5 raises."""
+    if scenario.staff.remote_share == 0.6 and scenario.staff.messenger_user_share == 0.5:
+        scenario = scenario.model_copy(update={"bodies": []})  # breaks run_replication
+    return execute_run(scenario, platform, replication, seed, kpis)
+
+
+KEY = ["point", "replication", "platform"]
+
+
+def kpi_frame(out: Path, kpis=SWEEP["kpis"]) -> pd.DataFrame:
+    with sqlite3.connect(out / STORE_FILE) as db:
+        frame = pd.read_sql_query("SELECT * FROM runs", db)
+    return frame.sort_values(KEY).reset_index(drop=True)[[*KEY, "seed", "status", *kpis]]
+
+
+# ----------------------------------------------------------------------- expansion (pure)
+
+
+def test_grid_expands_point_major_with_seeds_from_point_and_replication(tmp_path):
+    sweep = load_sweep(write_sweep(tmp_path))
+    specs = expand(sweep)
+    assert len(sweep.points) == 4 and len(specs) == 4 * 2 * 2
+    assert [s.run_id for s in specs] == list(range(16))
+    assert [p.labels for p in sweep.points] == [
+        {"staff.remote_share": 0.0, "staff.messenger_user_share": 0.1},
+        {"staff.remote_share": 0.0, "staff.messenger_user_share": 0.5},
+        {"staff.remote_share": 0.6, "staff.messenger_user_share": 0.1},
+        {"staff.remote_share": 0.6, "staff.messenger_user_share": 0.5},
+    ]
+    assert [(s.point, s.replication, s.platform) for s in specs[:4]] == [
+        (0, 0, "osdo"), (0, 0, "esed"), (0, 1, "osdo"), (0, 1, "esed")]
+    # OSDO and ESED of a point share the seed (CRN); points differ; nothing depends on order.
+    assert {s.seed for s in specs if s.point == 2} == {point_seed(11, 2)}
+    assert len({point_seed(11, p) for p in range(4)}) == 4
+    assert expand(load_sweep(write_sweep(tmp_path))) == specs
+    assert sweep.scenarios[3].staff.remote_share == 0.6
+    assert sweep.scenarios[3].staff.messenger_user_share == 0.5
+
+
+def test_point_seed_is_the_seed_sequence_of_sweep_seed_and_point():
+    expected = np.random.SeedSequence(11, spawn_key=(0x5EE9, 3)).generate_state(1, np.uint64)
+    assert point_seed(11, 3) == int(expected[0]) >> 1
+    assert point_seed(11, 3) != point_seed(12, 3)
+
+
+def test_range_step_labels_and_complement(tmp_path):
+    sweep = load_sweep(write_sweep(tmp_path, parameters={
+        "staff.remote_share": {"range": [0.0, 0.3], "step": 0.1},
+        "staff.literacy.insecure": {"values": {"trained": 0.1, "today": 0.39},
+                                    "complement": "staff.literacy.advanced"},
+    }))
+    shares = [p.labels["staff.remote_share"] for p in sweep.points[::2]]
+    assert shares == [0.0, 0.1, 0.2, 0.3]  # rounded, high end included
+    assert sweep.points[1].labels["staff.literacy.insecure"] == "today"
+    assert sweep.scenarios[1].staff.literacy == {"advanced": 0.61, "insecure": 0.39}
+
+
+def test_latin_hypercube_puts_one_point_in_each_stratum(tmp_path):
+    n = 8
+    sweep = load_sweep(write_sweep(tmp_path, design={"kind": "lhs", "n": n}, parameters={
+        "staff.remote_share": {"range": [0.0, 0.8]},
+        "staff.messenger_user_share": {"range": [0.2, 0.6]},
+    }))
+    assert len(sweep.points) == n
+    for path, (low, high) in [("staff.remote_share", (0.0, 0.8)),
+                              ("staff.messenger_user_share", (0.2, 0.6))]:
+        u = np.array([(p.values[path] - low) / (high - low) for p in sweep.points])
+        assert sorted(np.floor(u * n).astype(int)) == list(range(n))
+    again = load_sweep(write_sweep(tmp_path, design={"kind": "lhs", "n": n}, parameters={
+        "staff.remote_share": {"range": [0.0, 0.8]},
+        "staff.messenger_user_share": {"range": [0.2, 0.6]},
+    }))
+    assert again.points == sweep.points  # seeded by the sweep seed
+
+
+def test_explicit_list_design(tmp_path):
+    sweep = load_sweep(write_sweep(tmp_path, parameters={}, design={"kind": "list", "points": [
+        {"staff.remote_share": 0.1, "horizon_days": 4}, {"staff.remote_share": 0.5,
+                                                         "horizon_days": 3}]}))
+    assert [s.horizon_days for s in sweep.scenarios] == [4, 3]
+    assert len(expand(sweep)) == 2 * 2 * 2
+
+
+# ----------------------------------------------------------------------- bad sweep files
+
+BAD = [
+    ({"parameters": {"staff.remote_shar": {"values": [0.1]}}},
+     ["staff.remote_shar", "unknown key", "remote_share"]),
+    ({"parameters": {"staff.remote_share": {"range": [0.8, 0.2], "num": 3}}},
+     ["parameters.staff.remote_share.range", "empty"]),
+    ({"parameters": {"staff.remote_share": {"range": [0.0, 0.8], "num": 0}}},
+     ["num", "empty range"]),
+    ({"parameters": {"staff.remote_share": {"values": []}}}, ["values", "empty"]),
+    ({"parameters": {"staff.remote_share": {"range": [0.0, 0.8]}}}, ["num", "step"]),
+    ({"design": {"kind": "lhs", "n": 0}}, ["design.n", "n >= 1"]),
+    ({"design": {"kind": "lhs"}}, ["design.n"]),
+    ({"design": {"kind": "grid", "n": 5}}, ["design.n", "lhs"]),
+    ({"design": {"kind": "sobol"}}, ["design.kind", "'sobol'", "grid"]),
+    ({"design": {"kind": "list", "points": [{"staff.remote_share": 0.1},
+                                            {"staff.hybrid_share": 0.1}]}, "parameters": {}},
+     ["design.points.1", "differs"]),
+    ({"parameters": {"staff.remote_share": {"range": [0.0, 0.8], "step": 1e-7}}},
+     ["step", "at most"]),
+    ({"parameters": {"replications": {"values": [1, 2]}}}, ["replications", "cannot be swept"]),
+    ({"parameters": {"staff.remote_share": {"values": [0.5, 1.5]}}},
+     ["point 1", "staff.remote_share", "1.5"]),
+    ({"kpis": ["cycle_time"]}, ["kpis", "unknown KPI", "cycle_time_mean_h"]),
+    ({"base": "missing.yaml"}, ["base", "missing.yaml", "not found"]),
+    ({"replicatons": 2}, ["replicatons", "unknown key", "replications"]),
+    ({"parameters": {}}, ["parameters", "at least one"]),
+]
+
+
+@pytest.mark.parametrize(("changes", "words"), BAD)
+def test_bad_sweep_file_exits_2_before_any_run(tmp_path, changes, words):
+    path = write_sweep(tmp_path, **changes)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["sweep", str(path), "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 2, result.output
+    message = result.output.strip().splitlines()[-1]
+    assert message.startswith(f"error: {path}")
+    for word in words:
+        assert word in message
+    assert "Traceback" not in result.output
+    assert not out.exists()  # nothing ran, no store
+
+
+# ----------------------------------------------------------------------- running
+
+
+def test_results_do_not_depend_on_workers_or_order(tmp_path):
+    sweep = load_sweep(write_sweep(tmp_path))
+    one = run_sweep(sweep, tmp_path / "one", workers=1)
+    two = run_sweep(sweep, tmp_path / "two", workers=2)
+    assert one.ran == two.ran == 16 and not one.failed and not two.failed
+    a, b = kpi_frame(tmp_path / "one"), kpi_frame(tmp_path / "two")
+    pd.testing.assert_frame_equal(a, b)
+    assert (a.status == "ok").all() and a.documents_completed.gt(0).all()
+
+
+def test_dask_executor_gives_the_same_results(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    sweep = load_sweep(write_sweep(tmp_path, replications=1))
+    run_sweep(sweep, tmp_path / "local", workers=1)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  protocol="tcp", host="127.0.0.1", dashboard_address=None) \
+            as cluster:
+        outcome = run_sweep(sweep, tmp_path / "dask", scheduler=cluster.scheduler_address)
+    assert outcome.ran == 8 and not outcome.failed
+    pd.testing.assert_frame_equal(kpi_frame(tmp_path / "local"), kpi_frame(tmp_path / "dask"))
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
+    sweep = load_sweep(write_sweep(tmp_path, replications=1))
+    out = tmp_path / "out"
+    outcome = run_sweep(sweep, out, workers=1, runner=failing_runner)
+    assert outcome.ran == 8
+    assert sorted((f["point"], f["platform"]) for f in outcome.failed) == [(3, "esed"),
+                                                                           (3, "osdo")]
+    frame = kpi_frame(out)
+    failed = frame[frame.status == "failed"]
+    assert list(failed.point) == [3, 3] and failed.cycle_time_mean_h.isna().all()
+    with sqlite3.connect(out / STORE_FILE) as db:
+        errors = [e for (e,) in db.execute("SELECT error FROM runs WHERE status = 'failed'")]
+    assert all(e and "Error" in e for e in errors)
+    # Running again retries the failed runs only.
+    again = run_sweep(sweep, out, workers=1)
+    assert again.skipped == 6 and again.ran == 2 and not again.failed
+    assert (kpi_frame(out).status == "ok").all() and len(kpi_frame(out)) == 8
+
+
+def test_interrupted_sweep_resumes_without_losing_or_duplicating_runs(tmp_path):
+    sweep = load_sweep(write_sweep(tmp_path))
+    full = tmp_path / "full"
+    run_sweep(sweep, full, workers=1)
+
+    def stop_after_five(done, total, failures):
+        if done == 5:
+            raise KeyboardInterrupt
+
+    part = tmp_path / "part"
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(sweep, part, workers=1, progress=stop_after_five)
+    assert len(kpi_frame(part)) == 5
+    resumed = run_sweep(sweep, part, workers=2)
+    assert resumed.skipped == 5 and resumed.ran == 11
+    pd.testing.assert_frame_equal(kpi_frame(full), kpi_frame(part))
+    nothing = run_sweep(sweep, part, workers=1)
+    assert nothing.ran == 0 and nothing.skipped == 16
+
+
+def test_store_refuses_a_different_sweep(tmp_path):
+    run_sweep(load_sweep(write_sweep(tmp_path, replications=1)), tmp_path / "out", workers=1)
+    other = load_sweep(write_sweep(tmp_path, replications=1, seed=12))
+    with pytest.raises(ScenarioError, match="different sweep"):
+        run_sweep(other, tmp_path / "out", workers=1)
+
+
+def test_store_is_wal_with_a_unique_run_key(tmp_path):
+    run_sweep(load_sweep(write_sweep(tmp_path, replications=1)), tmp_path / "out", workers=1)
+    with sqlite3.connect(tmp_path / "out" / STORE_FILE) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        row = db.execute("SELECT * FROM runs LIMIT 1").fetchone()
+        with pytest.raises(sqlite3.IntegrityError):
+            db.execute("INSERT INTO runs SELECT * FROM runs LIMIT 1")
+    assert row is not None
+
+
+def test_cli_sweep_writes_store_tables_plots_and_summary(tmp_path):
+    path = write_sweep(tmp_path, replications=1)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["sweep", str(path), "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "8 run(s) done, 0 already stored, 0 failed" in result.output
+    assert "OSDO (mean ± 95% CI" in result.output and "ESED (mean" in result.output
+    runs = pd.read_csv(out / "runs.csv")
+    assert len(runs) == 8 and {"staff.remote_share", "seed", "status"} <= set(runs.columns)
+    points = pd.read_csv(out / "points.csv")
+    assert len(points) == 4 * 2 * 3  # points x platforms x KPIs
+    assert len(list((out / "plots").glob("*.png"))) == 3 * 2  # KPIs x parameters
+    again = CliRunner().invoke(main, ["sweep", str(path), "--out", str(out), "--resume",
+                                      "--workers", "1", "--no-plots"])
+    assert again.exit_code == 0 and "0 run(s) done, 8 already stored" in again.output
+    missing = CliRunner().invoke(main, ["sweep", str(path), "--out", str(tmp_path / "new"),
+                                        "--resume"])
+    assert missing.exit_code == 2 and "nothing to resume" in missing.output
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SWEEPS.glob("*.yaml")))
+def test_every_shipped_sweep_runs_on_a_tiny_horizon(tmp_path, name):
+    path = SWEEPS / name
+    raw = yaml.safe_load(path.read_text())
+    raw["replications"] = 1
+    if raw["design"] != "grid":
+        raw["design"]["n"] = 3
+    tiny = ["horizon_days=2", "warmup_days=1", *[f"bodies.{i}.staff=12" for i in range(4)]]
+    sweep = sweep_from_dict(raw, path, tiny)
+    outcome = run_sweep(sweep, tmp_path / "out", workers=1)
+    assert not outcome.failed and outcome.ran == len(expand(sweep))
+    assert len(load_sweep(path).points) >= len(sweep.points)  # the file as shipped is valid
