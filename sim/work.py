@@ -122,11 +122,28 @@ class StepTimer:
         """The employee takes the step up now; ``finish`` is called at the step's end."""
         step = _Step(emp, doc, spec, finish)
         now = self.env.now
-        step.comp[D["office_day"] if office_day_wait else D["queue"]] = now - enqueued
+        # On-site-only work waits for an office day only while its taker is away; once they are
+        # on site it waits for them like any other work (queue). Charging the whole wait to
+        # office_day would show office-day waits even when nobody works from home.
+        away = self._away_until(emp, enqueued, now) if office_day_wait else enqueued
+        step.comp[D["office_day"]] = away - enqueued
+        step.comp[D["queue"]] = now - away
         t = self.calendar.next_working(now)
         step.comp[D["off_hours"]] = t - now
         step.began = t
         self._at(t, self._begin, step)
+
+    def _away_until(self, emp: Employee, enqueued: float, now: float) -> float:
+        """When ``emp`` is first on site at or after ``enqueued`` (at most ``now``)."""
+        day = int(enqueued // MINUTES_PER_DAY)
+        if emp.on_site(day) and self.calendar.is_working_day(day):
+            return enqueued
+        last = int(now // MINUTES_PER_DAY)
+        while day < last:
+            day += 1
+            if emp.on_site(day) and self.calendar.is_working_day(day):
+                return min(max(enqueued, self.calendar.day_start(day)), now)
+        return now
 
     # ------------------------------------------------------------------ phases
     def _at(self, t: float, phase: Callable[[_Step], None], step: _Step) -> None:

@@ -1,0 +1,162 @@
+"""Delay attribution: a document's cycle time split into components that add up to it exactly.
+
+Each test switches on the mechanisms behind one or more components (rework, parallel branches,
+gateway transit, outages, VPN waits, on-site-only waits) and checks the books balance for every
+completed document, and that the component shows up where -- and only where -- it should.
+"""
+
+import pytest
+from conftest import small_scenario
+from test_model import hm, tiny_deterministic
+
+from sim.documents import DELAY_COMPONENTS
+from sim.model import run_replication
+
+DELAY_COLS = [f"delay_{c}_min" for c in DELAY_COMPONENTS]
+ROUTED_TYPES = ("citizen_appeal", "incoming_letter", "internal_order", "instruction_from_above",
+                "outgoing_initiative")
+TOLERANCE_MIN = 1e-6
+
+
+def stress_scenario(seed: int = 1):
+    """Everything that delays a document at once, at exaggerated rates."""
+    return small_scenario(
+        seed=seed, horizon_days=12, warmup_days=0,
+        staff={"remote_share": 0.9,  # above the 75% eligible: on-site-only work waits
+               "home_internet": {"urban_fibre": 0.2, "urban_mobile": 0.2, "rural": 0.3,
+                                 "poor_rural": 0.3}},
+        human={"rework_prob": 0.4},
+        platform={"osdo": {"mtbf_h": 20, "mttr_h": 3},
+                  "esed": {"mtbf_h": 15, "mttr_h": 4, "vpn_sessions_per_remote_employee": 0.05},
+                  "gateway": {"failure_prob": 0.5}},
+        # Up to four parallel drafts and three approvers (parallel on OSDO, in turn on ESED).
+        documents={"types": {t: {"secret_share": 0.15, "paper_share": 0.1, "executors_max": 4,
+                                 "approvals": 3} for t in ROUTED_TYPES}},
+    )
+
+
+def completed(records):
+    docs = records.documents
+    return docs[docs.completed_min.notna()]
+
+
+def imbalance(docs):
+    """Per document: components minus cycle time, minutes."""
+    return docs[DELAY_COLS].sum(axis=1) - (docs.completed_min - docs.created_min)
+
+
+@pytest.fixture(scope="module")
+def stress_runs():
+    return {p: run_replication(stress_scenario(), p, 0) for p in ("osdo", "esed", "mixed")}
+
+
+@pytest.mark.parametrize("platform", ["osdo", "esed", "mixed"])
+def test_components_add_up_to_every_cycle_time_under_stress(stress_runs, platform):
+    docs = completed(stress_runs[platform])
+    assert len(docs) > 50
+    assert imbalance(docs).abs().max() < TOLERANCE_MIN
+    assert (docs[DELAY_COLS] >= -TOLERANCE_MIN).all().all()
+    # The shares KPI is the mean of per-document shares, so it sums to one as well.
+    kpis = stress_runs[platform].kpis
+    assert sum(kpis[f"delay_share_{c}"] for c in DELAY_COMPONENTS) == pytest.approx(1.0)
+
+
+def test_every_component_is_exercised_by_the_stress_scenario(stress_runs):
+    # Without this the balance above could hold vacuously for a component never charged.
+    charged = {c for r in stress_runs.values() for c in DELAY_COMPONENTS
+               if (completed(r)[f"delay_{c}_min"] > 0).any()}
+    assert charged == set(DELAY_COMPONENTS)
+    # VPN waits belong to ESED alone: OSDO is reached over any connection.
+    assert (completed(stress_runs["osdo"]).delay_vpn_min == 0).all()
+    assert (completed(stress_runs["esed"]).delay_vpn_min > 0).any()
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+@pytest.mark.parametrize("platform", ["osdo", "esed"])
+def test_components_add_up_for_other_seeds(platform, seed):
+    docs = completed(run_replication(stress_scenario(seed), platform, 0))
+    assert imbalance(docs).abs().max() < TOLERANCE_MIN
+
+
+def test_rework_is_charged_whole_steps_exactly():
+    # One clerk, one head, one executor, fixed times; every draft is sent back once.
+    scenario = tiny_deterministic(human={"rework_prob": 1.0, "max_rework": 1})
+    docs = run_replication(scenario, "osdo", 0).documents.set_index("id")
+    d = docs.loc["b0-0"]
+    # Arrives 11:00; register 10, resolution 20, execution 60, approval 15 end at 12:45. The
+    # redraft runs 12:45-13:00 and, after lunch, 14:30-15:15; the second approval 15:15-15:30;
+    # signature until 15:35. Everything from 12:45 to 15:30, lunch included, is rework.
+    assert d.completed_min == pytest.approx(hm(0, "15:35"))
+    assert d.delay_rework_min == pytest.approx(165)
+    assert d.delay_handling_min == pytest.approx(10 + 20 + 60 + 15 + 5)
+    assert d.delay_off_hours_min == pytest.approx(0)
+    assert d.rework == 1
+
+
+def test_parallel_branches_charge_the_critical_path_only():
+    # Four executors draft in parallel: the document waits for the slowest draft, so the
+    # handling charged is less than the sum of all the hands-on minutes its steps took.
+    scenario = small_scenario(
+        horizon_days=6, warmup_days=0, human={"rework_prob": 0.0},
+        documents={"types": {t: {"executors_max": 4} for t in ROUTED_TYPES}},
+    )
+    records = run_replication(scenario, "osdo", 0, keep_steps=True)
+    docs = completed(records)
+    assert imbalance(docs).abs().max() < TOLERANCE_MIN
+    steps = records.steps
+    busy = (steps.end_min - steps.start_min).groupby(steps.document).sum()
+    wide = steps[steps.step == "execution"].groupby("document").size()
+    wide = wide[wide >= 3].index.intersection(docs.id)
+    assert len(wide) > 10
+    cycle = (docs.completed_min - docs.created_min).set_axis(docs.id)
+    # Parallel work overlaps: the steps' own durations add up to more than the cycle time.
+    assert (busy.loc[wide] > cycle.loc[wide]).mean() > 0.5
+
+
+def test_gateway_transit_is_charged_to_the_receiving_document():
+    scenario = small_scenario(
+        horizon_days=10, warmup_days=0,
+        platform={"gateway": {"failure_prob": 0.0, "poll_interval_min": 30, "transit_s": 20,
+                              "osdo_internal_delivery_s": 6, "cross_platform_delay_min": 30}},
+    )
+    for platform, low, high in (("osdo", 0.1, 0.1), ("esed", 20 / 60, 20 / 60 + 30),
+                                ("mixed", 20 / 60, 20 / 60 + 30 + 30)):
+        docs = completed(run_replication(scenario, platform, 0))
+        received = docs[docs.id.str.contains(">")]
+        own = docs[~docs.id.str.contains(">")]
+        assert len(received) > 5, platform
+        assert imbalance(docs).abs().max() < TOLERANCE_MIN
+        assert (received.delay_gateway_min >= low - 1e-9).all(), platform
+        assert (received.delay_gateway_min <= high + 1e-9).all(), platform
+        assert (own.delay_gateway_min == 0).all(), platform
+
+
+def test_platform_outages_are_told_apart_from_connectivity():
+    # Everybody in the office on a LAN that never drops; ESED's systems fail often.
+    scenario = small_scenario(
+        horizon_days=10, warmup_days=0, staff={"remote_share": 0.0},
+        internet={"classes": {"office_lan": {"mtbf_h": None}}},
+        platform={"esed": {"mtbf_h": 10, "mttr_h": 3}, "osdo": {"mtbf_h": None}},
+    )
+    esed = completed(run_replication(scenario, "esed", 0))
+    osdo = completed(run_replication(scenario, "osdo", 0))
+    assert imbalance(esed).abs().max() < TOLERANCE_MIN
+    assert esed.delay_platform_outage_min.sum() > 0
+    assert (osdo.delay_platform_outage_min == 0).all()
+    for docs in (esed, osdo):
+        assert (docs.delay_connectivity_min == 0).all()
+        assert (docs.delay_vpn_min == 0).all()
+        assert (docs.delay_office_day_min == 0).all()
+
+
+def test_on_site_only_waits_are_charged_to_office_day():
+    secret = {t: {"secret_share": 1.0, "official_use_share": 0.0} for t in ROUTED_TYPES}
+    scenario = small_scenario(
+        horizon_days=10, warmup_days=0, documents={"types": secret},
+        staff={"remote_share": 1.0, "remote_eligible_share": 0.5},
+    )
+    docs = completed(run_replication(scenario, "esed", 0))
+    assert imbalance(docs).abs().max() < TOLERANCE_MIN
+    assert (docs.delay_office_day_min > 0).mean() > 0.5
+    # Secret work is never done from home, so no VPN session is ever waited for.
+    assert (docs.delay_vpn_min == 0).all()
