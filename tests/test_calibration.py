@@ -1,0 +1,90 @@
+"""Calibration to the seed paper (Ibrayev, Kussainova, Turchekenova 2023).
+
+Population sampling must reproduce the survey shares within binomial sampling error on a large
+population: digital literacy 61/39, home equipment 45/44/11, 75% remote-eligible (25% hold
+on-site duties, ``cleared``), 41% messenger users. The qualitative finding -- OSDO is "fast and
+easy on condition of high-quality internet and training" -- is checked by a slow sweep.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.population import ROLES, sample_population
+from sim.scenario import scenario_from_dict
+from sim.streams import Streams
+
+N_PER_BODY = 20_000
+BODIES = 3
+Z = 4.0  # a 4-sigma band: a correct sampler leaves it with probability ~6e-5 per share
+
+
+def _population():
+    scenario = scenario_from_dict({
+        "name": "calibration",
+        "bodies": [{"name": "big", "kind": "committee", "staff": N_PER_BODY, "count": BODIES}],
+    })
+    bodies = sample_population(scenario, Streams(scenario.seed, 0))
+    return scenario, [e for b in bodies for r in ROLES for e in b.staff[r]]
+
+
+@pytest.fixture(scope="module")
+def population():
+    return _population()
+
+
+def _within_sampling_error(observed: int, n: int, p: float) -> None:
+    se = math.sqrt(p * (1 - p) / n)
+    share = observed / n
+    assert abs(share - p) <= Z * se, f"share {share:.4f} vs survey {p} (4 SE = {Z * se:.4f})"
+
+
+def test_population_is_large(population):
+    _, staff = population
+    assert len(staff) == N_PER_BODY * BODIES  # one SE of a share is then at most 0.2 points
+
+
+def test_literacy_61_39(population):
+    scenario, staff = population
+    assert scenario.staff.literacy == {"advanced": 0.61, "insecure": 0.39}
+    _within_sampling_error(sum(e.insecure_literacy for e in staff), len(staff), 0.39)
+
+
+@pytest.mark.parametrize("cls, p", [("adequate", 0.45), ("inadequate", 0.44),
+                                    ("insufficient", 0.11)])
+def test_equipment_45_44_11(population, cls, p):
+    scenario, staff = population
+    assert scenario.staff.equipment[cls] == p
+    _within_sampling_error(sum(e.equipment == cls for e in staff), len(staff), p)
+
+
+def test_remote_eligible_75(population):
+    scenario, staff = population
+    assert scenario.staff.remote_eligible_share == 0.75
+    _within_sampling_error(sum(e.cleared for e in staff), len(staff), 0.25)
+
+
+def test_messenger_users_41(population):
+    scenario, staff = population
+    assert scenario.staff.messenger_user_share == 0.41
+    _within_sampling_error(sum(e.messenger_user for e in staff), len(staff), 0.41)
+
+
+def test_attributes_are_independent(population):
+    """Literacy does not depend on equipment (the survey reports them separately)."""
+    _, staff = population
+    insecure = np.array([e.insecure_literacy for e in staff])
+    for cls in ("adequate", "inadequate", "insufficient"):
+        group = np.array([e.equipment == cls for e in staff])
+        _within_sampling_error(int(insecure[group].sum()), int(group.sum()), 0.39)
+
+
+def test_remote_share_goes_to_eligible_staff_first(population):
+    """Half the staff remote (baseline lever) are all drawn from the 75% eligible."""
+    scenario, staff = population
+    remote = [e for e in staff if e.mode == "remote"]
+    assert len(remote) == pytest.approx(scenario.staff.remote_share * len(staff), abs=BODIES)
+    assert not any(e.cleared for e in remote)

@@ -1,0 +1,86 @@
+"""docs/model.md lists every scenario parameter with its default and source, and cannot drift."""
+
+from __future__ import annotations
+
+import re
+import typing
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from sim import paramdoc
+from sim.scenario import Scenario
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "model.md"
+
+
+def _schema_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Every field path of the schema *types* ('*' for a mapping key or list index)."""
+    paths = []
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{name}"
+        inner = _model_inside(field.annotation)
+        if inner is None:
+            paths.append(path)
+        elif inner[1]:
+            paths.extend(_schema_paths(inner[0], f"{path}.*."))
+        else:
+            paths.extend(_schema_paths(inner[0], f"{path}."))
+    return paths
+
+
+def _model_inside(annotation) -> tuple[type[BaseModel], bool] | None:
+    """(model, behind a container) when the annotation holds a pydantic model."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    origin = typing.get_origin(annotation)
+    for arg in typing.get_args(annotation):
+        found = _model_inside(arg)
+        if found is not None:
+            container = origin in (list, dict) or found[1]
+            return found[0], container
+    return None
+
+
+def test_every_leaf_path_appears_in_model_md():
+    text = DOC.read_text(encoding="utf-8")
+    missing = [p.path for p in paramdoc.parameters() if f"`{p.path}`" not in text]
+    assert not missing, f"docs/model.md lacks {missing}; run python -m sim.paramdoc docs/model.md"
+
+
+def test_walk_covers_every_schema_field():
+    """No schema field is skipped by the walk (e.g. a mapping of models that is empty)."""
+    rows = [p.path for p in paramdoc.parameters()]
+    for generic in _schema_paths(Scenario):
+        pattern = re.compile("^" + re.escape(generic).replace(r"\*", r"[^.]+") + r"(\.[^.]+)?$")
+        assert any(pattern.match(r) for r in rows), f"schema field {generic} has no row"
+
+
+def test_parameter_table_is_current():
+    text = DOC.read_text(encoding="utf-8")
+    assert paramdoc.update_document(text) == text, (
+        "the parameter table of docs/model.md is out of date (a default or description "
+        "changed); run: python -m sim.paramdoc docs/model.md"
+    )
+
+
+def test_every_model_number_has_a_source_or_is_an_assumption():
+    unsourced = [p.path for p in paramdoc.parameters() if not p.source]
+    assert not unsourced, f"add 'Source: ...' or 'assumption' to the description of {unsourced}"
+
+
+def test_source_extraction():
+    assert paramdoc.source_of("x", "Shares. Source: seed paper, 2022 survey (61% / 39%).") == \
+        "Source: seed paper, 2022 survey (61% / 39%)"
+    assert paramdoc.source_of("x", "Factor (assumption).") == "assumption"
+    assert paramdoc.source_of("x", "", "Classes; rates are assumptions.") == "assumption"
+    assert paramdoc.source_of("seed", "Root seed.") == "run setting"
+    assert paramdoc.source_of("x", "No mark here.") == ""
+
+
+def test_sections_of_stress_des_are_present():
+    text = DOC.read_text(encoding="utf-8")
+    for heading in ("## 1. Objectives", "## 2. Logic", "## 3. Data", "## 4. Experimentation",
+                    "## 5. Implementation", "## 7. Limitations", "mermaid",
+                    "Common random numbers", "sim verify --full"):
+        assert heading.lower() in text.lower(), heading
