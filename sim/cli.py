@@ -138,11 +138,14 @@ def kpi_table(experiment: Experiment) -> str:
               help="Override a scenario field, e.g. --set staff.remote_share=0.8 (repeatable).")
 @click.option("--force", is_flag=True, help="Replace an existing run folder.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
-@click.option("--event-log", is_flag=True, help="Also write steps.csv, one row per step.")
+@click.option("--event-log", is_flag=True, help="Also write steps.csv and a process-mining "
+              "event log (event_log.csv, event_log.xes), one row or trace event per step.")
+@click.option("--report", "html_report", is_flag=True,
+              help="Also write report.html, a self-contained page (see `sim report`).")
 @_user_errors
 def run(scenario_file: str, out_dir: str | None, seed: int | None, replications: int | None,
         platform: str | None, overrides: tuple[str, ...], force: bool, no_plots: bool,
-        event_log: bool) -> None:
+        event_log: bool, html_report: bool = False) -> None:
     """Simulate SCENARIO_FILE and write a run folder."""
     from sim.results import default_run_dir, write_run
 
@@ -164,6 +167,10 @@ def run(scenario_file: str, out_dir: str | None, seed: int | None, replications:
     for line in stability_warnings(experiment.stability()):
         click.echo(line)
     click.echo(f"written to {written}")
+    if html_report:
+        from sim.report import write_report
+
+        click.echo(f"report written to {write_report(written)}")
 
 
 @main.command()
@@ -190,6 +197,10 @@ main.add_command(verify_command)
 from sim.executors import make_sweep_command  # noqa: E402  (sim/executors.py, issue 3)
 
 main.add_command(make_sweep_command())
+
+from sim.report import report_command  # noqa: E402  (sim/report.py, issue 5)
+
+main.add_command(report_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

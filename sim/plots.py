@@ -12,7 +12,7 @@ from matplotlib.axes import Axes  # noqa: E402
 
 from sim.documents import DELAY_COMPONENTS  # noqa: E402
 
-__all__ = ["cycle_time_distribution", "open_documents", "delay_attribution"]
+__all__ = ["cycle_time_distribution", "open_documents", "delay_attribution", "on_time_rate"]
 
 COLOURS = {"osdo": "tab:blue", "esed": "tab:orange", "mixed": "tab:green"}
 
@@ -70,4 +70,61 @@ def delay_attribution(summary: pd.DataFrame, title: str = "", ax: Axes | None = 
     ax.set_ylabel("mean share of cycle time")
     ax.set_title(f"Where the time goes{' - ' + title if title else ''}")
     ax.legend(fontsize="small", bbox_to_anchor=(1.02, 1), loc="upper left")
+    return ax
+
+
+ON_TIME_GROUPS = {"type": "document type", "body_kind": "body kind"}
+
+
+def on_time_table(
+    documents: pd.DataFrame, by: str = "type", horizon_min: float | None = None
+) -> pd.DataFrame:
+    """On-time rate per platform and group: mean over replications with its 95% interval.
+
+    A document counts when it is due: completed, or still open with its deadline before
+    ``horizon_min`` (then it is late), as in the ``on_time_rate`` KPI. Without a horizon only
+    completed documents count.
+    """
+    from sim.experiment import mean_ci  # here: plots must not pull the model in at import
+
+    if by not in ON_TIME_GROUPS:
+        raise ValueError(f"by must be one of {sorted(ON_TIME_GROUPS)}, got {by!r}")
+    done = documents.completed_min.notna()
+    due = done if horizon_min is None else done | (documents.deadline_min < horizon_min)
+    docs = documents[due].assign(on_time=lambda d: d.on_time.fillna(False).astype(bool))
+    rates = docs.groupby(["platform", by, "replication"], sort=False).on_time.mean()
+    counts = docs.groupby(["platform", by], sort=False).size()
+    rows = []
+    for (platform, group), values in rates.groupby(level=[0, 1], sort=False):
+        ci = mean_ci(values.to_numpy())
+        rows.append({"platform": platform, by: group, "on_time_rate": ci["mean"],
+                     "half_width": ci["half_width"], "replications": ci["n"],
+                     "documents": int(counts[(platform, group)])})
+    return pd.DataFrame(rows, columns=["platform", by, "on_time_rate", "half_width",
+                                       "replications", "documents"])
+
+
+def on_time_rate(
+    documents: pd.DataFrame, by: str = "type", horizon_min: float | None = None,
+    title: str = "", ax: Axes | None = None,
+) -> Axes:
+    """On-time rate by document type or body kind, one bar per platform, 95% intervals."""
+    ax = _axes(ax)
+    table = on_time_table(documents, by, horizon_min)
+    groups = sorted(table[by].unique())
+    platforms = list(dict.fromkeys(table.platform))
+    width = 0.8 / max(len(platforms), 1)
+    x = np.arange(len(groups))
+    for i, platform in enumerate(platforms):
+        rows = table[table.platform == platform].set_index(by).reindex(groups)
+        ax.bar(x + (i - (len(platforms) - 1) / 2) * width, rows.on_time_rate.to_numpy(), width,
+               yerr=np.nan_to_num(rows.half_width.to_numpy()), capsize=3,
+               label=str(platform).upper(), color=COLOURS.get(str(platform)))
+    ax.set_xticks(x, [str(g).replace("_", " ") for g in groups], rotation=20, ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("on-time rate (share of due documents)")
+    ax.set_xlabel(ON_TIME_GROUPS[by])
+    ax.set_title(f"On-time rate by {ON_TIME_GROUPS[by]}{' - ' + title if title else ''}")
+    if platforms:
+        ax.legend(title="bars: mean, whiskers: 95% CI", fontsize="small", loc="lower right")
     return ax

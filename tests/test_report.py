@@ -1,0 +1,187 @@
+"""The HTML report: content from the numbers, self-contained, and rendered by a real browser."""
+
+import json
+import math
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import small_scenario
+
+from sim import report
+from sim.cli import main
+from sim.scenario import dump_resolved
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def reported_run(tmp_path_factory):
+    """`sim run --report --event-log` of a small two-body scenario, three replications."""
+    folder = tmp_path_factory.mktemp("report")
+    scenario_file = folder / "small.yaml"
+    scenario_file.write_text(dump_resolved(small_scenario(horizon_days=14, warmup_days=2)))
+    out = folder / "run"
+    result = invoke("run", scenario_file, "--out", out, "--replications", 3, "--report",
+                    "--event-log")
+    assert result.exit_code == 0, result.output
+    assert f"report written to {out / 'report.html'}" in result.output
+    return out
+
+
+def test_report_is_self_contained(reported_run):
+    page = (reported_run / "report.html").read_text()
+    # Every resource is inline: nothing for the browser to fetch.
+    for attr in re.findall(r"""(?:src|href)=['"]([^'"]*)['"]""", page):
+        assert attr.startswith("data:"), attr
+    assert "<script" not in page
+    assert page.count("<img ") == 5  # attribution, cycle time, open documents, two on-time
+
+
+def test_kpi_table_has_a_row_per_kpi_with_intervals(reported_run):
+    page = (reported_run / "report.html").read_text()
+    meta = json.loads((reported_run / "summary.json").read_text())
+    table = re.search(r"<table class='kpi'>.*?</table>", page, re.S).group(0)
+    names = re.findall(r"<tr><td><code>([^<]+)</code>", table)
+    assert names == list(meta["kpi_descriptions"])
+    cycle = meta["platforms"]["esed"]["cycle_time_mean_h"]
+    assert f"{report._fmt(cycle['mean'], cycle['mean'])} ± " in table
+
+
+def test_report_sections_are_filled_from_the_run(reported_run):
+    run = report.load_run(reported_run)
+    page = report.render(run)
+    for section in ("scenario", "findings", "kpis", "attribution", "plots"):
+        assert f"<section id='{section}'>" in page
+    assert "50% of staff work from home" in page
+    assert "2 bodies (1 central ministry, 1 district akimat) with 70 staff" in page
+    found = report.findings(run)
+    assert len(found) >= 3
+    assert any(f.startswith("Where the time goes on ESED") for f in found)
+
+
+def test_gateway_finding_is_computed_from_received_letters(reported_run):
+    run = report.load_run(reported_run)
+    docs = pd.read_csv(reported_run / "documents.csv")
+    received = docs[docs.id.str.contains(">") & docs.completed_min.notna()]
+    esed = received[received.platform == "esed"]
+    per_rep = (esed.delay_gateway_min / 60).groupby(esed.replication).mean()
+    text = next(f for f in report.findings(run) if f.startswith("Inter-agency letters on ESED"))
+    assert f"spend {report._fmt(per_rep.mean(), per_rep.mean())} ± " in text
+
+
+def _ci(mean, half):
+    return {"mean": mean, "half_width": half, "low": mean - half, "high": mean + half, "n": 5}
+
+
+class _FakeRun:
+    """Just enough of a RunData for the paired findings."""
+
+    def __init__(self, diff):
+        self.intervals = {p: {"cycle_time_mean_h": _ci(30.0, 1.0)} for p in ("osdo", "esed")}
+        self.paired = {"cycle_time_mean_h": diff}
+
+
+def test_findings_claim_a_difference_only_when_the_interval_excludes_zero():
+    (shorter,) = report._paired_findings(_FakeRun(_ci(-2.5, 0.4)))
+    assert shorter.startswith("Mean cycle time is 2.50 ± 0.40 hours shorter on OSDO than on ESED")
+    (unclear,) = report._paired_findings(_FakeRun(_ci(-2.5, 3.0)))
+    assert "no difference between OSDO and ESED could be detected" in unclear
+    assert "includes zero" in unclear
+    single = {"mean": -2.5, "half_width": math.nan, "low": math.nan, "high": math.nan, "n": 1}
+    assert report._paired_findings(_FakeRun(single)) == []
+
+
+def test_single_replication_says_there_are_no_intervals(tmp_path):
+    scenario_file = tmp_path / "s.yaml"
+    scenario_file.write_text(dump_resolved(small_scenario(horizon_days=4, warmup_days=1)))
+    out = tmp_path / "run"
+    assert invoke("run", scenario_file, "--out", out, "--replications", 1, "--no-plots",
+                  "--platform", "esed").exit_code == 0
+    result = invoke("report", out)
+    assert result.exit_code == 0
+    page = (out / "report.html").read_text()
+    assert "Only one replication was run, so there are no confidence intervals" in page
+    assert "OSDO − ESED" not in page
+
+
+def test_report_of_a_folder_that_is_not_a_run_exits_2(tmp_path):
+    result = CliRunner().invoke(main, ["report", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "summary.json is missing" in result.output
+    assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- a real browser
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("chromium and chromium-driver are not installed (CI installs them: "
+                    "apt-get install chromium chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver",
+                                    reason="selenium is a test dependency: pip install -e '.[test]'")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=1200,900",
+                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # An explicit driver path: Selenium Manager never tries to download one.
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_report_renders_in_chromium(reported_run, browser, tmp_path):
+    page = reported_run / "report.html"
+    browser.get(page.resolve().as_uri())
+    assert browser.execute_script("return document.readyState") == "complete"
+    assert browser.title == "docflow-sim report: small"
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+    widths = browser.execute_script(
+        "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0)")
+    assert len(widths) == 5
+    assert all(w > 0 for w in widths), widths
+    meta = json.loads((reported_run / "summary.json").read_text())
+    rows = browser.execute_script(
+        "return document.querySelectorAll('table.kpi tbody tr').length")
+    assert rows == len(meta["kpi_descriptions"])
+    filled = browser.execute_script(
+        "return ['scenario', 'findings', 'kpis', 'attribution', 'plots'].map("
+        "id => document.getElementById(id).innerText.trim().split('\\n').length)")
+    assert all(n >= 3 for n in filled), filled
+    # A screenshot of the whole page for a reviewer (kept under pytest's tmp_path).
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1200, height)
+    shot = tmp_path / "report.png"
+    assert browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
+
+
+def test_browser_check_catches_a_broken_image(reported_run, browser, tmp_path):
+    # The image check above is not vacuous: a page with a corrupt image fails it.
+    page = (reported_run / "report.html").read_text()
+    broken = tmp_path / "broken.html"
+    broken.write_text(page.replace("data:image/png;base64,iVBOR",
+                                   "data:image/png;base64,AAAA", 1))
+    browser.get(broken.resolve().as_uri())
+    widths = browser.execute_script(
+        "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0)")
+    assert sorted(w > 0 for w in widths) == [False, True, True, True, True]
