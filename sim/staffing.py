@@ -134,17 +134,27 @@ class RolePool:
 
     def _take_next(self, emp: Employee) -> None:
         """A free employee takes the oldest step they may do, or becomes idle."""
-        queues = [self.personal.get(emp.id), self.queue]
-        if self._on_site_waiting and emp.on_site(self._today()):
-            queues.append(self.personal_on_site.get(emp.id))
-            if self._can_do_on_site(emp, self._today()):
-                queues.append(self.on_site_queue)
-        best = None
-        for q in queues:
-            if q and (best is None or q[0].enqueued < best[0].enqueued):
-                best = q
+        # Candidates in this order, the first one wins a tie: own work, the pool's queue, own
+        # on-site-only work, the pool's on-site-only queue. Written out (no list of queues, one
+        # calendar look-up) because every step ends here.
+        best = self.personal.get(emp.id) or None
+        queue = self.queue
+        if queue and (best is None or queue[0].enqueued < best[0].enqueued):
+            best = queue
+        on_site = False
+        if self._on_site_waiting:
+            day = self._today()
+            if emp.on_site(day):
+                q = self.personal_on_site.get(emp.id)
+                if q and (best is None or q[0].enqueued < best[0].enqueued):
+                    best, on_site = q, True
+                q = self.on_site_queue
+                if q and self._can_do_on_site(emp, day) and (
+                    best is None or q[0].enqueued < best[0].enqueued
+                ):
+                    best, on_site = q, True
         if best is not None:
-            if best is self.on_site_queue or best is self.personal_on_site.get(emp.id):
+            if on_site:
                 self._on_site_waiting -= 1
             self._start(emp, best.popleft())
             return
