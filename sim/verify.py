@@ -365,7 +365,8 @@ def format_table(results: list[CaseResult]) -> str:
     for r in results:
         rows.append([r.case, r.quantity, f"{r.analytic:.5g}", f"{r.mean:.5g}",
                      f"[{r.low:.5g}, {r.high:.5g}]", str(r.replications),
-                     f"{r.allowance:.0%}", "pass" if r.passed else "FAIL"])
+                     f"{r.allowance:.0%}" if r.allowance >= 0.001 else f"{r.allowance:.0e}",
+                     "pass" if r.passed else "FAIL"])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
              for row in rows]

@@ -88,3 +88,32 @@ def test_remote_share_goes_to_eligible_staff_first(population):
     remote = [e for e in staff if e.mode == "remote"]
     assert len(remote) == pytest.approx(scenario.staff.remote_share * len(staff), abs=BODIES)
     assert not any(e.cleared for e in remote)
+
+
+@pytest.mark.slow
+def test_osdo_advantage_shrinks_as_insecure_literacy_grows():
+    """The survey: OSDO is fast and easy *given training*. At the default load, OSDO's paired
+    advantage with 80% insecure users is below its advantage with everyone trained, with the two
+    95% intervals apart (docs/model.md, section 6.3; the internet sweep shows no such effect)."""
+    from sim.calibration import sweep
+
+    table = sweep(replications=3, horizon_days=30, internet_levels=[],
+                  literacy_levels=[0.0, 0.8]).set_index("level")
+    trained, untrained = table.loc[0.0], table.loc[0.8]
+    assert untrained.advantage_high < trained.advantage_low, table
+
+
+def test_sweep_levels_are_valid_and_ordered_from_best_to_worst():
+    from sim.calibration import INTERNET_LEVELS, LITERACY_LEVELS, SCENARIO, _overrides
+    from sim.scenario import load_scenario
+
+    speeds = []
+    for level in INTERNET_LEVELS:
+        scenario = load_scenario(SCENARIO, _overrides("internet", level))
+        classes = scenario.internet.classes
+        shares = scenario.staff.home_internet
+        speeds.append(sum(s * classes[c].bandwidth_mbps for c, s in shares.items()))
+    assert speeds == sorted(speeds, reverse=True)
+    assert 0.39 in LITERACY_LEVELS  # the survey's share is one of the points
+    lit = load_scenario(SCENARIO, _overrides("literacy", 0.2)).staff.literacy
+    assert lit == {"advanced": pytest.approx(0.8), "insecure": pytest.approx(0.2)}
