@@ -54,6 +54,12 @@ VALUE_SOURCES: dict[str, str] = {
         "Source: DOMAIN.md, 24 of 60 attempts succeeded (0.6 fail)",
 }
 
+#: Sources by path pattern, for values that a list of defaults shares.
+PATTERN_SOURCES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^bodies\.\d+\.(name|kind)$"),
+     "Source: seed paper (the four bodies whose functions it analyses)"),
+]
+
 _UNIT_SUFFIXES = [
     ("_working_days", "working days"), ("_days_per_week", "days/week"), ("_days", "days"),
     ("_per_employee_per_day", "per employee per working day"), ("_min", "min"),
@@ -131,6 +137,9 @@ def source_of(path: str, text: str, context: str = "") -> str:
     """The source of a parameter: a per-value source, the description's, its section's, or ''."""
     if path in VALUE_SOURCES:
         return VALUE_SOURCES[path]
+    for pattern, source in PATTERN_SOURCES:
+        if pattern.match(path):
+            return source
     for candidate in (text, context):
         found = _SOURCE.search(candidate) or _DERIVED.search(candidate)
         if found:
