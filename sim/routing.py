@@ -13,7 +13,9 @@ creates an incoming document there, through the cloud store or the gateway.
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
 from collections.abc import Callable
+from itertools import accumulate
 
 from sim.calendar import WorkCalendar
 from sim.documents import DELAY_COMPONENTS, D, Document
@@ -57,6 +59,9 @@ class DocumentFlow:
         self.human = scenario.human
         self.calendar = calendar
         self.bodies = bodies
+        # Letters go to other bodies in proportion to their staff, so that every employee
+        # receives about the same load whatever the size of their body.
+        self._cumulative_staff = list(accumulate(b.size for b in bodies))
         self.platforms = platforms
         self.pools = pools
         self.gateway = gateway
@@ -231,11 +236,16 @@ class DocumentFlow:
         self._submit(doc, "dispatch", dispatched)
 
     def _other_body(self, doc: Document, u: float) -> int | None:
-        n = len(self.bodies)
-        if n < 2:
+        """Another body, chosen with probability proportional to its staff."""
+        cum = self._cumulative_staff
+        if len(cum) < 2:
             return None
-        pick = int(u * (n - 1))
-        return pick if pick < doc.body else pick + 1
+        own = self.bodies[doc.body].size
+        before = cum[doc.body] - own  # staff of the bodies listed before the sender
+        x = u * (cum[-1] - own)
+        if x >= before:
+            x += own  # skip over the sender's own range
+        return min(bisect_right(cum, x), len(cum) - 1)
 
     def _complete(self, doc: Document) -> None:
         doc.completed = self.now()
