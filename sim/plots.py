@@ -122,9 +122,10 @@ def on_time_rate(
                label=str(platform).upper(), color=COLOURS.get(str(platform)))
     ax.set_xticks(x, [str(g).replace("_", " ") for g in groups], rotation=20, ha="right")
     ax.set_ylim(0, 1.05)
-    ax.set_ylabel("on-time rate (share of due documents)")
+    ax.set_ylabel("on-time rate (share of due documents)", fontsize="small")
     ax.set_xlabel(ON_TIME_GROUPS[by])
     ax.set_title(f"On-time rate by {ON_TIME_GROUPS[by]}{' - ' + title if title else ''}")
     if platforms:
-        ax.legend(title="bars: mean, whiskers: 95% CI", fontsize="small", loc="lower right")
+        ax.legend(title="mean, 95% CI", fontsize="small", bbox_to_anchor=(1.02, 1),
+                  loc="upper left")
     return ax

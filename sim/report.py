@@ -107,16 +107,25 @@ def _fmt(x: float | None, ref: float | None = None) -> str:
     return f"{x:,.{digits}f}"
 
 
-def _ci_text(ci: dict | None, scale: float = 1.0) -> str:
-    if not ci or ci.get("mean") is None:
-        return "-"
-    mean = ci["mean"] * scale
-    half = ci.get("half_width")
-    if half is None or (isinstance(half, float) and math.isnan(half)):
+def _pm(mean: float, half: float | None) -> str:
+    """``mean ± half``, both to the half-width's second significant digit."""
+    if half is None or math.isnan(half):
         return _fmt(mean)
-    if half == 0:
+    if abs(half) <= 1e-9 * max(1.0, abs(mean)):  # identical in every replication (float noise)
         return f"{_fmt(mean)} ± 0"
-    return f"{_fmt(mean, mean)} ± {_fmt(half * scale, mean)}"
+    digits = max(0, min(6, 1 - math.floor(math.log10(abs(half)))))
+    text = f"{mean:,.{digits}f}"
+    if text.startswith("-") and not text.strip("-0.,"):
+        text = text[1:]  # "-0.0" reads as a claim about the sign
+    return f"{text} ± {half:,.{digits}f}"
+
+
+def _ci_text(ci: dict | None, scale: float = 1.0) -> str:
+    """A mean with its 95% half-width, from a ``mean_ci`` dict (``-`` when there is none)."""
+    if not ci or ci.get("mean") is None or math.isnan(ci["mean"]):
+        return "-"
+    half = ci.get("half_width")
+    return _pm(ci["mean"] * scale, None if half is None else half * scale)
 
 
 def _has_interval(ci: dict | None) -> bool:
@@ -218,7 +227,6 @@ def _received_letters(run: RunData) -> pd.DataFrame | None:
     received["cycle_working_days"] = [
         cal.working_minutes(a, b) / per_day
         for a, b in zip(received.created_min, received.completed_min, strict=True)]
-    received["gateway_h"] = received.delay_gateway_min / 60.0
     return received
 
 
@@ -262,36 +270,35 @@ def _paired_findings(run: RunData) -> list[str]:
     out = []
     i, d = run.intervals, run.paired
     specs = [
-        ("cycle_time_mean_h", "Mean cycle time", "hours", 1.0, "shorter", "longer"),
-        ("cycle_time_p95_h", "The slowest 5% of documents (95th percentile)", "hours", 1.0,
-         "shorter", "longer"),
-        ("on_time_rate", "The on-time rate", "percentage points", 100.0, "lower", "higher"),
+        ("cycle_time_mean_h", "Mean cycle time", "hours", " h", 1.0, "shorter", "longer"),
+        ("cycle_time_p95_h", "The slowest 5% of documents (95th percentile cycle time)",
+         "hours", " h", 1.0, "shorter", "longer"),
+        ("on_time_rate", "The on-time rate", "percentage points", "%", 100.0, "lower",
+         "higher"),
         ("connectivity_loss_h_per_employee", "Time lost to connections, VPN waits and outages",
-         "hours per employee", 1.0, "less", "more"),
+         "hours per employee", " h", 1.0, "less", "more"),
     ]
-    for kpi, what, unit, scale, neg, pos in specs:
+    for kpi, what, unit, short, scale, neg, pos in specs:
         diff = d.get(kpi)
         if not diff or diff.get("mean") is None:
             continue
-        osdo, esed = i["osdo"].get(kpi, {}), i["esed"].get(kpi, {})
-        levels = (f"(OSDO {_ci_text(osdo, scale)}, ESED {_ci_text(esed, scale)}"
-                  f"{'%' if scale == 100.0 else ''})")
+        osdo = _ci_text(i["osdo"].get(kpi), scale) + short
+        esed = _ci_text(i["esed"].get(kpi), scale) + short
         if _excludes_zero(diff):
             word = neg if diff["mean"] < 0 else pos
-            out.append(f"{what} is {_fmt(abs(diff['mean']) * scale)} ± "
-                       f"{_fmt(diff['half_width'] * scale, diff['mean'] * scale)} {unit} {word} "
-                       f"on OSDO than on ESED {levels}; paired 95% interval over "
-                       f"{diff['n']} replications.")
+            out.append(f"{what} is {_pm(abs(diff['mean']) * scale, diff['half_width'] * scale)} "
+                       f"{unit} {word} on OSDO than on ESED (OSDO {osdo}, ESED {esed}; paired "
+                       f"95% interval over {diff['n']} replications).")
         elif _has_interval(diff):
-            out.append(f"{what}: no difference between OSDO and ESED could be detected "
-                       f"(OSDO minus ESED {_ci_text(diff, scale)} {unit}; the 95% interval "
-                       f"includes zero) {levels}.")
+            out.append(f"{what}: no difference between OSDO ({osdo}) and ESED ({esed}) could be "
+                       f"detected; OSDO minus ESED is {_ci_text(diff, scale)} {unit}, and its "
+                       "95% interval includes zero.")
     return out
 
 
 def _gateway_findings(letters: pd.DataFrame) -> list[str]:
     out = []
-    gw = _per_replication(letters, "gateway_h")
+    gw = _per_replication(letters, "delay_gateway_min")
     cyc = _per_replication(letters, "cycle_working_days")
     if not {"osdo", "esed"} <= set(gw.columns):
         return out
@@ -301,17 +308,17 @@ def _gateway_findings(letters: pd.DataFrame) -> list[str]:
     extra = mean_ci((cyc["esed"] - cyc["osdo"]).dropna().to_numpy())
     if _has_interval(transit):
         out.append(
-            f"Inter-agency letters on ESED spend {_ci_text(transit)} hours each in the gateway "
-            f"(transit, resends and waiting for the receiver's poll), against "
-            f"{_ci_text(transit_osdo)} hours inside OSDO's cloud store "
+            f"Inter-agency letters on ESED spend {_ci_text(transit)} minutes each in the "
+            f"gateway (transit, resends and waiting for the receiver's poll), against "
+            f"{_ci_text(transit_osdo)} minutes inside OSDO's cloud store "
             f"({int(n_letters.get('esed', 0)):,} and {int(n_letters.get('osdo', 0)):,} "
             "received letters completed).")
     if _excludes_zero(extra):
         word = "longer" if extra["mean"] > 0 else "shorter"
         out.append(
             f"From dispatch by the sender to completion at the receiver, an inter-agency "
-            f"letter takes {_fmt(abs(extra['mean']))} ± {_fmt(extra['half_width'], extra['mean'])}"
-            f" working days {word} on ESED than on OSDO (gateway, re-registration by the "
+            f"letter takes {_pm(abs(extra['mean']), extra['half_width'])} working days "
+            f"{word} on ESED than on OSDO (gateway, re-registration by the "
             f"receiving clerk and everything else that differs; paired over "
             f"{extra['n']} replications).")
     elif _has_interval(extra):

@@ -121,3 +121,20 @@ def test_pm4py_discovers_the_document_route(logged_run):
     got = case["time:timestamp"].dt.tz_localize(None) if case["time:timestamp"].dt.tz \
         else case["time:timestamp"]
     assert want in set(got)
+
+
+def test_sim_run_event_log_flag_writes_both_formats(tmp_path):
+    from click.testing import CliRunner
+
+    from sim.cli import main
+    from sim.scenario import dump_resolved
+
+    scenario_file = tmp_path / "s.yaml"
+    scenario_file.write_text(dump_resolved(small_scenario(horizon_days=3, warmup_days=0)))
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["run", str(scenario_file), "--out", str(out),
+                                       "--replications", "1", "--no-plots", "--event-log"])
+    assert result.exit_code == 0, result.output
+    steps = pd.read_csv(out / "steps.csv")
+    assert len(pd.read_csv(out / "event_log.csv")) == len(steps) > 0
+    assert len(ET.parse(out / "event_log.xes").getroot().findall(f"{XES}trace")) > 0
