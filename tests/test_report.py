@@ -12,6 +12,7 @@ from conftest import small_scenario
 
 from sim import report
 from sim.cli import main
+from sim.documents import DELAY_COMPONENTS
 from sim.experiment import mean_ci
 from sim.scenario import dump_resolved
 
@@ -62,6 +63,11 @@ def test_report_sections_are_filled_from_the_run(reported_run):
     assert "50% of staff work from home" in page
     assert "4 bodies (1 central ministry, 2 local executive, 1 district akimat) with 480 staff" \
         in page
+    # Where the time goes: a row per delay component, a share per platform.
+    table = re.search(r"<table class='attribution'>.*?</table>", page, re.S).group(0)
+    assert re.findall(r"<tr><td><code>([^<]+)</code>", table) == list(DELAY_COMPONENTS)
+    handling = run.intervals["osdo"]["delay_share_handling"]
+    assert f"<td class='n'>{report._ci_text(handling, 100.0)}</td>" in table
     found = report.findings(run)
     assert len(found) >= 3
     assert any(f.startswith("Where the time goes on ESED") for f in found)
