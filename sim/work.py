@@ -74,8 +74,8 @@ class _Step:
         self.doc = doc
         self.spec = spec
         self.finish = finish
-        rng = doc.rng
-        self.draws = [rng.random() for _ in range(DRAWS_PER_STEP)]
+        u = doc.rng.random
+        self.draws = [u(), u(), u(), u(), u()]  # DRAWS_PER_STEP, unrolled: once per step
         self.comp = [0.0] * _N
         self.began = 0.0
         self.at_home = False
@@ -105,6 +105,16 @@ class StepTimer:
             Connection(office, streams.python(Purpose.OFFICE_LAN, b)) for b in range(len(platforms))
         ]
         self.timeout_min = scenario.internet.connect_timeout_s / 60.0
+        # Lognormal (mu, sigma) per step spec, as handling_minutes computes them, so that a step
+        # does not recompute two logs and a root (same floats: see _work).
+        self._lognormal: dict[int, tuple[float, float]] = {}
+        self._specs = list(scenario.documents.steps.values())  # keeps the ids valid
+        for spec in self._specs:
+            if spec.distribution == "lognormal":
+                sigma2 = math.log1p(spec.handling_cv**2)
+                self._lognormal[id(spec)] = (
+                    math.log(spec.handling_mean_min) - sigma2 / 2, math.sqrt(sigma2)
+                )
 
     def home_connection(self, emp: Employee) -> Connection:
         """The employee's home connection, made on first use from its own stream."""
@@ -230,8 +240,13 @@ class StepTimer:
         """Hands-on work from ``t`` (default now) in working time; schedule the step's end."""
         t = self.env.now if t is None else t
         emp, comp, draws = step.emp, step.comp, step.draws
-        minutes = handling_minutes(step.spec, draws[0]) * self._factor(
-            emp, step.spec, step.platform, step.at_home)
+        lognormal = self._lognormal.get(id(step.spec))
+        if lognormal is None:
+            minutes = handling_minutes(step.spec, draws[0])
+        else:  # handling_minutes' lognormal branch with mu and sigma precomputed
+            u = min(max(draws[0], 1e-12), 1.0 - 1e-12)
+            minutes = math.exp(lognormal[0] + lognormal[1] * _inv_normal(u))
+        minutes *= self._factor(emp, step.spec, step.platform, step.at_home)
         if step.at_home and draws[3] < self.human.equipment_crash_prob[emp.equipment]:
             minutes *= 2.0  # the work was lost and done again
         end = self.calendar.add(t, minutes)
