@@ -21,6 +21,7 @@ import click
 
 from sim import __version__
 from sim.experiment import Experiment, run_experiment
+from sim.metrics import KPI_COLUMNS
 from sim.scenario import Scenario, ScenarioError, json_schema, load_scenario
 from sim.stability import warnings as stability_warnings
 
@@ -96,6 +97,18 @@ def _progress_runner(scenario: Scenario, platforms: list[str], replications: int
         )
 
 
+def _precision_runner(scenario: Scenario, platforms: list[str], kpi: str, precision: float,
+                      start: int, cap: int, seed: int, keep_steps: bool):
+    from sim.experiment import run_to_precision
+
+    def report(reps: int, worst: float) -> None:
+        click.echo(f"{reps} replication(s): {kpi} half-width {worst:.1%} of the mean "
+                   f"(target {precision:.1%})", err=True)
+
+    return run_to_precision(scenario, kpi, precision, platforms, start, cap, seed, keep_steps,
+                            progress=report)
+
+
 def _format_ci(ci: dict[str, float], fmt: str) -> str:
     if ci["n"] == 0 or math.isnan(ci["mean"]):
         return "-"
@@ -142,11 +155,21 @@ def kpi_table(experiment: Experiment) -> str:
               "event log (event_log.csv, event_log.xes), one row or trace event per step.")
 @click.option("--report", "html_report", is_flag=True,
               help="Also write report.html, a self-contained page (see `sim report`).")
+@click.option("--precision", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
+              default=None, help="Add replications until the 95%% half-width of --kpi is within "
+              "this share of its mean, e.g. 0.05 (starts at --replications).")
+@click.option("--kpi", "precision_kpi", type=click.Choice(KPI_COLUMNS), default=None,
+              help="KPI for --precision (default: cycle_time_mean_h).")
+@click.option("--max-replications", type=click.IntRange(min=2), default=100, show_default=True,
+              help="Cap on replications for --precision.")
 @_user_errors
 def run(scenario_file: str, out_dir: str | None, seed: int | None, replications: int | None,
         platform: str | None, overrides: tuple[str, ...], force: bool, no_plots: bool,
-        event_log: bool, html_report: bool = False) -> None:
+        event_log: bool, precision: float | None = None, precision_kpi: str | None = None,
+        max_replications: int = 100, html_report: bool = False) -> None:
     """Simulate SCENARIO_FILE and write a run folder."""
+    if precision_kpi is not None and precision is None:
+        raise click.UsageError("--kpi goes with --precision (e.g. --precision 0.05)")
     from sim.results import default_run_dir, write_run
 
     scenario = _load(scenario_file, overrides)
@@ -157,13 +180,22 @@ def run(scenario_file: str, out_dir: str | None, seed: int | None, replications:
     if target.exists() and not force:
         raise FileExistsError(f"{target} already exists; choose another --out or pass --force")
     started = time.perf_counter()
-    experiment = _progress_runner(scenario, platforms, reps, seed, event_log)
+    stopping = None
+    if precision is not None:
+        experiment, stopping = _precision_runner(
+            scenario, platforms, precision_kpi or "cycle_time_mean_h", precision, reps,
+            max_replications, seed, event_log)
+        reps = stopping.replications
+    else:
+        experiment = _progress_runner(scenario, platforms, reps, seed, event_log)
     runtime = time.perf_counter() - started
     written = write_run(experiment, target, runtime, force=force,
                         plots_on=False if no_plots else None)
     click.echo(f"{scenario.name}: {reps} replication(s) x {', '.join(platforms)}, seed {seed}, "
                f"{runtime:.1f} s")
     click.echo(kpi_table(experiment))
+    if stopping is not None:
+        click.echo(stopping.describe())
     for line in stability_warnings(experiment.stability()):
         click.echo(line)
     click.echo(f"written to {written}")
@@ -197,6 +229,10 @@ main.add_command(verify_command)
 from sim.executors import make_sweep_command  # noqa: E402  (sim/executors.py, issue 3)
 
 main.add_command(make_sweep_command())
+
+from sim.comparison import make_compare_command  # noqa: E402  (sim/comparison.py, issue 3)
+
+main.add_command(make_compare_command())
 
 from sim.report import report_command  # noqa: E402  (sim/report.py, issue 5)
 

@@ -19,7 +19,8 @@ from sim.metrics import KPI_COLUMNS, RunRecords
 from sim.model import run_replication
 from sim.scenario import Scenario
 
-__all__ = ["Experiment", "run_experiment", "mean_ci", "paired_differences"]
+__all__ = ["Experiment", "run_experiment", "mean_ci", "paired_differences", "run_to_precision",
+           "Precision", "relative_half_widths"]
 
 CONFIDENCE = 0.95
 
@@ -139,3 +140,70 @@ def run_experiment(
             if progress is not None:
                 progress(len(experiment.runs), total)
     return experiment
+
+
+@dataclass
+class Precision:
+    """Outcome of :func:`run_to_precision`: whether the target was met, and after how many."""
+
+    kpi: str
+    target: float
+    replications: int
+    reached: bool
+    relative_half_width: dict[str, float]
+
+    def describe(self) -> str:
+        """One line for the user."""
+        worst = max(self.relative_half_width.values())
+        parts = ", ".join(f"{p.upper()} {v:.1%}" for p, v in self.relative_half_width.items())
+        if self.reached:
+            return (f"precision reached after {self.replications} replications: {self.kpi} "
+                    f"95% half-width within {self.target:.1%} of the mean ({parts})")
+        return (f"precision NOT reached at the cap of {self.replications} replications: "
+                f"{self.kpi} half-width is {worst:.1%} of the mean, target {self.target:.1%} "
+                f"({parts}); raise --max-replications")
+
+
+def relative_half_widths(experiment: Experiment, kpi: str) -> dict[str, float]:
+    """Per platform: 95% half-width of ``kpi`` over its mean (inf when undefined)."""
+    out = {}
+    for platform, ci in experiment.intervals().items():
+        m, h = ci[kpi]["mean"], ci[kpi]["half_width"]
+        out[platform] = abs(h / m) if m and not math.isnan(h) and not math.isnan(m) else math.inf
+    return out
+
+
+def run_to_precision(
+    scenario: Scenario, kpi: str, precision: float, platforms: list[str] | None = None,
+    min_replications: int | None = None, max_replications: int = 100, seed: int | None = None,
+    keep_steps: bool = False, progress: Callable[[int, float], None] | None = None,
+) -> tuple[Experiment, Precision]:
+    """Add replications until each platform's 95% half-width of ``kpi`` is within precision.
+
+    The target is ``precision`` x |mean| for every platform; the cap is ``max_replications``.
+    Starts from ``min_replications`` (default: the scenario's, at least 2) and adds one
+    replication of every platform at a time, so replication ``r`` is the same whether the
+    procedure stops early or not. ``progress(replications, worst relative half-width)``.
+    """
+    if kpi not in KPI_COLUMNS:
+        raise ValueError(f"unknown KPI {kpi!r}; allowed: {', '.join(KPI_COLUMNS)}")
+    if not 0 < precision < 1:
+        raise ValueError(f"precision must be between 0 and 1 (a share of the mean), got "
+                         f"{precision}")
+    platforms = platforms or list(scenario.platforms)
+    seed = scenario.seed if seed is None else seed
+    start = max(2, scenario.replications if min_replications is None else min_replications)
+    start = min(start, max_replications)
+    experiment = run_experiment(scenario, platforms, start, seed, keep_steps=keep_steps)
+    r = start
+    while True:
+        widths = relative_half_widths(experiment, kpi)
+        if progress is not None:
+            progress(r, max(widths.values()))
+        if max(widths.values()) <= precision or r >= max_replications:
+            break
+        for platform in platforms:
+            experiment.runs.append(
+                run_replication(scenario, platform, r, seed, keep_steps=keep_steps))
+        r += 1
+    return experiment, Precision(kpi, precision, r, max(widths.values()) <= precision, widths)

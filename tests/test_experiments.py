@@ -1,0 +1,129 @@
+"""Replication statistics: interval math against scipy, sequential precision, CRN, sim compare."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import small_scenario
+from scipy import stats
+
+from sim.cli import main
+from sim.comparison import compare_table, crn_effect, sentence
+from sim.experiment import (
+    mean_ci,
+    paired_differences,
+    relative_half_widths,
+    run_experiment,
+    run_to_precision,
+)
+from sim.metrics import KPI_COLUMNS
+
+BASE_SMALL = {  # conftest's small scenario, as a file for the CLI
+    "name": "small", "horizon_days": 10, "warmup_days": 2, "replications": 2,
+    "bodies": [
+        {"name": "A", "kind": "central_ministry", "staff": 40, "platform": "osdo"},
+        {"name": "B", "kind": "district_akimat", "staff": 30, "platform": "esed"},
+    ],
+}
+
+
+@pytest.mark.parametrize("n", [2, 3, 7, 30])
+def test_mean_ci_is_scipys_student_t_interval(n):
+    x = np.random.Generator(np.random.PCG64(n)).normal(10.0, 3.0, n)
+    ci = mean_ci(x)
+    low, high = stats.t.interval(0.95, n - 1, loc=x.mean(), scale=stats.sem(x))
+    assert ci["mean"] == pytest.approx(x.mean())
+    assert (ci["low"], ci["high"]) == (pytest.approx(low), pytest.approx(high))
+    assert ci["n"] == n
+
+
+def test_mean_ci_degenerate_cases():
+    assert math.isnan(mean_ci(np.array([4.0]))["half_width"])
+    assert mean_ci(np.array([np.nan, 2.0, 4.0]))["n"] == 2
+    assert mean_ci(np.array([]))["n"] == 0
+
+
+def test_paired_differences_is_scipys_paired_t_interval():
+    rng = np.random.Generator(np.random.PCG64(1))
+    common = rng.normal(50.0, 10.0, 8)
+    a, b = common + rng.normal(1.0, 0.5, 8), common + rng.normal(0.0, 0.5, 8)
+    table = pd.DataFrame(
+        [{"platform": "osdo", "replication": r, **dict.fromkeys(KPI_COLUMNS, a[r])}
+         for r in range(8)]
+        + [{"platform": "esed", "replication": r, **dict.fromkeys(KPI_COLUMNS, b[r])}
+           for r in range(8)])
+    got = paired_differences(table, "osdo", "esed")["wip_mean"]
+    want = stats.ttest_rel(a, b).confidence_interval(0.95)
+    assert (got["low"], got["high"]) == (pytest.approx(want.low), pytest.approx(want.high))
+
+
+def test_sequential_precision_stops_at_the_first_replication_count_that_meets_it():
+    scenario = small_scenario()
+    experiment, result = run_to_precision(scenario, "cycle_time_mean_h", 0.15, ["osdo"],
+                                          min_replications=2, max_replications=12)
+    r = result.replications
+    assert result.reached and 2 <= r <= 12
+    assert relative_half_widths(experiment, "cycle_time_mean_h")["osdo"] <= 0.15
+    assert len(experiment.runs) == r
+    # Minimal: with one replication fewer the target was not met (unless we started there).
+    if r > 2:
+        fewer = run_experiment(scenario, ["osdo"], r - 1)
+        assert relative_half_widths(fewer, "cycle_time_mean_h")["osdo"] > 0.15
+    # Adding replications one by one gives the very runs of a fixed-count experiment.
+    fixed = run_experiment(scenario, ["osdo"], r)
+    pd.testing.assert_frame_equal(experiment.summary(), fixed.summary())
+
+
+def test_sequential_precision_respects_the_cap():
+    _experiment, result = run_to_precision(small_scenario(), "cycle_time_mean_h", 1e-6,
+                                           ["osdo"], min_replications=2, max_replications=3)
+    assert not result.reached and result.replications == 3
+    assert "NOT reached at the cap of 3" in result.describe()
+
+
+def test_common_random_numbers_narrow_the_paired_interval():
+    effect = crn_effect(small_scenario(), replications=6).set_index("kpi")
+    for kpi in ["cycle_time_mean_h", "wip_mean", "staff_utilisation", "remote_step_share"]:
+        assert effect.loc[kpi, "half_width_crn"] < effect.loc[kpi, "half_width_independent"]
+
+
+def test_sentence_says_direction_size_and_significance():
+    text = sentence("on_time_rate", 0.92, 0.80,
+                    {"mean": 0.12, "half_width": 0.03, "low": 0.09, "high": 0.15, "n": 5})
+    assert "OSDO is 15% ± 4% higher than ESED" in text and "a real difference" in text
+    text = sentence("cycle_time_mean_h", 20.0, 21.0,
+                    {"mean": -1.0, "half_width": 2.0, "low": -3.0, "high": 1.0, "n": 5})
+    assert "lower" in text and "not distinguishable" in text
+
+
+def test_compare_table_has_one_row_per_kpi_with_the_paired_interval():
+    experiment = run_experiment(small_scenario(), ["osdo", "esed"], 2)
+    table = compare_table(experiment).set_index("kpi")
+    paired = experiment.paired()
+    assert table.loc["wip_mean", "half_width"] == pytest.approx(
+        paired["wip_mean"]["half_width"])
+    assert table.loc["wip_mean", "difference"] == pytest.approx(
+        table.loc["wip_mean", "osdo_mean"] - table.loc["wip_mean", "esed_mean"])
+
+
+def test_cli_compare_and_precision(tmp_path):
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(BASE_SMALL))
+    result = CliRunner().invoke(main, ["compare", str(path), "--replications", "2",
+                                       "--csv", str(tmp_path / "c.csv")])
+    assert result.exit_code == 0, result.output
+    assert "OSDO - ESED over 2 paired replications" in result.output
+    assert "- cycle_time_mean_h (" in result.output
+    assert len(pd.read_csv(tmp_path / "c.csv")) == 10
+    result = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "r"),
+                                       "--platform", "osdo", "--replications", "2",
+                                       "--precision", "0.9", "--no-plots"])
+    assert result.exit_code == 0, result.output
+    assert "precision reached after 3 replications" in result.output  # 128%, then 27%
+    bad = CliRunner().invoke(main, ["run", str(path), "--kpi", "wip_mean"])
+    assert bad.exit_code == 2 and "--precision" in bad.output
