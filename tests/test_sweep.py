@@ -294,3 +294,11 @@ def test_every_shipped_sweep_runs_on_a_tiny_horizon(tmp_path, name):
     outcome = run_sweep(sweep, tmp_path / "out", workers=1)
     assert not outcome.failed and outcome.ran == len(expand(sweep))
     assert len(load_sweep(path).points) >= len(sweep.points)  # the file as shipped is valid
+
+
+def test_python_api_sweep_returns_the_stored_runs(tmp_path):
+    import sim
+
+    runs = sim.sweep(write_sweep(tmp_path, replications=1), tmp_path / "out", workers=1)
+    assert len(runs) == 8 and (runs.status == "ok").all()
+    assert {"staff.remote_share", "staff.messenger_user_share", "cycle_time_mean_h"} <= set(runs)

@@ -1,0 +1,71 @@
+"""The Python API for notebooks: sim.run, sim.compare and sim.sweep, returning DataFrames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sim.scenario import Scenario, load_scenario
+
+__all__ = ["run", "compare", "sweep"]
+
+
+def _scenario(scenario: str | Path | Scenario, overrides: list[str] | None) -> Scenario:
+    if isinstance(scenario, Scenario):
+        if overrides:
+            from sim.scenario import scenario_from_dict
+
+            return scenario_from_dict(scenario.model_dump(mode="python"), scenario.name,
+                                      overrides)
+        return scenario
+    return load_scenario(scenario, overrides)
+
+
+def run(scenario: str | Path | Scenario, platforms: list[str] | None = None,
+        replications: int | None = None, seed: int | None = None,
+        overrides: list[str] | None = None, precision: float | None = None,
+        kpi: str = "cycle_time_mean_h", max_replications: int = 100) -> pd.DataFrame:
+    """Replications of a scenario: one row per (platform, replication), one column per KPI.
+
+    With ``precision`` (e.g. 0.05) replications are added until the 95% half-width of ``kpi`` is
+    within that share of its mean on every platform, up to ``max_replications``; the frame's
+    ``attrs["precision"]`` then says how many it took and whether the target was met.
+    """
+    from sim.experiment import run_experiment, run_to_precision
+
+    resolved = _scenario(scenario, overrides)
+    if precision is None:
+        return run_experiment(resolved, platforms, replications, seed).summary()
+    experiment, result = run_to_precision(resolved, kpi, precision, platforms, replications,
+                                          max_replications, seed)
+    frame = experiment.summary()
+    frame.attrs["precision"] = {"kpi": kpi, "target": precision, "reached": result.reached,
+                                "replications": result.replications}
+    return frame
+
+
+def compare(scenario: str | Path | Scenario, replications: int | None = None,
+            seed: int | None = None, overrides: list[str] | None = None) -> pd.DataFrame:
+    """OSDO vs ESED on common random numbers: per KPI the paired difference and a sentence."""
+    from sim.comparison import compare as _compare
+
+    return _compare(_scenario(scenario, overrides), replications, seed)
+
+
+def sweep(sweep_file: str | Path, out: str | Path | None = None, workers: int | None = None,
+          scheduler: str | None = None, overrides: list[str] | None = None,
+          plots: bool = False) -> pd.DataFrame:
+    """Run a sweep file (resuming ``out`` if it holds it) and return every run, one per row.
+
+    Columns: run_id, point, replication, platform, seed, the swept parameters, status, error,
+    timing and the kept KPIs. ``out`` defaults to ``results/sweep-<name>``.
+    """
+    from sim.executors import default_sweep_dir, run_sweep, write_outputs
+    from sim.sweeps import load_sweep
+
+    loaded = load_sweep(sweep_file, overrides)
+    target = Path(out) if out is not None else default_sweep_dir(loaded.name)
+    run_sweep(loaded, target, workers, scheduler)
+    runs, _summary = write_outputs(loaded, target, plots_on=plots)
+    return runs
