@@ -8,6 +8,7 @@ maps are O(log days) with a cumulative table that grows on demand.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from bisect import bisect_left, bisect_right
 
 from sim.scenario import CalendarSpec
@@ -15,6 +16,9 @@ from sim.scenario import CalendarSpec
 __all__ = ["WorkCalendar", "MINUTES_PER_DAY"]
 
 MINUTES_PER_DAY = 1440
+# About a hundred years: far beyond any horizon (at most 2,600 working days plus deadlines).
+# Times and work past it are 'never', so an absurd duration cannot grow the tables without end.
+FAR_DAYS = 36_600
 
 
 class WorkCalendar:
@@ -65,6 +69,8 @@ class WorkCalendar:
     # ------------------------------------------------------------------ index maps
     def work_index(self, t: float) -> float:
         """Working minutes elapsed between minute 0 and ``t``."""
+        if t >= FAR_DAYS * MINUTES_PER_DAY:
+            return math.inf  # beyond any run: 'never' (keeps absurd durations from hanging)
         day = int(t // MINUTES_PER_DAY)
         cum = self._cum
         if day + 1 >= len(cum):
@@ -91,6 +97,8 @@ class WorkCalendar:
         """The earliest clock time at which ``w`` working minutes have elapsed."""
         if w <= 0:
             return 0.0
+        if w >= FAR_DAYS * self.minutes_per_day:
+            return math.inf
         day = self._day_for_index(w, earliest=True)
         r = w - self._cum[day]
         for a, _b, before, upto in self._pinfo:
@@ -112,6 +120,8 @@ class WorkCalendar:
         """``t`` if it is working time, else the start of the next working period."""
         # Fast path for a time on a working day up to its last period's end: the same arithmetic
         # as work_index + _start_at_index (so the same floats), without the bisection.
+        if t >= FAR_DAYS * MINUTES_PER_DAY:
+            return t  # 'never' stays never
         day = int(t // MINUTES_PER_DAY)
         cum = self._cum
         if day + 1 < len(cum):
@@ -134,6 +144,8 @@ class WorkCalendar:
         if minutes <= 0:
             return t
         w = self.work_index(t) + minutes
+        if w >= FAR_DAYS * self.minutes_per_day:
+            return math.inf  # 'never': see FAR_DAYS
         # Fast path for work that ends on the day it starts: time_at_index would find this day
         # by bisection (cum[day] < w <= cum[day + 1]); the arithmetic below is the same.
         day = int(t // MINUTES_PER_DAY)

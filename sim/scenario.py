@@ -47,6 +47,9 @@ __all__ = [
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
+# Mean up or down times of an outage process: at least 36 seconds, at most ~114 years (sanity
+# bounds: shorter would mean millions of outages a day, longer is 'never', written null).
+OutageHours = Annotated[float, Field(ge=0.01, le=1_000_000.0)]
 SHARE_TOLERANCE = 1e-6
 MAX_TOTAL_STAFF = 2_000_000  # a sanity bound: Kazakhstan has ~90,000 civil-service positions
 
@@ -296,10 +299,10 @@ class InternetClass(_Spec):
 
     bandwidth_mbps: Positive = Field(description="Download bandwidth in Mbit/s.")
     rtt_ms: NonNegative = Field(description="Round-trip time in milliseconds.")
-    mtbf_h: Positive | None = Field(
+    mtbf_h: OutageHours | None = Field(
         description="Mean time between connection drops in hours (exponential); null = never."
     )
-    mttr_h: Positive = Field(0.5, description="Mean duration of a drop in hours (exponential).")
+    mttr_h: OutageHours = Field(0.5, description="Mean duration of a drop in hours (exponential).")
     attempt_failure_prob: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
         0.0, description="Probability that one attempt to reach the platform times out."
     )
@@ -353,12 +356,12 @@ class OsdoSpec(_Spec):
     service_time_ms: Positive = Field(
         150.0, description="Mean server time per interaction, exponential (assumption)."
     )
-    mtbf_h: Positive | None = Field(
+    mtbf_h: OutageHours | None = Field(
         300.0,
         description="Mean hours between outages of the whole cloud (assumption; a central "
         "e-gov system failed under load in 2020, DOMAIN.md). null = never.",
     )
-    mttr_h: Positive = Field(3.0, description="Mean outage duration, hours (assumption).")
+    mttr_h: OutageHours = Field(3.0, description="Mean outage duration, hours (assumption).")
     ui_time_factor: Annotated[float, Field(ge=1.0)] = Field(
         1.10,
         description="Handling-time factor of UI-bound steps (steps.*.ui_bound) for the cloud "
@@ -376,10 +379,10 @@ class EsedSpec(_Spec):
     service_time_ms: Positive = Field(
         200.0, description="Mean server time per interaction, exponential (assumption)."
     )
-    mtbf_h: Positive | None = Field(
+    mtbf_h: OutageHours | None = Field(
         200.0, description="Mean hours between outages of one body's system (assumption)."
     )
-    mttr_h: Positive = Field(4.0, description="Mean outage duration, hours (assumption).")
+    mttr_h: OutageHours = Field(4.0, description="Mean outage duration, hours (assumption).")
     vpn_sessions_per_remote_employee: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.5,
         description="Concurrent VPN sessions a body licenses per remote or hybrid employee "
@@ -1014,7 +1017,11 @@ def scenario_from_dict(
         errors = exc.errors(include_url=False)
         # An unknown key explains a 'missing' error better than the other way round.
         first = min(errors, key=lambda e: e["type"] != "extra_forbidden")
-        raise ScenarioError(_format_error(source, first, Scenario)) from None
+        message = _format_error(source, first, Scenario)
+        annotation = _annotation_at(Scenario, [str(p) for p in first["loc"]])
+        if first["type"] != "missing" and type(None) in get_args(annotation):
+            message += " (or null)"  # an optional field: null is allowed too
+        raise ScenarioError(message) from None
 
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
