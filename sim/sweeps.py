@@ -28,11 +28,13 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from scipy.stats import qmc
 
 from sim.metrics import KPI_COLUMNS
 from sim.scenario import (
+    _TYPE_NAMES,
     Scenario,
     ScenarioError,
     _apply_override,  # the same override machinery as --set, so errors read the same
@@ -42,6 +44,7 @@ from sim.scenario import (
     _load_chain,
     _read_yaml,
     _suggest,
+    safe_load,
     scenario_from_dict,
 )
 
@@ -53,6 +56,7 @@ __all__ = [
 SWEEP_KEY = 0x5EE9  # first spawn key of point seeds, apart from the streams' own keys
 MAX_POINTS = 100_000  # a grid above this is almost surely a mistake (a step too small)
 _NOT_SWEPT = {"name", "description", "extends", "seed", "replications", "platforms", "output"}
+_SWEEP_KEYS = "name, base and parameters (or design: {kind: list, points: [...]})"
 _ROUND = 12  # digits kept of range values, so 0.1 * 3 reads 0.3 in tables and the store
 
 
@@ -75,6 +79,15 @@ class ParameterSpec(_Spec):
     complement: str | None = Field(
         None, description="Another field set to 1 - value (e.g. the other share of a pair)."
     )
+
+    @field_validator("range", mode="before")
+    @classmethod
+    def _two_ends(cls, value: Any) -> Any:
+        # pydantic's own words for a short tuple ("range.1: required field is missing") hide
+        # what a range is.
+        if isinstance(value, (list, tuple)) and len(value) != 2:
+            raise ValueError(f"{list(value)!r} is not allowed: give [low, high], two numbers")
+        return value
 
 
 class DesignSpec(_Spec):
@@ -195,7 +208,8 @@ def point_seed(root: int, point: int) -> int:
 def _range_values(path: str, spec: ParameterSpec, where: str) -> list[Any]:
     low, high = spec.range  # type: ignore[misc]
     if spec.num is not None and spec.step is not None:
-        raise ScenarioError(f"{where}: give either num or step, not both")
+        raise ScenarioError(f"{where}: num: {spec.num} and step: {spec.step:g} are both given; "
+                            f"give either num or step, not both")
     if spec.num is not None:
         if spec.num < 1:
             raise ScenarioError(f"{where}.num: {spec.num} gives an empty range; use 1 or more")
@@ -218,8 +232,12 @@ def _check_parameter(path: str, spec: ParameterSpec, where: str, kind: str) -> N
     if top in _NOT_SWEPT:
         raise ScenarioError(f"{where}: {top!r} cannot be swept; the sweep file sets seed, "
                             f"replications and platforms itself")
-    if (spec.values is None) == (spec.range is None):
-        raise ScenarioError(f"{where}: give exactly one of values or range")
+    if spec.values is not None and spec.range is not None:
+        raise ScenarioError(f"{where}: values: {spec.values!r} and range: {list(spec.range)!r} "
+                            f"are both given; give exactly one of values or range")
+    if spec.values is None and spec.range is None:
+        raise ScenarioError(f"{where}: give values (a list) or range ([low, high] with num or "
+                            f"step)")
     if spec.values is not None and len(spec.values) == 0:
         raise ScenarioError(f"{where}.values: the list is empty; give at least one value")
     if spec.range is not None:
@@ -252,7 +270,8 @@ def design_points(spec: SweepFile, seed: int, source: str = "<sweep>") -> list[P
         if not design.points:
             raise ScenarioError(f"{source}: design.points: a list design needs at least one point")
         if design.n is not None:
-            raise ScenarioError(f"{source}: design.n goes with kind: lhs, not list")
+            raise ScenarioError(f"{source}: design.n: {design.n} is not allowed with kind: list "
+                                f"(the points are listed); n goes with kind: lhs")
         names = list(design.points[0])
         for i, point in enumerate(design.points):
             if not point:
@@ -275,8 +294,8 @@ def design_points(spec: SweepFile, seed: int, source: str = "<sweep>") -> list[P
         _check_parameter(path, p, f"{source}: parameters.{path}", design.kind)
     if design.kind == "grid":
         if design.n is not None:
-            raise ScenarioError(f"{source}: design.n goes with kind: lhs; a grid takes every "
-                                f"combination")
+            raise ScenarioError(f"{source}: design.n: {design.n} is not allowed with kind: grid "
+                                f"(a grid takes every combination); n goes with kind: lhs")
         axes = [_grid_values(path, p, f"{source}: parameters.{path}")
                 for path, p in params.items()]
         total = math.prod(len(a) for a in axes)
@@ -289,15 +308,20 @@ def design_points(spec: SweepFile, seed: int, source: str = "<sweep>") -> list[P
                       {n: v for n, (_lab, v) in zip(names, c, strict=True)})
                 for i, c in enumerate(combos)]
     # Latin hypercube: ranges sampled continuously, value lists as categories.
-    if design.n is None or design.n < 1:
-        raise ScenarioError(f"{source}: design.n: {design.n!r} is not allowed: a Latin hypercube "
+    if design.n is None:
+        raise ScenarioError(f"{source}: design.n: required field is missing: a Latin hypercube "
+                            f"needs n >= 1 points, e.g. design: {{kind: lhs, n: 20}}")
+    if design.n < 1:
+        raise ScenarioError(f"{source}: design.n: {design.n} is not allowed: a Latin hypercube "
                             f"needs n >= 1 points")
     if design.n > MAX_POINTS:
         raise ScenarioError(f"{source}: design.n: {design.n:,} points; at most {MAX_POINTS:,}")
     for path, p in params.items():
         if p.num is not None or p.step is not None:
-            raise ScenarioError(f"{source}: parameters.{path}: num and step are grid settings; "
-                                f"a Latin hypercube samples the range continuously")
+            given = "num: " + str(p.num) if p.num is not None else f"step: {p.step:g}"
+            raise ScenarioError(f"{source}: parameters.{path}: {given} is not allowed with kind: "
+                                f"lhs (a Latin hypercube samples the range continuously); num "
+                                f"and step go with kind: grid")
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(SWEEP_KEY,))))
     unit = qmc.LatinHypercube(d=len(params), rng=rng).random(design.n)
     points = []
@@ -365,19 +389,44 @@ def sweep_from_dict(
     except ScenarioError as exc:
         raise ScenarioError(f"{source}: in its base ({spec.base}): {exc}") from None
     data = _deep_merge(_defaults(), base_raw)
-    for key, value in spec.set.items():
-        _apply_override(data, key.split("."), value, f"{source}: set.{key}")
-    base = scenario_from_dict(data, f"{source} (base {spec.base})", overrides)
+    # The base alone first, so that a mistake in the sweep's own `set` is not blamed on the base.
+    base = scenario_from_dict(data, f"{source} (base {spec.base})")
+    if spec.set or overrides:
+        for key, value in spec.set.items():
+            _apply_override(data, key.split("."), value, f"{source}: set.{key}")
+        base = scenario_from_dict(data, f"{source}: set", overrides)
     resolved = base.model_dump(mode="python")
     points = design_points(spec, base.seed if spec.seed is None else spec.seed, source)
     scenarios = [_point_scenario(resolved, p, spec, source) for p in points]
     return Sweep(path, spec, base, points, scenarios, list(overrides or []))
 
 
+def _read_sweep(path: Path) -> dict[str, Any]:
+    """The sweep file's mapping; an empty file or another top level is named as a sweep's."""
+    try:
+        return _read_yaml(path)
+    except ScenarioError as exc:
+        error = exc
+    # _read_yaml's words for an empty file or a list describe a scenario: say what a sweep file
+    # holds instead. Any other problem (unreadable, not YAML) keeps _read_yaml's message.
+    try:
+        data = safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        raise error from None
+    if data is None:
+        raise ScenarioError(f"{path}: the file is empty; expected a sweep: a mapping with at "
+                            f"least {_SWEEP_KEYS}")
+    if not isinstance(data, dict):
+        kind = _TYPE_NAMES.get(type(data).__name__, type(data).__name__)
+        raise ScenarioError(f"{path}: the top level is {kind}; expected a sweep: a mapping with "
+                            f"at least {_SWEEP_KEYS}")
+    raise error
+
+
 def load_sweep(path: str | Path, overrides: list[str] | None = None) -> Sweep:
     """Read, check and resolve a sweep file; ``overrides`` apply to the base (like ``--set``)."""
     path = Path(path)
-    return sweep_from_dict(_read_yaml(path), path, overrides)
+    return sweep_from_dict(_read_sweep(path), path, overrides)
 
 
 def point_summary(runs: pd.DataFrame, parameters: list[str], kpis: list[str]) -> pd.DataFrame:

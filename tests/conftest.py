@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 
 
-def small_scenario(**overrides) -> Scenario:
-    """Two small bodies, one on each platform, ten working days."""
+def small_scenario_dict(**overrides) -> dict:
+    """The raw mapping of :func:`small_scenario` (e.g. to write it out as a base file)."""
     data = {
         "name": "small",
         "horizon_days": 10,
@@ -25,7 +25,28 @@ def small_scenario(**overrides) -> Scenario:
         ],
     }
     data.update(overrides)
-    return scenario_from_dict(data, "small")
+    return data
+
+
+def small_scenario(**overrides) -> Scenario:
+    """Two small bodies, one on each platform, ten working days."""
+    return scenario_from_dict(small_scenario_dict(**overrides), "small")
+
+
+def check_one_line_error(result, name: str, fragments: list[str]) -> None:
+    """A CLI result of bad input: exit 2, one line on stderr naming ``name`` and every fragment,
+    nothing on stdout, no traceback."""
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    message = lines[0]
+    assert message.startswith("error: ")
+    assert name in message
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} not in {message!r}"
+    assert result.stdout == ""
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import check_one_line_error
 
 from sim.cli import main
 
@@ -24,24 +25,10 @@ def test_every_bad_file_has_an_expectation() -> None:
     assert len(files) >= 40
 
 
-def _check_message(result, name: str, fragments: list[str]) -> None:
-    assert result.exit_code == 2, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert "Traceback" not in result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, lines
-    message = lines[0]
-    assert message.startswith("error: ")
-    assert name in message
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in {message!r}"
-    assert result.stdout == ""
-
-
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_validate_rejects(name: str) -> None:
     result = CliRunner().invoke(main, ["validate", str(BAD / name)])
-    _check_message(result, name, EXPECTED[name])
+    check_one_line_error(result, name, EXPECTED[name])
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -49,5 +36,5 @@ def test_run_rejects_and_writes_nothing(name: str, tmp_path: Path, monkeypatch) 
     monkeypatch.chdir(tmp_path)  # a default results/ folder would show up here
     out = tmp_path / "run"
     result = CliRunner().invoke(main, ["run", str(BAD / name), "--out", str(out), "--no-plots"])
-    _check_message(result, name, EXPECTED[name])
+    check_one_line_error(result, name, EXPECTED[name])
     assert list(tmp_path.iterdir()) == []

@@ -1,4 +1,7 @@
-"""Sweeps: expansion into runs, bad sweep files, the store, executors, failures and resuming."""
+"""Sweeps: expansion into runs, the store, executors, failures and resuming.
+
+Bad sweep files are in tests/test_bad_sweeps.py, signals and SIGKILL in tests/test_sweep_signals.py.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import small_scenario_dict
 
 from sim.cli import main
 from sim.executors import execute_run, run_sweep
@@ -20,16 +24,8 @@ from sim.sweeps import expand, load_sweep, point_seed, sweep_from_dict
 ROOT = Path(__file__).resolve().parents[1]
 SWEEPS = ROOT / "scenarios" / "sweeps"
 
-BASE = {
-    "name": "tiny",
-    "horizon_days": 3,
-    "warmup_days": 1,
-    "replications": 1,
-    "bodies": [
-        {"name": "A", "kind": "central_ministry", "staff": 25, "platform": "osdo"},
-        {"name": "B", "kind": "district_akimat", "staff": 20, "platform": "esed"},
-    ],
-}
+# The shared small scenario on a three-day horizon: a run takes a few hundredths of a second.
+BASE = small_scenario_dict(name="tiny", horizon_days=3, warmup_days=1, replications=1)
 SWEEP = {
     "name": "tiny",
     "base": "base.yaml",
@@ -135,50 +131,6 @@ def test_explicit_list_design(tmp_path):
                                                          "horizon_days": 3}]}))
     assert [s.horizon_days for s in sweep.scenarios] == [4, 3]
     assert len(expand(sweep)) == 2 * 2 * 2
-
-
-# ----------------------------------------------------------------------- bad sweep files
-
-BAD = [
-    ({"parameters": {"staff.remote_shar": {"values": [0.1]}}},
-     ["staff.remote_shar", "unknown key", "remote_share"]),
-    ({"parameters": {"staff.remote_share": {"range": [0.8, 0.2], "num": 3}}},
-     ["parameters.staff.remote_share.range", "empty"]),
-    ({"parameters": {"staff.remote_share": {"range": [0.0, 0.8], "num": 0}}},
-     ["num", "empty range"]),
-    ({"parameters": {"staff.remote_share": {"values": []}}}, ["values", "empty"]),
-    ({"parameters": {"staff.remote_share": {"range": [0.0, 0.8]}}}, ["num", "step"]),
-    ({"design": {"kind": "lhs", "n": 0}}, ["design.n", "n >= 1"]),
-    ({"design": {"kind": "lhs"}}, ["design.n"]),
-    ({"design": {"kind": "grid", "n": 5}}, ["design.n", "lhs"]),
-    ({"design": {"kind": "sobol"}}, ["design.kind", "'sobol'", "grid"]),
-    ({"design": {"kind": "list", "points": [{"staff.remote_share": 0.1},
-                                            {"staff.hybrid_share": 0.1}]}, "parameters": {}},
-     ["design.points.1", "differs"]),
-    ({"parameters": {"staff.remote_share": {"range": [0.0, 0.8], "step": 1e-7}}},
-     ["step", "at most"]),
-    ({"parameters": {"replications": {"values": [1, 2]}}}, ["replications", "cannot be swept"]),
-    ({"parameters": {"staff.remote_share": {"values": [0.5, 1.5]}}},
-     ["point 1", "staff.remote_share", "1.5"]),
-    ({"kpis": ["cycle_time"]}, ["kpis", "unknown KPI", "cycle_time_mean_h"]),
-    ({"base": "missing.yaml"}, ["base", "missing.yaml", "not found"]),
-    ({"replicatons": 2}, ["replicatons", "unknown key", "replications"]),
-    ({"parameters": {}}, ["parameters", "at least one"]),
-]
-
-
-@pytest.mark.parametrize(("changes", "words"), BAD)
-def test_bad_sweep_file_exits_2_before_any_run(tmp_path, changes, words):
-    path = write_sweep(tmp_path, **changes)
-    out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["sweep", str(path), "--out", str(out), "--workers", "1"])
-    assert result.exit_code == 2, result.output
-    message = result.output.strip().splitlines()[-1]
-    assert message.startswith(f"error: {path}")
-    for word in words:
-        assert word in message
-    assert "Traceback" not in result.output
-    assert not out.exists()  # nothing ran, no store
 
 
 # ----------------------------------------------------------------------- running
