@@ -15,10 +15,8 @@ import numpy as np
 import pandas as pd
 
 from sim.documents import DELAY_COMPONENTS, D, Document
-from sim.population import Employee
 from sim.stability import STABILITY_KPIS
-from sim.staffing import WorkItem
-from sim.work import StepOutcome
+from sim.work import Step
 
 __all__ = ["Recorder", "RunRecords", "KPI_COLUMNS", "KPI_DESCRIPTIONS"]
 
@@ -44,6 +42,7 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     **STABILITY_KPIS,
 }
 KPI_COLUMNS = list(KPI_DESCRIPTIONS)
+_VPN, _OUTAGE = D["vpn"], D["platform_outage"]
 
 DOCUMENT_COLUMNS = [
     "id", "replication", "platform", "body", "body_kind", "type", "confidentiality",
@@ -136,20 +135,19 @@ class Recorder:
         if self.keep_documents:
             self.doc_rows.append(self._row(doc))
 
-    def step_done(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:  # noqa: D102
+    def step_done(self, step: Step) -> None:  # noqa: D102
         self.steps += 1
-        self.remote_steps += outcome.at_home
+        self.remote_steps += step.at_home
+        components = step.components
         self.connectivity_minutes += (
-            outcome.connectivity_minutes
-            + outcome.components[D["vpn"]]
-            + outcome.components[D["platform_outage"]]
+            step.connectivity_minutes + components[_VPN] + components[_OUTAGE]
         )
         if self.keep_steps:
-            doc = item.doc
+            doc, emp = step.doc, step.emp
             self.step_rows.append((
-                doc.id, self.replication, self.platform, doc.body, doc.type_name, item.step,
-                emp.id, emp.role, item.enqueued, outcome.start, outcome.end, outcome.at_home,
-                outcome.unofficial,
+                doc.id, self.replication, self.platform, doc.body, doc.type_name, step.name,
+                emp.id, emp.role, step.enqueued, step.start, step.end, step.at_home,
+                step.unofficial,
             ))
 
     def delivered(self, attempts: int) -> None:  # noqa: D102

@@ -22,7 +22,7 @@ class OutageTimeline:
     dropped, so memory stays flat over simulated time.
     """
 
-    __slots__ = ("_rng", "_up_rate", "_down_rate", "_intervals", "_generated_until")
+    __slots__ = ("_rng", "_up_rate", "_down_rate", "_intervals", "_generated_until", "never_down")
 
     def __init__(self, rng: random.Random | None, mtbf_min: float | None, mttr_min: float) -> None:
         self._rng = rng
@@ -30,6 +30,7 @@ class OutageTimeline:
         self._down_rate = 1.0 / mttr_min
         self._intervals: deque[tuple[float, float]] = deque()
         self._generated_until = 0.0 if mtbf_min is not None else NEVER
+        self.never_down = mtbf_min is None  #: no outages at all: callers may skip up_at
 
     def _generate_past(self, t: float) -> None:
         rng = self._rng
@@ -41,10 +42,12 @@ class OutageTimeline:
 
     def up_at(self, t: float, now: float) -> float:
         """The earliest time >= ``t`` at which the resource is up."""
+        intervals = self._intervals
+        if intervals and t < intervals[0][0]:
+            return t  # before the next outage (already generated past t): the common case
         if self._generated_until == NEVER:
             return t
         self._generate_past(t)
-        intervals = self._intervals
         while intervals and intervals[0][1] <= now:
             intervals.popleft()
         for start, end in intervals:

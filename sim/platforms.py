@@ -74,9 +74,13 @@ class Platform:
     ui_time_factor: float
     service_mean_min: float
 
+    def outages_for(self, body_id: int) -> OutageTimeline:
+        """The outage timeline of the system that serves the body."""
+        raise NotImplementedError
+
     def up_at(self, body_id: int, t: float, now: float) -> float:
         """The earliest time >= ``t`` at which the body's system is up."""
-        raise NotImplementedError
+        return self.outages_for(body_id).up_at(t, now)
 
     def servers_for(self, body_id: int) -> ServerPool:
         """The server pool that serves the body."""
@@ -106,9 +110,9 @@ class Osdo(Platform):
             streams.python(Purpose.PLATFORM_OUTAGE, 0), mtbf, spec.mttr_h * 60.0
         )
 
-    def up_at(self, body_id: int, t: float, now: float) -> float:
+    def outages_for(self, body_id: int) -> OutageTimeline:
         """Every OSDO body is down together."""
-        return self._outages.up_at(t, now)
+        return self._outages
 
     def servers_for(self, body_id: int) -> ServerPool:
         """The shared national pool."""
@@ -141,9 +145,9 @@ class Esed(Platform):
                 streams.python(Purpose.PLATFORM_OUTAGE, body_id + 1), mtbf, spec.mttr_h * 60.0
             )
 
-    def up_at(self, body_id: int, t: float, now: float) -> float:
+    def outages_for(self, body_id: int) -> OutageTimeline:
         """Each body's system fails on its own."""
-        return self._outages[body_id].up_at(t, now)
+        return self._outages[body_id]
 
     def servers_for(self, body_id: int) -> ServerPool:
         """The body's own pool."""

@@ -22,8 +22,8 @@ from sim.documents import DELAY_COMPONENTS, D, Document
 from sim.platforms import Gateway, Platform
 from sim.population import Body, Employee
 from sim.scenario import Scenario
-from sim.staffing import RolePool, WorkItem
-from sim.work import StepOutcome
+from sim.staffing import RolePool
+from sim.work import Step
 
 __all__ = ["DocumentFlow", "FlowObserver"]
 
@@ -39,7 +39,7 @@ class FlowObserver:
     def document_completed(self, doc: Document) -> None:  # noqa: D102
         pass
 
-    def step_done(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:  # noqa: D102
+    def step_done(self, step: Step) -> None:  # noqa: D102
         pass
 
     def delivered(self, attempts: int) -> None:  # noqa: D102
@@ -70,6 +70,12 @@ class DocumentFlow:
         self.schedule = schedule  # schedule(delay, callback): run callback after delay
         self.replication = replication
         self.open: dict[str, Document] = {}
+        # (step spec, role pool) by body and step name: looked up on every step.
+        steps = scenario.documents.steps
+        self._stations = [
+            {name: (spec, pools[(b.id, spec.role)]) for name, spec in steps.items()}
+            for b in bodies
+        ]
 
     # ------------------------------------------------------------------ creation
     def create(
@@ -96,30 +102,29 @@ class DocumentFlow:
             self._submit(doc, "resolution", self._after_resolution, doc.head)
 
     # ------------------------------------------------------------------ helpers
-    def _submit(self, doc: Document, step: str, done: Callable,
+    def _submit(self, doc: Document, name: str, done: Callable[[Step], None],
                 assignee: Employee | None = None) -> None:
-        spec = self.steps[step]
-        item = WorkItem(doc, step, spec, self.now(), done)
-        self.pools[(doc.body, spec.role)].submit(item, assignee)
+        spec, pool = self._stations[doc.body][name]
+        pool.submit(Step(doc, name, spec, self.now(), done), assignee)
 
-    def _account(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> list[float]:
-        self.observer.step_done(item, emp, outcome)
-        doc = item.doc
-        if outcome.unofficial:
+    def _account(self, step: Step) -> list[float]:
+        self.observer.step_done(step)
+        doc = step.doc
+        if step.unofficial:
             doc.unofficial = True
-        if doc.rework and item.step in ("execution", "approval"):
+        if doc.rework and step.name in ("execution", "approval"):
             comps = [0.0] * _N
-            comps[D["rework"]] = sum(outcome.components)
+            comps[D["rework"]] = sum(step.components)
             return comps
-        return outcome.components
+        return step.components
 
-    def _sequential(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
-        item.doc.add_delays(self._account(item, emp, outcome))
+    def _sequential(self, step: Step) -> None:
+        step.doc.add_delays(self._account(step))
 
-    def _parallel(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> bool:
+    def _parallel(self, step: Step) -> bool:
         """Record a parallel branch; True when it was the last one."""
-        doc = item.doc
-        doc.offer_branch(outcome.end, self._account(item, emp, outcome))
+        doc = step.doc
+        doc.offer_branch(step.end, self._account(step))
         doc.pending -= 1
         if doc.pending:
             return False
@@ -127,13 +132,13 @@ class DocumentFlow:
         return True
 
     # ------------------------------------------------------------------ the route
-    def _after_register(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
-        self._sequential(item, emp, outcome)
-        self._submit(item.doc, "resolution", self._after_resolution, item.doc.head)
+    def _after_register(self, step: Step) -> None:
+        self._sequential(step)
+        self._submit(step.doc, "resolution", self._after_resolution, step.doc.head)
 
-    def _after_resolution(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
-        self._sequential(item, emp, outcome)
-        doc = item.doc
+    def _after_resolution(self, step: Step) -> None:
+        self._sequential(step)
+        doc = step.doc
         u_count, u_who, u_approvers = doc.rng.random(), doc.rng.random(), doc.rng.random()
         if doc.spec.executors_max == 0:
             self._after_approvals(doc, rework_draw=1.0)
@@ -161,10 +166,10 @@ class DocumentFlow:
         for emp in drafters:
             self._submit(doc, "execution", self._after_execution, emp)
 
-    def _after_execution(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
-        doc = item.doc
-        doc.insecure_drafter = doc.insecure_drafter or emp.insecure_literacy
-        if self._parallel(item, emp, outcome):
+    def _after_execution(self, step: Step) -> None:
+        doc = step.doc
+        doc.insecure_drafter = doc.insecure_drafter or step.emp.insecure_literacy
+        if self._parallel(step):
             self._approve(doc)
 
     def _approve(self, doc: Document) -> None:
@@ -179,21 +184,19 @@ class DocumentFlow:
             doc.approvals_left = len(approvers)
             self._submit(doc, "approval", self._after_sequential_approval, approvers[0])
 
-    def _after_parallel_approval(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
-        if self._parallel(item, emp, outcome):
-            self._after_approvals(item.doc, outcome.rework_draw)
+    def _after_parallel_approval(self, step: Step) -> None:
+        if self._parallel(step):
+            self._after_approvals(step.doc, step.rework_draw)
 
-    def _after_sequential_approval(
-        self, item: WorkItem, emp: Employee, outcome: StepOutcome
-    ) -> None:
-        self._sequential(item, emp, outcome)
-        doc = item.doc
+    def _after_sequential_approval(self, step: Step) -> None:
+        self._sequential(step)
+        doc = step.doc
         doc.approvals_left -= 1
         if doc.approvals_left:
             nxt = doc.approvers[len(doc.approvers) - doc.approvals_left]
             self._submit(doc, "approval", self._after_sequential_approval, nxt)
         else:
-            self._after_approvals(doc, outcome.rework_draw)
+            self._after_approvals(doc, step.rework_draw)
 
     def _after_approvals(self, doc: Document, rework_draw: float) -> None:
         """The last approver decides on rework with the draw of their own step."""
@@ -209,9 +212,9 @@ class DocumentFlow:
         else:
             self._decide_dispatch(doc)
 
-    def _after_signature(self, item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
-        self._sequential(item, emp, outcome)
-        self._decide_dispatch(item.doc)
+    def _after_signature(self, step: Step) -> None:
+        self._sequential(step)
+        self._decide_dispatch(step.doc)
 
     def _decide_dispatch(self, doc: Document) -> None:
         spec = doc.spec
@@ -227,8 +230,8 @@ class DocumentFlow:
             target = (doc.origin_body if spec.dispatch == "reply"
                       else self._other_body(doc, u_target))
 
-        def dispatched(item: WorkItem, emp: Employee, outcome: StepOutcome) -> None:
-            self._sequential(item, emp, outcome)
+        def dispatched(step: Step) -> None:
+            self._sequential(step)
             self._complete(doc)
             if target is not None:
                 self._send(doc, target, child_seed)

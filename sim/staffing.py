@@ -9,36 +9,14 @@ free, the pool wakes itself at the start of the next working day to look again.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
 
 import simpy
 
 from sim.calendar import MINUTES_PER_DAY, WorkCalendar
-from sim.documents import Document
 from sim.population import Employee
-from sim.scenario import StepSpec
-from sim.work import StepOutcome, StepTimer
+from sim.work import Step, StepTimer
 
-__all__ = ["RolePool", "WorkItem"]
-
-StepDone = Callable[["WorkItem", Employee, StepOutcome], None]
-
-
-class WorkItem:
-    """A step of a document waiting for, or in the hands of, an employee."""
-
-    __slots__ = ("doc", "step", "spec", "enqueued", "on_site_only", "done")
-
-    def __init__(
-        self, doc: Document, step: str, spec: StepSpec, enqueued: float, done: StepDone
-    ) -> None:
-        self.doc = doc
-        self.step = step
-        self.spec = spec
-        self.enqueued = enqueued
-        self.on_site_only = doc.on_site_only
-        self.done = done
-
+__all__ = ["RolePool"]
 
 class RolePool:
     """The employees of one role at one body, with FIFO queues of waiting steps."""
@@ -55,16 +33,17 @@ class RolePool:
         self.employees = employees
         # Idle employees in the order they became idle (a dict is an ordered set).
         self.free: dict[Employee, None] = dict.fromkeys(employees)
-        self.queue: deque[WorkItem] = deque()
-        self.on_site_queue: deque[WorkItem] = deque()
+        self.queue: deque[Step] = deque()
+        self.on_site_queue: deque[Step] = deque()
         # Work named to one employee (executors named in a resolution), by employee id.
-        self.personal: dict[int, deque[WorkItem]] = {}
-        self.personal_on_site: dict[int, deque[WorkItem]] = {}
+        self.personal: dict[int, deque[Step]] = {}
+        self.personal_on_site: dict[int, deque[Step]] = {}
         self._on_site_waiting = 0
         # On-site-only work goes to cleared staff; a pool without any takes whoever is on site.
         self._needs_clearance = any(e.cleared for e in employees)
         self._wakeup_pending = False
         self.busy_minutes = 0.0
+        self._ended = self._on_end  # bound once: every step's end event calls it
 
     @property
     def waiting(self) -> int:
@@ -85,52 +64,55 @@ class RolePool:
             return [e for e in self.employees if e.cleared]
         return self.employees
 
-    def submit(self, item: WorkItem, assignee: Employee | None = None) -> None:
+    def submit(self, step: Step, assignee: Employee | None = None) -> None:
         """Offer a step to the pool, or to one named employee of it.
 
         It starts now if someone suitable is free, else it waits in a FIFO queue.
         """
         if assignee is not None:
-            self._submit_named(item, assignee)
+            self._submit_named(step, assignee)
             return
         free = self.free
-        if not item.on_site_only:
+        if not step.on_site_only:
             if free:
                 emp = next(iter(free))
                 del free[emp]
-                self._start(emp, item)
+                self._start(emp, step)
             else:
-                self.queue.append(item)
+                self.queue.append(step)
             return
         day = self._today()
         for emp in free:
             if self._can_do_on_site(emp, day):
                 del free[emp]
-                self._start(emp, item)
+                self._start(emp, step)
                 return
-        self.on_site_queue.append(item)
+        self.on_site_queue.append(step)
         self._on_site_waiting += 1
         self._ensure_wakeup()
 
-    def _submit_named(self, item: WorkItem, emp: Employee) -> None:
-        if emp in self.free and (not item.on_site_only or emp.on_site(self._today())):
+    def _submit_named(self, step: Step, emp: Employee) -> None:
+        if emp in self.free and (not step.on_site_only or emp.on_site(self._today())):
             del self.free[emp]
-            self._start(emp, item)
-        elif item.on_site_only:
-            self.personal_on_site.setdefault(emp.id, deque()).append(item)
+            self._start(emp, step)
+        elif step.on_site_only:
+            self.personal_on_site.setdefault(emp.id, deque()).append(step)
             self._on_site_waiting += 1
             self._ensure_wakeup()
         else:
-            self.personal.setdefault(emp.id, deque()).append(item)
+            self.personal.setdefault(emp.id, deque()).append(step)
 
-    def _start(self, emp: Employee, item: WorkItem) -> None:
-        self.timer.start(emp, item.doc, item.spec, item.enqueued, item.on_site_only,
-                         lambda outcome: self._finish(emp, item, outcome))
+    def _start(self, emp: Employee, step: Step) -> None:
+        step.emp = emp
+        step.on_end = self._ended
+        self.timer.start(step)
 
-    def _finish(self, emp: Employee, item: WorkItem, outcome: StepOutcome) -> None:
-        self.busy_minutes += outcome.busy_minutes
-        item.done(item, emp, outcome)
-        self._take_next(emp)
+    def _on_end(self, event: simpy.Event) -> None:
+        """A step's end: the route takes the document on, the employee takes the next step."""
+        step: Step = event.value
+        self.busy_minutes += step.busy_minutes
+        step.done(step)
+        self._take_next(step.emp)
 
     def _take_next(self, emp: Employee) -> None:
         """A free employee takes the oldest step they may do, or becomes idle."""

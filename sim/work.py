@@ -1,53 +1,81 @@
 """A step's time: human handling x factors + platform interactions + waits.
 
-:class:`StepTimer` carries one step from the moment an employee takes it up to its end. Working
-hours come from the calendar, outages from lazily generated timelines, and queueing from
-heap-based server pools, so a step usually costs a single simulation event (its end). A step only
-schedules an extra event when it must wait -- for working hours, for a connection or system to
-come back, for a VPN session, or after failed connection attempts -- so that every pool is offered
-its jobs in time order (which keeps the heap pools exactly first come, first served).
+A :class:`Step` is one step of one document (register, resolve, execute, ...): it waits in a role
+pool's queue, is taken up by an employee, and :class:`StepTimer` carries it from that moment to
+its end. Working hours come from the calendar, outages from lazily generated timelines, and
+queueing from heap-based server pools, so a step usually costs a single simulation event (its
+end). A step only schedules an extra event when it must wait -- for working hours, for a
+connection or system to come back, for a VPN session, or after failed connection attempts -- so
+that every pool is offered its jobs in time order (which keeps the heap pools exactly first come,
+first served).
 
 The step's time is split into :data:`~sim.documents.DELAY_COMPONENTS`, which sum to it exactly.
+
+This module is the simulator's hot path (every step of every document passes through it), so
+the phases are written out with their look-ups precomputed per body and per step kind; see
+``bench/run.py`` for what that buys.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from statistics import NormalDist
+from typing import Any
 
 import simpy
 
 from sim.calendar import MINUTES_PER_DAY, WorkCalendar
 from sim.documents import DELAY_COMPONENTS, D, Document
 from sim.network import Connection
-from sim.platforms import Platform, ServerPool
+from sim.platforms import Platform
 from sim.population import Employee
 from sim.scenario import Scenario, StepSpec
 from sim.streams import Purpose, Streams
 
-__all__ = ["StepTimer", "StepOutcome", "handling_minutes", "DRAWS_PER_STEP"]
+__all__ = ["Step", "StepTimer", "handling_minutes", "DRAWS_PER_STEP"]
 
 #: Uniform draws every step takes from its document's stream, used or not, so that the OSDO and
 #: ESED runs of a document stay aligned on the same numbers (common random numbers).
 DRAWS_PER_STEP = 5
 _N = len(DELAY_COMPONENTS)
 _inv_normal = NormalDist().inv_cdf
+_QUEUE, _OFFICE_DAY, _OFF_HOURS = D["queue"], D["office_day"], D["off_hours"]
+_CONNECTIVITY, _VPN, _OUTAGE = D["connectivity"], D["vpn"], D["platform_outage"]
+_PLATFORM, _HANDLING = D["platform"], D["handling"]
 
 
-@dataclass(slots=True)
-class StepOutcome:
-    """When a step ended and where its time went."""
+class Step:
+    """One step of one document, from its submission to a role pool to its end.
 
-    end: float
-    components: list[float]
-    busy_minutes: float  # employee occupied: handling plus platform interaction
-    at_home: bool
-    unofficial: bool
-    connectivity_minutes: float  # connection down or failed attempts
-    rework_draw: float
-    start: float  # when the employee took the step up, in working time
+    The route fills the first fields; the pool names the employee; the timer fills the rest:
+    where the employee worked, where the time went (``components``, which sum to the step's time
+    from ``enqueued`` to ``end``), and how long the employee was occupied.
+    """
+
+    __slots__ = (
+        "doc", "name", "spec", "enqueued", "on_site_only", "done",  # set by the route
+        "emp", "on_end",  # set by the pool
+        "draws", "components", "start", "end", "at_home", "unofficial", "platform", "conn",
+        "vpn", "connectivity_minutes", "occupied", "busy_minutes",  # set by the timer
+    )
+
+    def __init__(
+        self, doc: Document, name: str, spec: StepSpec, enqueued: float,
+        done: Callable[[Step], None],
+    ) -> None:
+        self.doc = doc
+        self.name = name
+        self.spec = spec
+        self.enqueued = enqueued
+        self.on_site_only = doc.on_site_only
+        self.done = done
+        self.emp: Employee
+
+    @property
+    def rework_draw(self) -> float:
+        """The uniform an approver's step uses to decide on rework."""
+        return self.draws[4]
 
 
 def handling_minutes(spec: StepSpec, u: float) -> float:
@@ -60,31 +88,6 @@ def handling_minutes(spec: StepSpec, u: float) -> float:
         return -mean * math.log1p(-u)
     sigma2 = math.log1p(spec.handling_cv**2)
     return math.exp(math.log(mean) - sigma2 / 2 + math.sqrt(sigma2) * _inv_normal(u))
-
-
-class _Step:
-    """A step in the hands of an employee, between its phases."""
-
-    __slots__ = ("emp", "doc", "spec", "finish", "draws", "comp", "began", "at_home",
-                 "platform", "conn", "vpn", "unofficial", "lost", "occupied")
-
-    def __init__(self, emp: Employee, doc: Document, spec: StepSpec,
-                 finish: Callable[[StepOutcome], None]) -> None:
-        self.emp = emp
-        self.doc = doc
-        self.spec = spec
-        self.finish = finish
-        u = doc.rng.random
-        self.draws = [u(), u(), u(), u(), u()]  # DRAWS_PER_STEP, unrolled: once per step
-        self.comp = [0.0] * _N
-        self.began = 0.0
-        self.at_home = False
-        self.platform: Platform
-        self.conn: Connection
-        self.vpn: ServerPool | None = None
-        self.unofficial = False
-        self.lost = 0.0
-        self.occupied = 0.0
 
 
 class StepTimer:
@@ -101,9 +104,12 @@ class StepTimer:
         self.internet = scenario.internet
         self.streams = streams
         office = scenario.internet.classes[scenario.internet.office_class]
-        self.office = [
-            Connection(office, streams.python(Purpose.OFFICE_LAN, b)) for b in range(len(platforms))
-        ]
+        bodies = range(len(platforms))
+        self.office = [Connection(office, streams.python(Purpose.OFFICE_LAN, b)) for b in bodies]
+        # Per body, looked up once here rather than through the platform on every step.
+        self._systems = [p.outages_for(b) for b, p in zip(bodies, platforms, strict=True)]
+        self._servers = [p.servers_for(b) for b, p in zip(bodies, platforms, strict=True)]
+        self._vpn = [p.vpn_for(b) for b, p in zip(bodies, platforms, strict=True)]
         self.timeout_min = scenario.internet.connect_timeout_s / 60.0
         # Lognormal (mu, sigma) per step spec, as handling_minutes computes them, so that a step
         # does not recompute two logs and a root (same floats: see _work).
@@ -115,6 +121,8 @@ class StepTimer:
                 self._lognormal[id(spec)] = (
                     math.log(spec.handling_mean_min) - sigma2 / 2, math.sqrt(sigma2)
                 )
+        # Network minutes of a step kind over a connection class and path, computed once each.
+        self._transfer: dict[tuple[int, int, bool, int], float] = {}
 
     def home_connection(self, emp: Employee) -> Connection:
         """The employee's home connection, made on first use from its own stream."""
@@ -125,23 +133,30 @@ class StepTimer:
             emp.connection = conn
         return conn  # type: ignore[return-value]
 
-    def start(
-        self, emp: Employee, doc: Document, spec: StepSpec, enqueued: float,
-        office_day_wait: bool, finish: Callable[[StepOutcome], None],
-    ) -> None:
-        """The employee takes the step up now; ``finish`` is called at the step's end."""
-        step = _Step(emp, doc, spec, finish)
+    def start(self, step: Step) -> None:
+        """``step.emp`` takes the step up now; ``step.on_end`` is called at the step's end."""
         now = self.env.now
+        u = step.doc.rng.random
+        step.draws = (u(), u(), u(), u(), u())  # DRAWS_PER_STEP, unrolled: once per step
+        step.components = comp = [0.0] * _N
+        step.vpn = None
+        step.unofficial = False
+        step.connectivity_minutes = 0.0
+        step.occupied = 0.0
+        enqueued = step.enqueued
         # On-site-only work waits for an office day only while its taker is away; once they are
         # on site it waits for them like any other work (queue). Charging the whole wait to
         # office_day would show office-day waits even when nobody works from home.
-        away = self._away_until(emp, enqueued, now) if office_day_wait else enqueued
-        step.comp[D["office_day"]] = away - enqueued
-        step.comp[D["queue"]] = now - away
+        away = self._away_until(step.emp, enqueued, now) if step.on_site_only else enqueued
+        comp[_OFFICE_DAY] = away - enqueued
+        comp[_QUEUE] = now - away
         t = self.calendar.next_working(now)
-        step.comp[D["off_hours"]] = t - now
-        step.began = t
-        self._at(t, self._begin, step)
+        comp[_OFF_HOURS] = t - now
+        step.start = t
+        if t <= now:
+            self._begin(step)
+        else:
+            self._at(t, self._resume_begin, step)
 
     def _away_until(self, emp: Employee, enqueued: float, now: float) -> float:
         """When ``emp`` is first on site at or after ``enqueued`` (at most ``now``)."""
@@ -156,24 +171,38 @@ class StepTimer:
         return now
 
     # ------------------------------------------------------------------ phases
-    def _at(self, t: float, phase: Callable[[_Step], None], step: _Step) -> None:
-        now = self.env.now
-        if t <= now:
-            phase(step)
-        else:
-            self.env.timeout(t - now).callbacks.append(lambda _ev: phase(step))
+    def _at(self, t: float, resume: Callable[[Any], None], step: Step) -> None:
+        """Run ``resume`` at ``t`` (> now) with an event whose value is the step."""
+        self.env.timeout(t - self.env.now, step).callbacks.append(resume)
 
-    def _begin(self, step: _Step) -> None:
+    def _resume_begin(self, event: simpy.Event) -> None:
+        self._begin(event.value)
+
+    def _resume_connect(self, event: simpy.Event) -> None:
+        self._connect(event.value)
+
+    def _resume_attempt(self, event: simpy.Event) -> None:
+        self._attempt(event.value)
+
+    def _resume_interact(self, event: simpy.Event) -> None:
+        self._interact(event.value)
+
+    def _begin(self, step: Step) -> None:
         """First working minute: where the employee is and whether the system is in reach."""
         now = self.env.now
         emp = step.emp
-        step.at_home = at_home = not emp.on_site(int(now // MINUTES_PER_DAY))
-        step.platform = platform = self.platforms[emp.body]
-        step.conn = conn = self.home_connection(emp) if at_home else self.office[emp.body]
+        body = emp.body
+        step.at_home = at_home = int(now // MINUTES_PER_DAY) % 7 not in emp.office_weekdays
+        step.platform = self.platforms[body]
+        step.conn = conn = self.home_connection(emp) if at_home else self.office[body]
+        line, system = conn.timeline, self._systems[body]
+        if line.never_down and system.never_down:
+            self._connect(step)
+            return
         reach, conn_wait, down_wait = now, 0.0, 0.0
         while True:
-            a = conn.timeline.up_at(reach, now)
-            b = platform.up_at(emp.body, a, now)
+            a = line.up_at(reach, now)
+            b = system.up_at(a, now)
             conn_wait += a - reach
             down_wait += b - a
             reach = b
@@ -185,91 +214,101 @@ class StepTimer:
         # Secret work is only ever taken up on site, so it never falls back to a messenger.
         if at_home and emp.messenger_user and step.doc.confidentiality != "secret":
             step.unofficial = True
-            self._work(step)
+            self._work(step, now)
             return
         resume = self.calendar.next_working(reach)
-        comp = step.comp
-        comp[D["connectivity"]] += conn_wait
-        comp[D["platform_outage"]] += down_wait
-        comp[D["off_hours"]] += resume - reach
-        step.lost += conn_wait
-        self._at(resume, self._connect, step)
+        comp = step.components
+        comp[_CONNECTIVITY] += conn_wait
+        comp[_OUTAGE] += down_wait
+        comp[_OFF_HOURS] += resume - reach
+        step.connectivity_minutes += conn_wait
+        self._at(resume, self._resume_connect, step)
 
-    def _connect(self, step: _Step) -> None:
-        """Remote ESED staff need a VPN session, held until the step ends."""
-        if step.at_home:
-            step.vpn = step.platform.vpn_for(step.emp.body)
-        if step.vpn is None:
+    def _connect(self, step: Step) -> None:
+        """Remote ESED staff need a VPN session, held until the step's work is done."""
+        vpn = self._vpn[step.emp.body] if step.at_home else None
+        if vpn is None:
             self._attempt(step)
             return
+        step.vpn = vpn
         now = self.env.now
-        got = step.vpn.hold(now)
-        step.comp[D["vpn"]] += got - now
-        self._at(got, self._attempt, step)
+        got = vpn.hold(now)
+        step.components[_VPN] += got - now
+        if got > now:
+            self._at(got, self._resume_attempt, step)
+        else:
+            self._attempt(step)
 
-    def _attempt(self, step: _Step) -> None:
+    def _attempt(self, step: Step) -> None:
         """Failed connection attempts, each costing the connect timeout."""
         if step.spec.interactions == 0:
-            self._work(step)
+            self._work(step, self.env.now)
             return
         p = step.conn.spec.attempt_failure_prob
+        if p <= 0.0:
+            self._interact(step)
+            return
         lost = _failed_attempts(step.draws[2], p) * self.timeout_min
-        step.comp[D["connectivity"]] += lost
-        step.lost += lost
+        step.components[_CONNECTIVITY] += lost
+        step.connectivity_minutes += lost
         step.occupied += lost
-        self._at(self.env.now + lost, self._interact, step)
+        if lost > 0.0:
+            self._at(self.env.now + lost, self._resume_interact, step)
+        else:
+            self._interact(step)
 
-    def _interact(self, step: _Step) -> None:
+    def _interact(self, step: Step) -> None:
         """The step's platform interactions: server queue and service, then the network."""
         now = self.env.now
         spec, platform, body = step.spec, step.platform, step.emp.body
         service = -platform.service_mean_min * spec.interactions * math.log1p(-step.draws[1])
-        start = platform.servers_for(body).serve(now, service)
+        start = self._servers[body].serve(now, service)
         remote_path = step.vpn is not None
-        network = step.conn.transfer_minutes(
-            spec.interactions, spec.round_trips, spec.payload_mb,
-            platform.extra_rtt_ms if remote_path else 0.0,
-            platform.bandwidth_factor if remote_path else 1.0,
-        )
+        conn_spec = step.conn.spec
+        key = (id(conn_spec), id(platform), remote_path, id(spec))
+        network = self._transfer.get(key)
+        if network is None:
+            network = self._transfer[key] = step.conn.transfer_minutes(
+                spec.interactions, spec.round_trips, spec.payload_mb,
+                platform.extra_rtt_ms if remote_path else 0.0,
+                platform.bandwidth_factor if remote_path else 1.0,
+            )
         platform_minutes = (start - now) + service + network
-        step.comp[D["platform"]] += platform_minutes
+        step.components[_PLATFORM] += platform_minutes
         step.occupied += platform_minutes
         self._work(step, now + platform_minutes)
 
-    def _work(self, step: _Step, t: float | None = None) -> None:
-        """Hands-on work from ``t`` (default now) in working time; schedule the step's end."""
-        t = self.env.now if t is None else t
-        emp, comp, draws = step.emp, step.comp, step.draws
-        lognormal = self._lognormal.get(id(step.spec))
+    def _work(self, step: Step, t: float) -> None:
+        """Hands-on work from ``t`` in working time; schedule the step's end."""
+        emp, comp, draws, spec = step.emp, step.components, step.draws, step.spec
+        lognormal = self._lognormal.get(id(spec))
         if lognormal is None:
-            minutes = handling_minutes(step.spec, draws[0])
+            minutes = handling_minutes(spec, draws[0])
         else:  # handling_minutes' lognormal branch with mu and sigma precomputed
             u = min(max(draws[0], 1e-12), 1.0 - 1e-12)
             minutes = math.exp(lognormal[0] + lognormal[1] * _inv_normal(u))
-        minutes *= self._factor(emp, step.spec, step.platform, step.at_home)
-        if step.at_home and draws[3] < self.human.equipment_crash_prob[emp.equipment]:
+        human = self.human
+        f = step.platform.ui_time_factor if spec.ui_bound else 1.0
+        if emp.insecure_literacy:
+            f *= human.insecure_literacy_time_factor
+        at_home = step.at_home
+        if at_home:
+            f *= human.remote_time_factor * human.equipment_time_factor[emp.equipment]
+        minutes *= f
+        if at_home and draws[3] < human.equipment_crash_prob[emp.equipment]:
             minutes *= 2.0  # the work was lost and done again
         end = self.calendar.add(t, minutes)
-        comp[D["handling"]] += minutes
-        comp[D["off_hours"]] += (end - t) - minutes
+        comp[_HANDLING] += minutes
+        comp[_OFF_HOURS] += (end - t) - minutes
         if step.vpn is not None:
             # Sessions end with the working day (they time out overnight); a step that runs on
             # the next morning is not charged a second session.
             step.vpn.release(min(end, self.calendar.day_end(t)))
-        outcome = StepOutcome(end, comp, minutes + step.occupied, step.at_home, step.unofficial,
-                              step.lost, draws[4], step.began)
+        step.end = end
+        step.busy_minutes = minutes + step.occupied
         # Always through an event, even for zero-length work, so that finishing a step never
         # recurses into starting the next one.
-        self.env.timeout(end - self.env.now).callbacks.append(lambda _ev: step.finish(outcome))
-
-    def _factor(self, emp: Employee, spec: StepSpec, platform: Platform, at_home: bool) -> float:
-        human = self.human
-        f = platform.ui_time_factor if spec.ui_bound else 1.0
-        if emp.insecure_literacy:
-            f *= human.insecure_literacy_time_factor
-        if at_home:
-            f *= human.remote_time_factor * human.equipment_time_factor[emp.equipment]
-        return f
+        self.env.timeout(end - self.env.now, step).callbacks.append(step.on_end)
 
 
 def _failed_attempts(u: float, p: float) -> int:
