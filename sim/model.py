@@ -29,7 +29,8 @@ _ONLINE_SAMPLE = 5000  # staff_online is exact up to this many staff, a systemat
 
 
 def _platforms(
-    scenario: Scenario, architecture: str, bodies: list[Body], streams: Streams
+    scenario: Scenario, architecture: str, bodies: list[Body], streams: Streams,
+    env: simpy.Environment,
 ) -> list[Platform]:
     if architecture not in ARCHITECTURES:
         raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
@@ -39,7 +40,7 @@ def _platforms(
         for b in bodies
     }
     osdo = Osdo(scenario.platform.osdo, streams)
-    esed = Esed(scenario.platform.esed, streams, sessions)
+    esed = Esed(scenario.platform.esed, streams, sessions, env)
     chosen = {"osdo": osdo, "esed": esed}
     return [chosen[architecture if architecture != "mixed" else b.own_platform] for b in bodies]
 
@@ -55,8 +56,8 @@ def run_replication(
     horizon = calendar.end_of_working_days(scenario.horizon_days)
     warmup_end = calendar.end_of_working_days(scenario.warmup_days)
     bodies = sample_population(scenario, streams)
-    platforms = _platforms(scenario, architecture, bodies, streams)
     env = simpy.Environment()
+    platforms = _platforms(scenario, architecture, bodies, streams, env)
     timer = StepTimer(env, scenario, calendar, platforms, streams)
     pools = {
         (b.id, role): RolePool(env, calendar, timer, b.staff[role])
@@ -118,12 +119,7 @@ def _utilisation(
     bodies: list[Body], pools: dict[tuple[int, str], RolePool], platforms: list[Platform],
     working_minutes: float,
 ) -> dict[str, float]:
-    """Share of working time each resource was busy: role pools and server pools.
-
-    VPN session pools are left out: ServerPool.hold admits a new session whenever fewer than
-    ``servers`` sessions have been released, so concurrent holds are not capped and their
-    utilisation would not mean anything yet.
-    """
+    """Share of working time each resource was busy: role pools, server and VPN session pools."""
     out: dict[str, float] = {}
     if working_minutes <= 0:
         return out
@@ -137,6 +133,9 @@ def _utilisation(
         servers = platform.servers_for(b.id)
         name = "OSDO servers" if platform.name == "osdo" else f"ESED servers of {b.name}"
         out.setdefault(name, servers.busy_minutes / (servers.servers * working_minutes))
+        vpn = platform.vpn_for(b.id)
+        if vpn is not None:
+            out[f"VPN sessions of {b.name}"] = vpn.busy_minutes / (vpn.sessions * working_minutes)
     return out
 
 

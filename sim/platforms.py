@@ -16,13 +16,18 @@ from __future__ import annotations
 import heapq
 import math
 import random
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import simpy
 
 from sim.network import OutageTimeline
 from sim.scenario import EsedSpec, GatewaySpec, OsdoSpec
 from sim.streams import Purpose, Streams
 
-__all__ = ["ServerPool", "Platform", "Osdo", "Esed", "Gateway", "Delivery"]
+__all__ = ["ServerPool", "SessionPool", "Platform", "Osdo", "Esed", "Gateway", "Delivery"]
 
 
 class ServerPool:
@@ -54,17 +59,73 @@ class ServerPool:
         self.busy_minutes += duration
         return start
 
-    def hold(self, t: float) -> float:
-        """Reserve a server from ``t`` (or when one frees) with an end set by :meth:`release`."""
-        free_at = self._free_at
-        if len(free_at) < self.servers:
-            return t
-        return max(t, heapq.heappop(free_at))
 
-    def release(self, end: float) -> None:
-        """Record that a server taken with :meth:`hold` is busy until ``end``."""
-        heapq.heappush(self._free_at, end)
+class SessionPool:
+    """``c`` remote-access (VPN) sessions, each held by one step from connecting to work's end.
 
+    A step asks for a session when it connects: it gets one at once while fewer than ``c`` are
+    held and nobody is waiting, else it waits first come, first served. A holder says when it will
+    let go (:meth:`release`) as soon as its work is timed, so releases sit in a heap of known
+    times and a waiting step is woken by one event at the earliest of them -- no event at all
+    while sessions are plentiful.
+    """
+
+    __slots__ = ("env", "sessions", "held", "_ends", "_waiting", "_wake_at", "busy_minutes")
+
+    def __init__(self, env: simpy.Environment, sessions: int) -> None:
+        if sessions < 1:
+            raise ValueError(f"a session pool needs at least 1 session, got {sessions}")
+        self.env = env
+        self.sessions = sessions
+        self.held = 0  # sessions taken and not yet given back (end known or not)
+        self._ends: list[float] = []  # heap of announced release times still ahead
+        self._waiting: deque[tuple[Callable[[Any, float], None], Any, float]] = deque()
+        self._wake_at = math.inf
+        self.busy_minutes = 0.0  # session working minutes held, for utilisation
+
+    def acquire(self, now: float, granted: Callable[[Any, float], None], holder: Any) -> bool:
+        """True if a session is free now; else queue and call ``granted(holder, since)`` later."""
+        self._expire(now)
+        if self.held < self.sessions and not self._waiting:
+            self.held += 1
+            return True
+        self._waiting.append((granted, holder, now))
+        if self._ends:
+            self._wake(self._ends[0])
+        return False
+
+    def release(self, end: float, held_minutes: float) -> None:
+        """A session is given back at ``end`` (announced in advance) after ``held_minutes``."""
+        self.busy_minutes += held_minutes
+        heapq.heappush(self._ends, max(end, self.env.now))
+        if self._waiting:
+            self._wake(self._ends[0])
+
+    def _expire(self, now: float) -> None:
+        ends = self._ends
+        while ends and ends[0] <= now:
+            heapq.heappop(ends)
+            self.held -= 1
+
+    def _wake(self, t: float) -> None:
+        """Make sure an event runs :meth:`_grant` at ``t`` (one pending wake-up at a time)."""
+        if t < self._wake_at:
+            self._wake_at = t
+            self.env.timeout(t - self.env.now).callbacks.append(self._grant)
+
+    def _grant(self, _event: simpy.Event) -> None:
+        now = self.env.now
+        if now < self._wake_at:
+            return  # superseded by an earlier wake-up that already ran
+        self._wake_at = math.inf
+        self._expire(now)
+        waiting = self._waiting
+        while waiting and self.held < self.sessions:
+            self.held += 1
+            granted, holder, since = waiting.popleft()
+            granted(holder, since)
+        if waiting and self._ends:
+            self._wake(self._ends[0])
 
 class Platform:
     """The interface of a document system as seen by one body's staff."""
@@ -86,7 +147,7 @@ class Platform:
         """The server pool that serves the body."""
         raise NotImplementedError
 
-    def vpn_for(self, body_id: int) -> ServerPool | None:
+    def vpn_for(self, body_id: int) -> SessionPool | None:
         """The body's VPN session pool, or None when remote access needs none."""
         return None
 
@@ -127,7 +188,8 @@ class Esed(Platform):
     ui_time_factor = 1.0
 
     def __init__(
-        self, spec: EsedSpec, streams: Streams, vpn_sessions: dict[int, int]
+        self, spec: EsedSpec, streams: Streams, vpn_sessions: dict[int, int],
+        env: simpy.Environment,
     ) -> None:
         self.spec = spec
         self.service_mean_min = spec.service_time_ms / 60_000.0
@@ -135,11 +197,11 @@ class Esed(Platform):
         self.bandwidth_factor = spec.vpn_bandwidth_factor
         mtbf = None if spec.mtbf_h is None else spec.mtbf_h * 60.0
         self._pools: dict[int, ServerPool] = {}
-        self._vpn: dict[int, ServerPool] = {}
+        self._vpn: dict[int, SessionPool] = {}
         self._outages: dict[int, OutageTimeline] = {}
         for body_id, sessions in vpn_sessions.items():
             self._pools[body_id] = ServerPool(spec.servers_per_body)
-            self._vpn[body_id] = ServerPool(max(1, sessions))
+            self._vpn[body_id] = SessionPool(env, max(1, sessions))
             # Keyed by body (+1 so OSDO's key 0 is never shared).
             self._outages[body_id] = OutageTimeline(
                 streams.python(Purpose.PLATFORM_OUTAGE, body_id + 1), mtbf, spec.mttr_h * 60.0
@@ -153,7 +215,7 @@ class Esed(Platform):
         """The body's own pool."""
         return self._pools[body_id]
 
-    def vpn_for(self, body_id: int) -> ServerPool | None:
+    def vpn_for(self, body_id: int) -> SessionPool | None:
         """Remote staff hold a VPN session for the whole step."""
         return self._vpn[body_id]
 

@@ -57,7 +57,7 @@ class Step:
         "doc", "name", "spec", "enqueued", "on_site_only", "done",  # set by the route
         "emp", "on_end",  # set by the pool
         "draws", "components", "start", "end", "at_home", "unofficial", "platform", "conn",
-        "vpn", "connectivity_minutes", "occupied", "busy_minutes",  # set by the timer
+        "vpn", "vpn_from", "connectivity_minutes", "occupied", "busy_minutes",  # by the timer
     )
 
     def __init__(
@@ -181,9 +181,6 @@ class StepTimer:
     def _resume_connect(self, event: simpy.Event) -> None:
         self._connect(event.value)
 
-    def _resume_attempt(self, event: simpy.Event) -> None:
-        self._attempt(event.value)
-
     def _resume_interact(self, event: simpy.Event) -> None:
         self._interact(event.value)
 
@@ -232,12 +229,17 @@ class StepTimer:
             return
         step.vpn = vpn
         now = self.env.now
-        got = vpn.hold(now)
-        step.components[_VPN] += got - now
-        if got > now:
-            self._at(got, self._resume_attempt, step)
-        else:
+        step.vpn_from = now
+        if vpn.acquire(now, self._vpn_granted, step):
             self._attempt(step)
+        # else queued: _vpn_granted carries on when a session frees
+
+    def _vpn_granted(self, step: Step, since: float) -> None:
+        """A session freed up for a step that waited for one since ``since``."""
+        now = self.env.now
+        step.components[_VPN] += now - since
+        step.vpn_from = now
+        self._attempt(step)
 
     def _attempt(self, step: Step) -> None:
         """Failed connection attempts, each costing the connect timeout."""
@@ -303,7 +305,8 @@ class StepTimer:
         if step.vpn is not None:
             # Sessions end with the working day (they time out overnight); a step that runs on
             # the next morning is not charged a second session.
-            step.vpn.release(min(end, self.calendar.day_end(t)))
+            until = min(end, self.calendar.day_end(t))
+            step.vpn.release(until, self.calendar.working_minutes(step.vpn_from, until))
         step.end = end
         step.busy_minutes = minutes + step.occupied
         # Always through an event, even for zero-length work, so that finishing a step never

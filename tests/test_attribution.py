@@ -27,7 +27,7 @@ def stress_scenario(seed: int = 1):
                                  "poor_rural": 0.3}},
         human={"rework_prob": 0.4},
         platform={"osdo": {"mtbf_h": 20, "mttr_h": 3},
-                  "esed": {"mtbf_h": 15, "mttr_h": 4, "vpn_sessions_per_remote_employee": 0.05},
+                  "esed": {"mtbf_h": 15, "mttr_h": 4, "vpn_sessions_per_remote_employee": 0.2},
                   "gateway": {"failure_prob": 0.5}},
         # Up to four parallel drafts and three approvers (parallel on OSDO, in turn on ESED).
         documents={"types": {t: {"secret_share": 0.15, "paper_share": 0.1, "executors_max": 4,

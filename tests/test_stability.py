@@ -79,7 +79,11 @@ def test_ten_times_the_arrivals_is_flagged_and_the_default_is_not() -> None:
         flooded = run_replication(tenfold, architecture, 0)
         assert flooded.kpis["unstable"] == 1.0
         assert flooded.kpis["backlog_growth_per_day"] > flooded.kpis["throughput_per_day"]
-        assert flooded.saturated_resource in {"heads of Office", "executors of Office"}
+        staff = {"heads of Office", "executors of Office"}
+        # On ESED the remote half of a flooded office also queues for VPN sessions (licensed for
+        # half the remote staff), which can be the busier resource.
+        allowed = staff if architecture == "osdo" else staff | {"VPN sessions of Office"}
+        assert flooded.saturated_resource in allowed
 
 
 def test_the_baseline_scenario_is_stable() -> None:
