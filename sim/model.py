@@ -78,7 +78,7 @@ def run_replication(
         recorder, lambda: env.now, schedule, replication,
     )
     for body in bodies:
-        env.process(_arrivals(env, scenario, calendar, body, flow, streams, horizon))
+        _Arrivals(env, scenario, calendar, body, flow, streams, horizon)
     everyone = [e for b in bodies for r in ROLES for e in b.staff[r]]
     env.process(_sampler(env, scenario, calendar, recorder, flow, timer, platforms, everyone))
     # The run makes millions of short-lived objects that reference counting frees (none of them
@@ -139,16 +139,40 @@ def _utilisation(
     return out
 
 
-def _arrivals(env, scenario, calendar, body, flow, streams, horizon):
-    """External documents arriving at one body until the horizon."""
-    rng = streams.numpy(Purpose.ARRIVALS, body.id)
-    for n, arrival in enumerate(arrivals(scenario, body.size, calendar.minutes_per_day, rng)):
-        t = calendar.time_at_index(arrival.work_index)
-        if t >= horizon:
+class _Arrivals:
+    """External documents arriving at one body until the horizon: one event per arrival.
+
+    Chained callbacks rather than a SimPy process, which would add a generator resume to every
+    arrival; the events are scheduled in the same order a process would schedule them.
+    """
+
+    def __init__(self, env, scenario, calendar, body, flow, streams, horizon) -> None:
+        self.env, self.calendar, self.body, self.flow, self.horizon = (
+            env, calendar, body, flow, horizon)
+        rng = streams.numpy(Purpose.ARRIVALS, body.id)
+        self.source = arrivals(scenario, body.size, calendar.minutes_per_day, rng)
+        self.count = 0
+        self.next = None
+        self._schedule()
+
+    def _schedule(self) -> None:
+        arrival = next(self.source, None)
+        if arrival is None:
             return
-        yield env.timeout(t - env.now)
-        doc = flow.create(f"b{body.id}-{n}", body.id, arrival.type_name, arrival.seed, t)
-        flow.start(doc)
+        t = self.calendar.time_at_index(arrival.work_index)
+        if t >= self.horizon:
+            return
+        self.next = (t, arrival)
+        self.env.timeout(t - self.env.now).callbacks.append(self._arrive)
+
+    def _arrive(self, _event) -> None:
+        t, arrival = self.next
+        body = self.body
+        doc = self.flow.create(f"b{body.id}-{self.count}", body.id, arrival.type_name,
+                               arrival.seed, t)
+        self.count += 1
+        self.flow.start(doc)
+        self._schedule()
 
 
 def _sampler(env, scenario, calendar, recorder, flow, timer, platforms, everyone):
