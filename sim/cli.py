@@ -1,7 +1,8 @@
 """The ``sim`` command line.
 
-Exit codes: 0 success, 2 bad input (a message naming file, field, value and what is allowed;
-never a traceback), 130 interrupted.
+Exit codes: 0 success, 1 some work failed (a sweep's failed runs, a failing `sim verify` case),
+2 bad input (a message naming file, field, value and what is allowed; never a traceback),
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -67,7 +68,9 @@ def _user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(2)
         except KeyboardInterrupt as exc:
             how = "SIGTERM" if isinstance(exc, _Terminated) else "Ctrl-C"
-            click.echo(f"interrupted ({how}): nothing was written", err=True)
+            # A command that did keep something (a sweep's store) says what, in exc.detail.
+            detail = getattr(exc, "detail", "nothing was written")
+            click.echo(f"interrupted ({how}): {detail}", err=True)
             sys.exit(130)
         finally:
             if main_thread:

@@ -5,6 +5,18 @@ returning its KPIs, or its error when it raises. Workers only compute; the paren
 every finished run to the store in its own transaction, as it arrives. Since a run's seed comes
 from its point and replication (:func:`sim.sweeps.point_seed`), the stored KPIs are the same
 whatever the number of workers, the executor or the order in which runs finish.
+
+Outputs and interruption (the contract ``tests/test_sweep_signals.py`` checks): while runs are
+going, the sweep folder holds only the store (outputs of an earlier pass are removed as soon as
+runs start, since they no longer describe it). Once every run has been tried,
+:func:`write_outputs` writes runs.csv, timing.csv, points.csv, sweep.yaml,
+scenario.resolved.yaml and plots/, each under a temporary name renamed when complete. So a sweep
+stopped at any moment, even by SIGKILL, leaves the store with every finished run and no
+half-written file; rerunning (``--resume``) finishes the runs and writes the outputs.
+
+``sim sweep`` exit codes: 0 when every run finished, 1 when some runs failed (the store, the
+tables and the list of failures are still written), 2 bad input before any run, 130 interrupted
+(Ctrl-C or SIGTERM; the message says how many runs are stored and to rerun with --resume).
 """
 
 from __future__ import annotations
@@ -12,6 +24,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as dt
 import os
+import signal
 import socket
 import time
 import traceback
@@ -24,11 +37,16 @@ import pandas as pd
 
 from sim.model import run_replication
 from sim.scenario import Scenario, ScenarioError
-from sim.store import STORE_FILE, ResultStore
+from sim.store import STORE_FILE, ResultStore, count_finished, remove_path, replacing
 from sim.sweeps import RunSpec, Sweep, expand
 
 __all__ = ["execute_run", "run_sweep", "SweepOutcome", "Progress", "make_sweep_command",
-           "write_outputs", "default_sweep_dir", "stored_runs"]
+           "write_outputs", "default_sweep_dir", "stored_runs", "OUTPUTS", "EXIT_RUNS_FAILED"]
+
+# Files and folders write_outputs derives from the store (removed when new runs start).
+OUTPUTS = ("runs.csv", "timing.csv", "points.csv", "sweep.yaml", "scenario.resolved.yaml",
+           "plots")
+EXIT_RUNS_FAILED = 1  # `sim sweep` when some runs failed; 2 stays "bad input, nothing ran"
 
 # (runs done, runs to do, failures so far) after each finished run.
 Progress = Callable[[int, int, int], None]
@@ -75,6 +93,17 @@ def _store(sweep: Sweep, out_dir: Path) -> ResultStore:
                         "replications": sweep.spec.replications, "platforms": sweep.platforms})
 
 
+def _worker_signals() -> None:
+    """Pool worker set-up: Ctrl-C is the parent's to handle, SIGTERM simply ends the worker.
+
+    A terminal's Ctrl-C reaches every process of the foreground group; workers that took it
+    would each print a traceback. A forked worker also inherits the CLI's SIGTERM handler, which
+    raises; the default action lets the parent's clean-up (terminate) end it quietly.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _local(specs: list[RunSpec], sweep: Sweep, workers: int,
            runner: Runner) -> Iterator[tuple[RunSpec, Callable[[], dict[str, Any]]]]:
     """Yield (spec, result getter) as runs finish on a local process pool (in process for 1)."""
@@ -84,7 +113,7 @@ def _local(specs: list[RunSpec], sweep: Sweep, workers: int,
                             spec.seed, sweep.kpis)
             yield spec, lambda result=result: result
         return
-    pool = cf.ProcessPoolExecutor(max_workers=workers)
+    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals)
     try:
         futures = {
             pool.submit(runner, sweep.scenarios[s.point], s.platform, s.replication, s.seed,
@@ -95,9 +124,11 @@ def _local(specs: list[RunSpec], sweep: Sweep, workers: int,
             yield futures[future], future.result
         pool.shutdown(wait=True)
     except BaseException:
-        # Interrupted: stop the workers now rather than wait for their runs to finish.
+        # Interrupted: stop the workers now rather than wait for their runs to finish. Their
+        # list is taken first: shutdown() drops it (sets it to None).
+        processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        for process in list(getattr(pool, "_processes", {}).values()):
+        for process in processes:
             process.terminate()
         raise
 
@@ -151,6 +182,9 @@ def run_sweep(
         done = store.finished()
         todo = [s for s in specs if (s.point, s.replication, s.platform) not in done]
         outcome = SweepOutcome(out_dir, len(specs), len(specs) - len(todo), 0)
+        if todo:  # the store is about to change: earlier outputs would describe an older state
+            for name in OUTPUTS:
+                remove_path(out_dir / name)
         if progress is not None:
             progress(0, len(todo), 0)
         if scheduler:
@@ -192,7 +226,12 @@ def default_sweep_dir(name: str, base: Path = Path("results")) -> Path:
 
 def write_outputs(sweep: Sweep, out_dir: Path, plots_on: bool = True) -> tuple[pd.DataFrame,
                                                                                  pd.DataFrame]:
-    """runs.csv, points.csv, the sweep and base scenario as run, and the plots; returns frames."""
+    """Files derived from the store; returns (every run, the per-point summary).
+
+    runs.csv (no wall-clock columns: the same bytes for any workers or executor), timing.csv,
+    points.csv, the sweep and base scenario as run, and the plots; each is written under a
+    temporary name and renamed when complete.
+    """
     from sim.scenario import dump_resolved
     from sim.sweeps import point_summary
 
@@ -200,16 +239,21 @@ def write_outputs(sweep: Sweep, out_dir: Path, plots_on: bool = True) -> tuple[p
     try:
         runs = store.frame()
         store.to_csv(out_dir / "runs.csv")
+        store.timing_csv(out_dir / "timing.csv")
     finally:
         store.close()
     summary = point_summary(runs, sweep.parameters, sweep.kpis)
-    summary.to_csv(out_dir / "points.csv", index=False)
-    (out_dir / "sweep.yaml").write_text(sweep.path.read_text(encoding="utf-8"), encoding="utf-8")
-    (out_dir / "scenario.resolved.yaml").write_text(dump_resolved(sweep.base), encoding="utf-8")
+    with replacing(out_dir / "points.csv") as tmp:
+        summary.to_csv(tmp, index=False)
+    for name, text in (("sweep.yaml", sweep.path.read_text(encoding="utf-8")),
+                       ("scenario.resolved.yaml", dump_resolved(sweep.base))):
+        with replacing(out_dir / name) as tmp:
+            tmp.write_text(text, encoding="utf-8")
     if plots_on and (runs.status == "ok").any():
         from sim.sweep_plots import write_sweep_plots
 
-        write_sweep_plots(runs, sweep.parameters, sweep.kpis, out_dir / "plots", sweep.name)
+        with replacing(out_dir / "plots") as tmp:
+            write_sweep_plots(runs, sweep.parameters, sweep.kpis, tmp, sweep.name)
     return runs, summary
 
 
@@ -244,6 +288,8 @@ class _ProgressLine:
 
 def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, scheduler: str | None,
                resume: bool, overrides: tuple[str, ...], no_plots: bool) -> None:
+    import sys
+
     import click
 
     from sim.sweeps import load_sweep, summary_table
@@ -258,8 +304,16 @@ def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, schedu
         f"{workers or os.cpu_count() or 1} local worker(s)"
     click.echo(f"{sweep.name}: {len(sweep.points)} point(s) x {sweep.spec.replications} "
                f"replication(s) x {', '.join(sweep.platforms)} = {runs_total} runs on {where}")
-    outcome = run_sweep(sweep, target, workers, scheduler, _ProgressLine())
-    runs, summary = write_outputs(sweep, target, plots_on=not no_plots)
+    try:
+        outcome = run_sweep(sweep, target, workers, scheduler, _ProgressLine())
+        runs, summary = write_outputs(sweep, target, plots_on=not no_plots)
+    except KeyboardInterrupt as exc:
+        # sim.cli's _user_errors prints "interrupted (Ctrl-C): <detail>" and exits 130; the
+        # default "nothing was written" would be false: every finished run is in the store.
+        store = target / STORE_FILE
+        exc.detail = (f"{count_finished(store)} of {runs_total} runs are stored in {store}; "
+                      f"rerun with --resume to finish")
+        raise
     click.echo(f"{outcome.ran} run(s) done, {outcome.skipped} already stored, "
                f"{len(outcome.failed)} failed, {outcome.elapsed_s:.1f} s")
     for platform in sweep.platforms:
@@ -272,6 +326,13 @@ def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, schedu
             click.echo(f"  run {row.run_id} (point {row.point}, replication {row.replication}, "
                        f"{row.platform}): {row.error}")
     click.echo(f"written to {target}")
+    if len(failed):
+        # Not 0: a script or scheduler must see that the sweep is incomplete; not 2 either,
+        # which means bad input and nothing run.
+        click.echo(f"error: {len(failed)} of {runs_total} runs failed (listed above); the "
+                   f"others are stored in {target / STORE_FILE}; run the sweep again to retry "
+                   f"the failed ones", err=True)
+        sys.exit(EXIT_RUNS_FAILED)
 
 
 def make_sweep_command() -> Any:

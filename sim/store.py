@@ -7,12 +7,21 @@ run stored twice replaces itself, never duplicates. A ``meta`` table holds the s
 fingerprint so that a folder is only ever resumed with the sweep that made it.
 
 Only the parent process writes; workers return their KPIs.
+
+Exports: :meth:`ResultStore.to_csv` writes the runs without their wall-clock columns, ordered by
+run id (point, replication, then platform in the sweep's order), so the file is byte-identical
+for any worker count, executor or interruption; :meth:`ResultStore.timing_csv` writes those
+columns (started_at, runtime_s, worker) on their own. Both go through :func:`replacing`: a reader
+sees the old file or the complete new one, never half of one.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +29,53 @@ import pandas as pd
 
 from sim.scenario import ScenarioError
 
-__all__ = ["ResultStore", "read_store", "STORE_FILE", "STORE_SCHEMA_VERSION"]
+__all__ = ["ResultStore", "read_store", "replacing", "remove_path", "count_finished",
+           "STORE_FILE", "STORE_SCHEMA_VERSION", "TIMING_COLUMNS"]
 
 STORE_FILE = "sweep.sqlite"
 STORE_SCHEMA_VERSION = 1
 _FIXED = ["run_id", "point", "replication", "platform", "seed", "status", "error",
           "started_at", "runtime_s", "worker"]
+# Wall-clock facts of a run: they differ between two executions of the same run.
+TIMING_COLUMNS = ["started_at", "runtime_s", "worker"]
+
+
+def remove_path(path: Path) -> None:
+    """Remove a file or a folder if it is there."""
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary name beside ``path`` to write a file or folder to.
+
+    It is renamed onto ``path`` when the block ends normally, and removed when the block raises
+    or is interrupted, so ``path`` is always absent, the old version or the complete new one.
+    """
+    tmp = path.with_name(f".{path.name}.tmp")
+    remove_path(tmp)  # left by a process killed (SIGKILL) mid-write
+    try:
+        yield tmp
+        if path.is_dir():  # a folder cannot be renamed onto another: drop the old one first
+            shutil.rmtree(path)
+        tmp.replace(path)
+    finally:
+        remove_path(tmp)
+
+
+def count_finished(path: str | Path) -> int:
+    """How many runs a store holds as finished (``ok``), read without writing; 0 if none."""
+    path = Path(path)
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
+            return int(db.execute("SELECT COUNT(*) FROM runs WHERE status = 'ok'").fetchone()[0])
+    except sqlite3.Error:  # no runs table yet: killed while the store was being created
+        return 0
 
 
 def _quote(name: str) -> str:
@@ -113,11 +163,24 @@ class ResultStore:
         return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
 
     def to_csv(self, path: str | Path) -> Path:
-        """Write every run to a CSV file (written to a temporary name, then renamed)."""
+        """Write every run, without the wall-clock columns, to a CSV file (atomically).
+
+        The same sweep gives the same bytes whatever the workers, executor or interruptions.
+        """
         path = Path(path)
-        tmp = path.with_name(f".{path.name}.tmp")
-        self.frame().to_csv(tmp, index=False)
-        tmp.replace(path)
+        with replacing(path) as tmp:
+            self.frame().drop(columns=TIMING_COLUMNS).to_csv(tmp, index=False)
+        return path
+
+    def timing_csv(self, path: str | Path) -> Path:
+        """Write when, how long and where each run ran to a CSV file (atomically).
+
+        Columns: run_id, point, replication, platform and the wall-clock columns.
+        """
+        path = Path(path)
+        with replacing(path) as tmp:
+            self.frame()[["run_id", "point", "replication", "platform", *TIMING_COLUMNS]].to_csv(
+                tmp, index=False)
         return path
 
     def close(self) -> None:

@@ -1,0 +1,139 @@
+"""A sweep stopped by a signal: SIGKILL loses and duplicates nothing, Ctrl-C and SIGTERM say
+how many runs are stored and exit 130.
+
+Each test starts ``python -m sim sweep`` in its own session (so that a signal to the group
+reaches the pool's workers too), polls the store read-only until some runs are stored, and
+signals it. The runs are a few tenths of a second each, so the signal lands mid-sweep even on a
+loaded machine (a slower machine only widens the window).
+
+The folder contract (sim/executors.py): while runs are going it holds only the store, so after a
+kill there is no runs.csv, points.csv or plot, whole or half.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import small_scenario_dict
+
+from sim.executors import run_sweep, write_outputs
+from sim.store import STORE_FILE, count_finished, read_store
+from sim.sweeps import load_sweep
+
+STORE_ONLY = {STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm"}
+TOTAL = 3 * 2 * 2  # points x replications x platforms
+
+
+def write_slow_sweep(folder: Path) -> Path:
+    """A sweep of 12 runs of about 0.2 s each (the small scenario over 25 working days)."""
+    (folder / "base.yaml").write_text(yaml.safe_dump(small_scenario_dict(horizon_days=25)))
+    path = folder / "sweep.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": "signals", "base": "base.yaml", "replications": 2, "seed": 5,
+        "parameters": {"staff.remote_share": {"values": [0.0, 0.4, 0.8]}},
+        "kpis": ["cycle_time_mean_h", "on_time_rate", "documents_completed"],
+    }, sort_keys=False))
+    return path
+
+
+def start_sweep(path: Path, out: Path, *extra: str) -> subprocess.Popen:
+    """``sim sweep`` in a new session (its own process group); output to files beside ``out``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out), "--no-plots",
+         *extra],
+        cwd=path.parent, start_new_session=True, text=True,
+        stdout=(out.parent / "stdout.txt").open("w"), stderr=(out.parent / "stderr.txt").open("w"),
+    )
+
+
+def wait_until_stored(out: Path, proc: subprocess.Popen, at_least: int) -> int:
+    """Poll the store (read-only) until it holds ``at_least`` finished runs; fail if it ends."""
+    deadline = time.monotonic() + 120
+    while (stored := count_finished(out / STORE_FILE)) < at_least:
+        assert proc.poll() is None, (out.parent / "stderr.txt").read_text()
+        assert time.monotonic() < deadline, "no run was stored in 120 s"
+        time.sleep(0.01)
+    assert stored < TOTAL, "the sweep finished before the signal: make its runs longer"
+    return stored
+
+
+def reference(path: Path, out: Path) -> Path:
+    """The same sweep, uninterrupted, in this process."""
+    sweep = load_sweep(path)
+    run_sweep(sweep, out, workers=1)
+    write_outputs(sweep, out, plots_on=False)
+    return out
+
+
+def test_sigkill_mid_sweep_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    path = write_slow_sweep(tmp_path)
+    out = tmp_path / "killed"
+    proc = start_sweep(path, out, "--workers", "1")
+    try:
+        wait_until_stored(out, proc, at_least=2)
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    # Only the store: no CSV or YAML was begun, so none can be half written.
+    assert {p.name for p in out.iterdir()} <= STORE_ONLY
+    stored = count_finished(out / STORE_FILE)
+    assert 2 <= stored < TOTAL
+    assert len(read_store(out / STORE_FILE)) == stored  # nothing half-recorded either
+
+    resumed = subprocess.run(
+        [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out), "--resume",
+         "--workers", "2", "--no-plots"], capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{TOTAL - stored} run(s) done, {stored} already stored, 0 failed" in resumed.stdout
+
+    runs = read_store(out / STORE_FILE)
+    keys = list(zip(runs.point, runs.replication, runs.platform, strict=True))
+    assert len(keys) == len(set(keys)) == TOTAL and (runs.status == "ok").all()
+    full = reference(path, tmp_path / "full")
+    # runs.csv has no wall-clock columns: seeds, statuses and KPIs must match to the byte.
+    for name in ("runs.csv", "points.csv"):
+        assert (out / name).read_bytes() == (full / name).read_bytes(), name
+    assert runs.documents_completed.gt(0).all()
+
+
+@pytest.mark.parametrize(("sig", "how", "group"), [
+    (signal.SIGINT, "Ctrl-C", True),  # a terminal's Ctrl-C reaches the workers as well
+    (signal.SIGTERM, "SIGTERM", False),  # `kill PID`
+])
+def test_signal_mid_sweep_says_what_is_stored_and_exits_130(
+    sig: signal.Signals, how: str, group: bool, tmp_path: Path
+) -> None:
+    path = write_slow_sweep(tmp_path)
+    out = tmp_path / "out"
+    proc = start_sweep(path, out, "--workers", "2")
+    try:
+        wait_until_stored(out, proc, at_least=1)
+        if group:
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    err = (tmp_path / "stderr.txt").read_text()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err  # neither from the parent nor from a worker
+    stored = count_finished(out / STORE_FILE)
+    assert err.strip().splitlines()[-1] == (
+        f"interrupted ({how}): {stored} of {TOTAL} runs are stored in {out / STORE_FILE}; "
+        f"rerun with --resume to finish")
+    assert 1 <= stored < TOTAL
+    assert {p.name for p in out.iterdir()} <= STORE_ONLY
+    assert not re.search(r"run\(s\) done", (tmp_path / "stdout.txt").read_text())
