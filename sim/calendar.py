@@ -49,6 +49,11 @@ class WorkCalendar:
             for (a, b), before in zip(self._periods, self._period_cum, strict=True)
         ]
         self._cum: list[float] = [0.0]  # working minutes before each day's 00:00
+        # The working period the latest query fell in: clock minutes [start, end) and the
+        # working-minute index at its start. Most queries of a run land in the same period as
+        # the one before, and answer from these three numbers alone.
+        self._span_start = self._span_end = -1.0
+        self._span_index = 0.0
         self._working_days: list[int] = []
         self._extend(400)
 
@@ -69,6 +74,8 @@ class WorkCalendar:
     # ------------------------------------------------------------------ index maps
     def work_index(self, t: float) -> float:
         """Working minutes elapsed between minute 0 and ``t``."""
+        if self._span_start <= t < self._span_end:
+            return self._span_index + (t - self._span_start)
         if t >= FAR_DAYS * MINUTES_PER_DAY:
             return math.inf  # beyond any run: 'never' (keeps absurd durations from hanging)
         day = int(t // MINUTES_PER_DAY)
@@ -118,8 +125,10 @@ class WorkCalendar:
     # ------------------------------------------------------------------ public arithmetic
     def next_working(self, t: float) -> float:
         """``t`` if it is working time, else the start of the next working period."""
-        # Fast path for a time on a working day up to its last period's end: the same arithmetic
-        # as work_index + _start_at_index (so the same floats), without the bisection.
+        if self._span_start <= t < self._span_end:
+            return t
+        # A time on a working day up to its last period's end: find its period (and remember
+        # it) without the bisection of the general case below.
         if t >= FAR_DAYS * MINUTES_PER_DAY:
             return t  # 'never' stays never
         day = int(t // MINUTES_PER_DAY)
@@ -128,21 +137,20 @@ class WorkCalendar:
             base, nxt = cum[day], cum[day + 1]
             if nxt != base:
                 m = t - day * MINUTES_PER_DAY
-                for a, b, before, upto in self._pinfo:
-                    if m <= a:
-                        return max(t, day * MINUTES_PER_DAY + a)
+                for a, b, before, _upto in self._pinfo:
                     if m < b:
-                        w = base + before + (m - a)
-                        r = w - base
-                        if w < nxt and r < upto:
-                            return max(t, day * MINUTES_PER_DAY + a + (r - before))
-                        break
+                        start = day * MINUTES_PER_DAY + a
+                        self._span_start, self._span_end = start, day * MINUTES_PER_DAY + b
+                        self._span_index = base + before
+                        return max(t, start)
         return max(t, self._start_at_index(self.work_index(t)))
 
     def add(self, t: float, minutes: float) -> float:
         """The clock time at which ``minutes`` of work started at ``t`` is done."""
         if minutes <= 0:
             return t
+        if self._span_start <= t and t + minutes <= self._span_end:
+            return t + minutes  # done within the working period it starts in
         w = self.work_index(t) + minutes
         if w >= FAR_DAYS * self.minutes_per_day:
             return math.inf  # 'never': see FAR_DAYS
