@@ -157,6 +157,8 @@ class DocumentFlow:
         """
         staff = self.pools[(doc.body, role)].candidates(doc.on_site_only)
         first = int(u * len(staff))
+        if count == 1:
+            return [staff[first]]
         return [staff[(first + j) % len(staff)] for j in range(min(count, len(staff)))]
 
     def _execute(self, doc: Document, drafters: list[Employee]) -> None:

@@ -111,16 +111,18 @@ class StepTimer:
         self._servers = [p.servers_for(b) for b, p in zip(bodies, platforms, strict=True)]
         self._vpn = [p.vpn_for(b) for b, p in zip(bodies, platforms, strict=True)]
         self.timeout_min = scenario.internet.connect_timeout_s / 60.0
-        # Lognormal (mu, sigma) per step spec, as handling_minutes computes them, so that a step
-        # does not recompute two logs and a root (same floats: see _work).
-        self._lognormal: dict[int, tuple[float, float]] = {}
+        # Per step spec, the handling distribution as handling_minutes computes it, with the
+        # lognormal's mu and sigma worked out once (same floats: see _work).
+        self._handling: dict[int, tuple[str, float, float]] = {}
         self._specs = list(scenario.documents.steps.values())  # keeps the ids valid
         for spec in self._specs:
+            mean = spec.handling_mean_min
             if spec.distribution == "lognormal":
                 sigma2 = math.log1p(spec.handling_cv**2)
-                self._lognormal[id(spec)] = (
-                    math.log(spec.handling_mean_min) - sigma2 / 2, math.sqrt(sigma2)
-                )
+                self._handling[id(spec)] = (
+                    "lognormal", math.log(mean) - sigma2 / 2, math.sqrt(sigma2))
+            else:
+                self._handling[id(spec)] = (spec.distribution, mean, 0.0)
         # Network minutes of a step kind over a connection class and path, computed once each.
         self._transfer: dict[tuple[int, int, bool, int], float] = {}
 
@@ -283,12 +285,16 @@ class StepTimer:
     def _work(self, step: Step, t: float) -> None:
         """Hands-on work from ``t`` in working time; schedule the step's end."""
         emp, comp, draws, spec = step.emp, step.components, step.draws, step.spec
-        lognormal = self._lognormal.get(id(spec))
-        if lognormal is None:
-            minutes = handling_minutes(spec, draws[0])
-        else:  # handling_minutes' lognormal branch with mu and sigma precomputed
+        # handling_minutes, written out with the spec's constants looked up once
+        kind, a, b = self._handling[id(spec)]
+        if kind == "deterministic":
+            minutes = a
+        else:
             u = min(max(draws[0], 1e-12), 1.0 - 1e-12)
-            minutes = math.exp(lognormal[0] + lognormal[1] * _inv_normal(u))
+            if kind == "exponential":
+                minutes = -a * math.log1p(-u)
+            else:
+                minutes = math.exp(a + b * _inv_normal(u))
         human = self.human
         f = step.platform.ui_time_factor if spec.ui_bound else 1.0
         if emp.insecure_literacy:
