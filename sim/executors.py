@@ -125,11 +125,17 @@ def _local(specs: list[RunSpec], sweep: Sweep, workers: int,
         pool.shutdown(wait=True)
     except BaseException:
         # Interrupted: stop the workers now rather than wait for their runs to finish. Their
-        # list is taken first: shutdown() drops it (sets it to None).
+        # list and the pool's manager thread are taken first: shutdown() drops both.
         processes = list((getattr(pool, "_processes", None) or {}).values())
+        manager = getattr(pool, "_executor_manager_thread", None)
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()
+        if manager is not None:
+            # Let it see the workers gone and close its pipe now: left running, it races the
+            # interpreter's exit hook, which then writes to the closed pipe and prints a
+            # traceback (Python 3.11's concurrent.futures).
+            manager.join(timeout=10)
         raise
 
 

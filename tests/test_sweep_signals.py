@@ -50,6 +50,8 @@ def start_sweep(path: Path, out: Path, *extra: str) -> subprocess.Popen:
         [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out), "--no-plots",
          *extra],
         cwd=path.parent, start_new_session=True, text=True,
+        # A runner that ignores SIGINT (a background job) would pass that on; undo it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         stdout=(out.parent / "stdout.txt").open("w"), stderr=(out.parent / "stderr.txt").open("w"),
     )
 
