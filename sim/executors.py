@@ -26,6 +26,7 @@ import datetime as dt
 import os
 import signal
 import socket
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -46,6 +47,7 @@ __all__ = ["execute_run", "run_sweep", "SweepOutcome", "Progress", "make_sweep_c
 # Files and folders write_outputs derives from the store (removed when new runs start).
 OUTPUTS = ("runs.csv", "timing.csv", "points.csv", "sweep.yaml", "scenario.resolved.yaml",
            "plots")
+_PARENT_POLL_S = 0.5  # how often a pool worker checks that its parent is alive
 EXIT_RUNS_FAILED = 1  # `sim sweep` when some runs failed; 2 stays "bad input, nothing ran"
 
 # (runs done, runs to do, failures so far) after each finished run.
@@ -93,15 +95,25 @@ def _store(sweep: Sweep, out_dir: Path) -> ResultStore:
                         "replications": sweep.spec.replications, "platforms": sweep.platforms})
 
 
-def _worker_signals() -> None:
-    """Pool worker set-up: Ctrl-C is the parent's to handle, SIGTERM simply ends the worker.
+def _worker_setup() -> None:
+    """Pool worker set-up: Ctrl-C is the parent's to handle, and a worker outlives no parent.
 
     A terminal's Ctrl-C reaches every process of the foreground group; workers that took it
     would each print a traceback. A forked worker also inherits the CLI's SIGTERM handler, which
-    raises; the default action lets the parent's clean-up (terminate) end it quietly.
+    raises; the default action lets the parent's clean-up (terminate) end it quietly. And a
+    parent killed outright (SIGKILL, the OOM killer) cannot clean up: its workers would wait for
+    work forever, holding their memory, so each watches its parent and exits when it is gone.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:  # an orphan is adopted by another process
+            time.sleep(_PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _local(specs: list[RunSpec], sweep: Sweep, workers: int,
@@ -113,7 +125,7 @@ def _local(specs: list[RunSpec], sweep: Sweep, workers: int,
                             spec.seed, sweep.kpis)
             yield spec, lambda result=result: result
         return
-    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals)
+    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup)
     try:
         futures = {
             pool.submit(runner, sweep.scenarios[s.point], s.platform, s.replication, s.seed,

@@ -1,5 +1,5 @@
-"""A sweep stopped by a signal: SIGKILL loses and duplicates nothing, Ctrl-C and SIGTERM say
-how many runs are stored and exit 130.
+"""A sweep stopped by a signal: SIGKILL loses and duplicates nothing and leaves no orphaned
+worker, Ctrl-C and SIGTERM say how many runs are stored and exit 130.
 
 Each test starts ``python -m sim sweep`` in its own session (so that a signal to the group
 reaches the pool's workers too), polls the store read-only until some runs are stored, and
@@ -12,6 +12,7 @@ kill there is no runs.csv, points.csv or plot, whole or half.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -75,16 +76,36 @@ def reference(path: Path, out: Path) -> Path:
     return out
 
 
+def live_members(group: int) -> list[int]:
+    """Processes of a process group that are alive (not zombies), from Linux's /proc."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _ppid, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except OSError:  # ended meanwhile
+            continue
+        if int(pgrp) == group and state != "Z":
+            pids.append(int(stat.parent.name))
+    return pids
+
+
 def test_sigkill_mid_sweep_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    """The parent alone is killed (as the OOM killer would): it cannot clean up its workers."""
     path = write_slow_sweep(tmp_path)
     out = tmp_path / "killed"
-    proc = start_sweep(path, out, "--workers", "1")
+    proc = start_sweep(path, out, "--workers", "2")
     try:
         wait_until_stored(out, proc, at_least=2)
-        os.killpg(proc.pid, signal.SIGKILL)
-    finally:
-        proc.kill()
+        proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
+        if Path("/proc/self/stat").exists():  # the workers notice and exit on their own
+            deadline = time.monotonic() + 10
+            while live_members(proc.pid):
+                assert time.monotonic() < deadline, f"orphaned workers {live_members(proc.pid)}"
+                time.sleep(0.1)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == -signal.SIGKILL
     # Only the store: no CSV or YAML was begun, so none can be half written.
     assert {p.name for p in out.iterdir()} <= STORE_ONLY
@@ -94,7 +115,7 @@ def test_sigkill_mid_sweep_then_resume_loses_and_duplicates_nothing(tmp_path: Pa
 
     resumed = subprocess.run(
         [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out), "--resume",
-         "--workers", "2", "--no-plots"], capture_output=True, text=True, timeout=300)
+         "--workers", "1", "--no-plots"], capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{TOTAL - stored} run(s) done, {stored} already stored, 0 failed" in resumed.stdout
 
