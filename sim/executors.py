@@ -74,7 +74,11 @@ def execute_run(scenario: Scenario, platform: str, replication: int, seed: int,
 
 @dataclass
 class SweepOutcome:
-    """What a sweep did: where its store is, how many runs ran, were skipped and failed."""
+    """What a sweep did: where its store is, how many runs ran, were skipped and failed.
+
+    ``not_run`` counts runs left unstored because a pool worker died outright (SIGKILL, out of
+    memory): the pool can run nothing more, so the sweep stops; a rerun runs them.
+    """
 
     out_dir: Path
     total: int
@@ -82,6 +86,7 @@ class SweepOutcome:
     ran: int
     failed: list[dict[str, Any]] = field(default_factory=list)
     elapsed_s: float = 0.0
+    not_run: int = 0
 
     @property
     def store_path(self) -> Path:
@@ -212,7 +217,13 @@ def run_sweep(
         for spec, get in stream:
             try:
                 result = get()
-            except Exception as exc:  # noqa: BLE001 - e.g. a worker process died
+            except cf.process.BrokenProcessPool:
+                # A worker died outright. Every pending run would come back "failed" with the
+                # same error although none of them ran: store none of them, stop, and say so.
+                outcome.not_run = len(todo) - outcome.ran
+                stream.close()  # stops and joins what is left of the pool
+                break
+            except Exception as exc:  # noqa: BLE001 - e.g. lost on a Dask cluster
                 result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}",
                           "kpis": None}
             row = {"run_id": spec.run_id, "point": spec.point, "replication": spec.replication,
@@ -333,7 +344,8 @@ def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, schedu
                       f"rerun with --resume to finish")
         raise
     click.echo(f"{outcome.ran} run(s) done, {outcome.skipped} already stored, "
-               f"{len(outcome.failed)} failed, {outcome.elapsed_s:.1f} s")
+               f"{len(outcome.failed)} failed, {outcome.not_run} not run, "
+               f"{outcome.elapsed_s:.1f} s")
     for platform in sweep.platforms:
         click.echo(f"\n{platform.upper()} (mean ± 95% CI over replications)")
         click.echo(summary_table(summary, sweep.parameters, sweep.kpis, platform))
@@ -347,9 +359,14 @@ def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, schedu
     if len(failed):
         # Not 0: a script or scheduler must see that the sweep is incomplete; not 2 either,
         # which means bad input and nothing run.
-        click.echo(f"error: {len(failed)} of {runs_total} runs failed (listed above); the "
-                   f"others are stored in {target / STORE_FILE}; run the sweep again to retry "
-                   f"the failed ones", err=True)
+        click.echo(f"error: {len(failed)} of {runs_total} runs failed (listed above); finished "
+                   f"runs are stored in {target / STORE_FILE}; run the sweep again to retry the "
+                   f"failed ones", err=True)
+    if outcome.not_run:
+        click.echo(f"error: a worker process died (killed, or out of memory?); {outcome.not_run} "
+                   f"of {runs_total} runs did not run and are not stored; rerun with --resume "
+                   f"to run them (with fewer --workers if memory is short)", err=True)
+    if len(failed) or outcome.not_run:
         sys.exit(EXIT_RUNS_FAILED)
 
 

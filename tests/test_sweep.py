@@ -213,7 +213,7 @@ def test_cli_sweep_with_failed_runs_prints_everything_then_exits_1(tmp_path, mon
     assert "OSDO (mean ± 95% CI" in result.stdout and "2 failed run(s)" in result.stdout
     assert result.stdout.count("RuntimeError: boom") == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        f"error: 2 of 8 runs failed (listed above); the others are stored in "
+        f"error: 2 of 8 runs failed (listed above); finished runs are stored in "
         f"{out / STORE_FILE}; run the sweep again to retry the failed ones")
     runs = pd.read_csv(out / "runs.csv")
     assert len(runs) == 8 and list(runs[runs.status == "failed"].point) == [3, 3]

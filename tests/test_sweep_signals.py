@@ -129,6 +129,32 @@ def test_sigkill_mid_sweep_then_resume_loses_and_duplicates_nothing(tmp_path: Pa
     assert runs.documents_completed.gt(0).all()
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds workers in /proc")
+def test_a_worker_killed_stops_the_sweep_without_storing_runs_that_never_ran(
+    tmp_path: Path,
+) -> None:
+    path = write_slow_sweep(tmp_path)
+    out = tmp_path / "out"
+    proc = start_sweep(path, out, "--workers", "2")
+    try:
+        wait_until_stored(out, proc, at_least=1)
+        worker = next(pid for pid in live_members(proc.pid) if pid != proc.pid)
+        os.kill(worker, signal.SIGKILL)  # as the out-of-memory killer would
+        proc.wait(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    err = (tmp_path / "stderr.txt").read_text()
+    assert proc.returncode == 1, err
+    runs = read_store(out / STORE_FILE)
+    assert (runs.status == "ok").all() and 1 <= len(runs) < TOTAL  # no made-up failures
+    assert err.strip().splitlines()[-1] == (
+        f"error: a worker process died (killed, or out of memory?); {TOTAL - len(runs)} of "
+        f"{TOTAL} runs did not run and are not stored; rerun with --resume to run them (with "
+        f"fewer --workers if memory is short)")
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize(("sig", "how", "group"), [
     (signal.SIGINT, "Ctrl-C", True),  # a terminal's Ctrl-C reaches the workers as well
     (signal.SIGTERM, "SIGTERM", False),  # `kill PID`
