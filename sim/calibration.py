@@ -111,6 +111,31 @@ def plot_sweep(table: pd.DataFrame, axes=None):
     return axes
 
 
+def markdown_table(table: pd.DataFrame) -> str:
+    """The sweep as the Markdown table of docs/model.md section 6."""
+    lines = ["| sweep | level | OSDO h | ESED h | ESED - OSDO, h [95% CI] | rel | conn. OSDO / ESED |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for row in table.itertuples(index=False):
+        level = row.level if row.sweep == "internet" else _literacy_label(float(row.level))
+        lines.append(
+            f"| {row.sweep} | {level} | {row.osdo_cycle_time_mean_h:.1f} | "
+            f"{row.esed_cycle_time_mean_h:.1f} | {row.advantage_h:+.2f} "
+            f"[{row.advantage_low:+.2f}, {row.advantage_high:+.2f}] | "
+            f"{100 * row.advantage_rel:+.1f}% | "
+            f"{100 * row.osdo_delay_share_connectivity:.2f}% / "
+            f"{100 * row.esed_delay_share_connectivity:.2f}% |"
+        )
+    return "\n".join(lines)
+
+
+def _literacy_label(share: float) -> str:
+    if share == 0.0:
+        return "0.0 insecure"
+    if abs(share - 0.39) < 1e-9:
+        return "0.39 (survey)"
+    return f"{share:g}"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run both sweeps and write the CSV and the figure."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -120,7 +145,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="PATH=VALUE", help="Override applied to every point.")
     parser.add_argument("--name", default="calibration_sweep", help="Output file stem.")
+    parser.add_argument("--markdown", action="store_true",
+                        help="Print the table of docs/model.md (from an existing CSV: no runs).")
     args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown_table(pd.read_csv(args.out / f"{args.name}.csv")))
+        return
     import matplotlib
 
     matplotlib.use("Agg")
