@@ -113,8 +113,9 @@ def plot_sweep(table: pd.DataFrame, axes=None):
 
 def markdown_table(table: pd.DataFrame) -> str:
     """The sweep as the Markdown table of docs/model.md section 6."""
-    lines = ["| sweep | level | OSDO h | ESED h | ESED - OSDO, h [95% CI] | rel | conn. OSDO / ESED |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+    columns = ["sweep", "level", "OSDO h", "ESED h", "ESED - OSDO, h [95% CI]", "rel",
+               "conn. OSDO / ESED"]
+    lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
     for row in table.itertuples(index=False):
         level = row.level if row.sweep == "internet" else _literacy_label(float(row.level))
         lines.append(
