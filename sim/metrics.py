@@ -100,7 +100,10 @@ class Recorder:
         self._wip = 0
         self._wip_t = 0.0
         self._wip_area = 0.0
-        self.series: list[tuple] = []
+        # The time series as columns of machine numbers (8 bytes a value, not a tuple of Python
+        # objects a row), so that memory grows as little as possible with simulated time.
+        self._series_t, self._series_wip = array("d"), array("q")
+        self._series_done, self._series_online = array("q"), array("d")
 
     # ------------------------------------------------------------------ observer
     def _wip_change(self, t: float, delta: int) -> None:
@@ -156,8 +159,10 @@ class Recorder:
 
     def sample(self, t: float, completed_total: int, staff_online: float) -> None:
         """One row of the time series."""
-        self.series.append((self.platform, self.replication, t, self._wip, completed_total,
-                            staff_online))
+        self._series_t.append(t)
+        self._series_wip.append(self._wip)
+        self._series_done.append(completed_total)
+        self._series_online.append(staff_online)
 
     def _row(self, doc: Document) -> tuple:
         done = doc.completed
@@ -215,9 +220,13 @@ class Recorder:
             pd.DataFrame.from_records(self.step_rows, columns=STEP_COLUMNS)
             if self.keep_steps else None
         )
-        series = pd.DataFrame.from_records(
-            self.series,
-            columns=["platform", "replication", "time_min", "open_documents",
-                     "completed_total", "staff_online"],
-        )
+        n = len(self._series_t)
+        series = pd.DataFrame({
+            "platform": [self.platform] * n,
+            "replication": np.full(n, self.replication, dtype=np.int64),
+            "time_min": np.frombuffer(self._series_t, dtype=np.float64),
+            "open_documents": np.frombuffer(self._series_wip, dtype=np.int64),
+            "completed_total": np.frombuffer(self._series_done, dtype=np.int64),
+            "staff_online": np.frombuffer(self._series_online, dtype=np.float64),
+        })
         return RunRecords(self.platform, self.replication, kpis, documents, series, steps)
