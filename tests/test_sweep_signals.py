@@ -68,6 +68,19 @@ def wait_until_stored(out: Path, proc: subprocess.Popen, at_least: int) -> int:
     return stored
 
 
+@contextlib.contextmanager
+def sweep_to_interrupt(path: Path, out: Path, at_least: int):
+    """A 2-worker sweep, handed over once ``at_least`` runs are stored; killed at the end."""
+    proc = start_sweep(path, out, "--workers", "2")
+    try:
+        wait_until_stored(out, proc, at_least=at_least)
+        yield proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def reference(path: Path, out: Path) -> Path:
     """The same sweep, uninterrupted, in this process."""
     sweep = load_sweep(path)
@@ -93,9 +106,7 @@ def test_sigkill_mid_sweep_then_resume_loses_and_duplicates_nothing(tmp_path: Pa
     """The parent alone is killed (as the OOM killer would): it cannot clean up its workers."""
     path = write_slow_sweep(tmp_path)
     out = tmp_path / "killed"
-    proc = start_sweep(path, out, "--workers", "2")
-    try:
-        wait_until_stored(out, proc, at_least=2)
+    with sweep_to_interrupt(path, out, at_least=2) as proc:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         if Path("/proc/self/stat").exists():  # the workers notice and exit on their own
@@ -103,9 +114,6 @@ def test_sigkill_mid_sweep_then_resume_loses_and_duplicates_nothing(tmp_path: Pa
             while live_members(proc.pid):
                 assert time.monotonic() < deadline, f"orphaned workers {live_members(proc.pid)}"
                 time.sleep(0.1)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == -signal.SIGKILL
     # Only the store: no CSV or YAML was begun, so none can be half written.
     assert {p.name for p in out.iterdir()} <= STORE_ONLY
@@ -135,15 +143,10 @@ def test_a_worker_killed_stops_the_sweep_without_storing_runs_that_never_ran(
 ) -> None:
     path = write_slow_sweep(tmp_path)
     out = tmp_path / "out"
-    proc = start_sweep(path, out, "--workers", "2")
-    try:
-        wait_until_stored(out, proc, at_least=1)
+    with sweep_to_interrupt(path, out, at_least=1) as proc:
         worker = next(pid for pid in live_members(proc.pid) if pid != proc.pid)
         os.kill(worker, signal.SIGKILL)  # as the out-of-memory killer would
         proc.wait(timeout=60)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
     err = (tmp_path / "stderr.txt").read_text()
     assert proc.returncode == 1, err
     runs = read_store(out / STORE_FILE)
@@ -164,18 +167,12 @@ def test_signal_mid_sweep_says_what_is_stored_and_exits_130(
 ) -> None:
     path = write_slow_sweep(tmp_path)
     out = tmp_path / "out"
-    proc = start_sweep(path, out, "--workers", "2")
-    try:
-        wait_until_stored(out, proc, at_least=1)
+    with sweep_to_interrupt(path, out, at_least=1) as proc:
         if group:
             os.killpg(proc.pid, sig)
         else:
             proc.send_signal(sig)
         proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
     err = (tmp_path / "stderr.txt").read_text()
     assert proc.returncode == 130, err
     assert "Traceback" not in err  # neither from the parent nor from a worker
