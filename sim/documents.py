@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import random
 from operator import add
+from typing import TYPE_CHECKING
 
 from sim.scenario import DocumentType
+
+if TYPE_CHECKING:
+    from sim.population import Employee
 
 __all__ = ["Document", "DELAY_COMPONENTS", "CONFIDENTIALITY"]
 
@@ -37,9 +41,11 @@ class Document:
         "executors", "approvals_left", "gateway_attempts", "drafters",
         "head", "approvers",
     )
+    replication: int  # set by the route that creates it
+
 
     def __init__(
-        self, doc_id: int, body: int, type_name: str, spec: DocumentType, created: float,
+        self, doc_id: str, body: int, type_name: str, spec: DocumentType, created: float,
         deadline: float, rng: random.Random, origin_body: int | None, needs_registration: bool,
     ) -> None:
         self.id = doc_id
@@ -70,9 +76,9 @@ class Document:
         self.executors = 0
         self.approvals_left = 0
         self.gateway_attempts = 0
-        self.drafters: list = []  # the executors named in the resolution
-        self.approvers: list = []  # the heads named to approve the draft
-        self.head = None  # the head who resolves and signs
+        self.drafters: list[Employee] = []  # the executors named in the resolution
+        self.approvers: list[Employee] = []  # the heads named to approve the draft
+        self.head: Employee | None = None  # the head who resolves and signs
 
     @property
     def cycle_time(self) -> float | None:

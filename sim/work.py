@@ -28,7 +28,7 @@ import simpy
 from sim.calendar import MINUTES_PER_DAY, WorkCalendar
 from sim.documents import DELAY_COMPONENTS, D, Document
 from sim.network import Connection
-from sim.platforms import Platform
+from sim.platforms import Platform, SessionPool
 from sim.population import Employee
 from sim.scenario import Scenario, StepSpec
 from sim.streams import Purpose, Streams
@@ -59,6 +59,22 @@ class Step:
         "draws", "components", "start", "end", "at_home", "unofficial", "platform", "conn",
         "vpn", "vpn_from", "connectivity_minutes", "occupied", "busy_minutes",  # by the timer
     )
+    # Set after construction (see above); declared here for type checkers.
+    emp: Employee
+    on_end: Callable[[simpy.Event], None]
+    draws: tuple[float, float, float, float, float]
+    components: list[float]
+    start: float
+    end: float
+    at_home: bool
+    unofficial: bool
+    platform: Platform
+    conn: Connection
+    vpn: SessionPool | None
+    vpn_from: float
+    connectivity_minutes: float
+    occupied: float
+    busy_minutes: float
 
     def __init__(
         self, doc: Document, name: str, spec: StepSpec, enqueued: float,
@@ -70,7 +86,6 @@ class Step:
         self.enqueued = enqueued
         self.on_site_only = doc.on_site_only
         self.done = done
-        self.emp: Employee
 
     @property
     def rework_draw(self) -> float:
