@@ -33,7 +33,7 @@ from sim.population import Employee
 from sim.scenario import Scenario, StepSpec
 from sim.streams import Purpose, Streams
 
-__all__ = ["Step", "StepTimer", "handling_minutes", "DRAWS_PER_STEP"]
+__all__ = ["Step", "StepTimer", "DRAWS_PER_STEP"]
 
 #: Uniform draws every step takes from its document's stream, used or not, so that the OSDO and
 #: ESED runs of a document stay aligned on the same numbers (common random numbers).
@@ -93,18 +93,6 @@ class Step:
         return self.draws[4]
 
 
-def handling_minutes(spec: StepSpec, u: float) -> float:
-    """Human handling time of one step from one uniform draw (inverse CDF)."""
-    mean = spec.handling_mean_min
-    if spec.distribution == "deterministic":
-        return mean
-    u = min(max(u, 1e-12), 1.0 - 1e-12)
-    if spec.distribution == "exponential":
-        return -mean * math.log1p(-u)
-    sigma2 = math.log1p(spec.handling_cv**2)
-    return math.exp(math.log(mean) - sigma2 / 2 + math.sqrt(sigma2) * _inv_normal(u))
-
-
 class StepTimer:
     """Times steps for one architecture in one replication."""
 
@@ -126,8 +114,8 @@ class StepTimer:
         self._servers = [p.servers_for(b) for b, p in zip(bodies, platforms, strict=True)]
         self._vpn = [p.vpn_for(b) for b, p in zip(bodies, platforms, strict=True)]
         self.timeout_min = scenario.internet.connect_timeout_s / 60.0
-        # Per step spec, the handling distribution as handling_minutes computes it, with the
-        # lognormal's mu and sigma worked out once (same floats: see _work).
+        # Per step spec, its handling-time distribution with the lognormal's mu and sigma (for
+        # mean handling_mean_min and coefficient of variation handling_cv) worked out once.
         self._handling: dict[int, tuple[str, float, float]] = {}
         self._specs = list(scenario.documents.steps.values())  # keeps the ids valid
         for spec in self._specs:
@@ -300,7 +288,7 @@ class StepTimer:
     def _work(self, step: Step, t: float) -> None:
         """Hands-on work from ``t`` in working time; schedule the step's end."""
         emp, comp, draws, spec = step.emp, step.components, step.draws, step.spec
-        # handling_minutes, written out with the spec's constants looked up once
+        # Human handling time by inversion of one uniform draw, clamped away from 0 and 1
         kind, a, b = self._handling[id(spec)]
         if kind == "deterministic":
             minutes = a

@@ -2,9 +2,11 @@
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import small_scenario
+from scipy import stats
 
 from sim.documents import DELAY_COMPONENTS
 from sim.model import run_replication
@@ -20,8 +22,11 @@ STEP_MINUTES = {"register": 10, "resolution": 20, "execution": 60, "approval": 1
 OFF = {"mtbf_h": None}
 
 
-def tiny_deterministic(**extra):
-    """One body of three (a clerk, a head, an executor), fixed times, no platform effects."""
+def tiny_deterministic(step_changes=None, **extra):
+    """One body of three (a clerk, a head, an executor), fixed times, no platform effects.
+
+    ``step_changes`` maps a step to fields that replace its fixed-time spec.
+    """
     data = {
         "name": "tiny",
         "horizon_days": 2,
@@ -39,7 +44,8 @@ def tiny_deterministic(**extra):
                       "internal_order": {"share": 1.0, "executors_max": 1, "approvals": 1,
                                          "secret_share": 0.0, "official_use_share": 0.0}},
             "steps": {k: {"handling_mean_min": v, "distribution": "deterministic",
-                          "interactions": 0} for k, v in STEP_MINUTES.items()},
+                          "interactions": 0, **(step_changes or {}).get(k, {})}
+                      for k, v in STEP_MINUTES.items()},
         },
         "bodies": [{"name": "B", "kind": "committee", "staff": 3}],
     }
@@ -257,3 +263,32 @@ def test_on_site_only_work_waits_for_an_office_day_above_the_eligible_share():
     records = run_replication(scenario, "osdo", 0, keep_steps=True)
     assert not records.steps.at_home.any()
     assert records.kpis["delay_share_office_day"] > 0.05
+
+
+@pytest.mark.parametrize(("distribution", "cv"), [("exponential", 1.0), ("lognormal", 0.8)])
+def test_handling_times_follow_their_distribution(distribution, cv):
+    # Execution alone is random (mean 60 min); every other step is fixed, and nothing scales
+    # handling (office staff, advanced literacy, UI factor 1), so each document's handling
+    # component minus the fixed steps is one draw of execution's distribution.
+    scenario = tiny_deterministic(
+        {"execution": {"distribution": distribution, "handling_cv": cv}}, horizon_days=120)
+    records = run_replication(scenario, "osdo", 0, keep_steps=True)
+    docs = records.documents.set_index("id")
+    docs = docs[docs.completed_min.notna()]
+    steps = records.steps[records.steps.document.isin(docs.index)]
+    fixed = steps[steps.step != "execution"].step.map(STEP_MINUTES).groupby(steps.document).sum()
+    draws = (docs.delay_handling_min - fixed.reindex(docs.index)).to_numpy()
+    assert len(draws) > 400
+    mean = STEP_MINUTES["execution"]
+    if distribution == "exponential":
+        expected = stats.expon(scale=mean)
+    else:
+        sigma2 = np.log1p(cv**2)
+        expected = stats.lognorm(s=np.sqrt(sigma2), scale=mean * np.exp(-sigma2 / 2))
+    assert expected.mean() == pytest.approx(mean)
+    # The whole shape, not just the mean: Kolmogorov-Smirnov against the exact distribution.
+    assert stats.kstest(draws, expected.cdf).pvalue > 0.01
+    # A wrong shape is caught: the same draws are far from the other distribution.
+    other = stats.expon(scale=mean) if distribution == "lognormal" else stats.lognorm(
+        s=np.sqrt(np.log1p(0.3**2)), scale=mean * np.exp(-np.log1p(0.3**2) / 2))
+    assert stats.kstest(draws, other.cdf).pvalue < 1e-6
