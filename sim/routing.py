@@ -55,7 +55,6 @@ class DocumentFlow:
         observer: FlowObserver, now: Callable[[], float], schedule: Callable, replication: int,
     ) -> None:
         self.types = scenario.documents.types
-        self.steps = scenario.documents.steps
         self.human = scenario.human
         self.calendar = calendar
         self.bodies = bodies
@@ -157,8 +156,6 @@ class DocumentFlow:
         """
         staff = self.pools[(doc.body, role)].candidates(doc.on_site_only)
         first = int(u * len(staff))
-        if count == 1:
-            return [staff[first]]
         return [staff[(first + j) % len(staff)] for j in range(min(count, len(staff)))]
 
     def _execute(self, doc: Document, drafters: list[Employee]) -> None:

@@ -18,6 +18,7 @@ from sim.work import Step, StepTimer
 
 __all__ = ["RolePool"]
 
+
 class RolePool:
     """The employees of one role at one body, with FIFO queues of waiting steps."""
 

@@ -33,11 +33,8 @@ from sim.population import Employee
 from sim.scenario import Scenario, StepSpec
 from sim.streams import Purpose, Streams
 
-__all__ = ["Step", "StepTimer", "DRAWS_PER_STEP"]
+__all__ = ["Step", "StepTimer"]
 
-#: Uniform draws every step takes from its document's stream, used or not, so that the OSDO and
-#: ESED runs of a document stay aligned on the same numbers (common random numbers).
-DRAWS_PER_STEP = 5
 _N = len(DELAY_COMPONENTS)
 _inv_normal = NormalDist().inv_cdf
 _QUEUE, _OFFICE_DAY, _OFF_HOURS = D["queue"], D["office_day"], D["off_hours"]
@@ -116,16 +113,15 @@ class StepTimer:
         self.timeout_min = scenario.internet.connect_timeout_s / 60.0
         # Per step spec, its handling-time distribution with the lognormal's mu and sigma (for
         # mean handling_mean_min and coefficient of variation handling_cv) worked out once.
-        self._handling: dict[int, tuple[str, float, float]] = {}
-        self._specs = list(scenario.documents.steps.values())  # keeps the ids valid
-        for spec in self._specs:
+        # By step name (register, resolution, ...).
+        self._handling: dict[str, tuple[str, float, float]] = {}
+        for name, spec in scenario.documents.steps.items():
             mean = spec.handling_mean_min
             if spec.distribution == "lognormal":
                 sigma2 = math.log1p(spec.handling_cv**2)
-                self._handling[id(spec)] = (
-                    "lognormal", math.log(mean) - sigma2 / 2, math.sqrt(sigma2))
+                self._handling[name] = ("lognormal", math.log(mean) - sigma2 / 2, math.sqrt(sigma2))
             else:
-                self._handling[id(spec)] = (spec.distribution, mean, 0.0)
+                self._handling[name] = (spec.distribution, mean, 0.0)
         # Network minutes of a step kind over a connection class and path, computed once each.
         self._transfer: dict[tuple[int, int, bool, int], float] = {}
 
@@ -142,7 +138,10 @@ class StepTimer:
         """``step.emp`` takes the step up now; ``step.on_end`` is called at the step's end."""
         now = self.env.now
         u = step.doc.rng.random
-        step.draws = (u(), u(), u(), u(), u())  # DRAWS_PER_STEP, unrolled: once per step
+        # Five uniforms every step, used or not (handling, service, failed attempts, crash,
+        # rework), so that the OSDO and ESED runs of a document stay aligned on the same
+        # numbers (common random numbers).
+        step.draws = (u(), u(), u(), u(), u())
         step.components = comp = [0.0] * _N
         step.vpn = None
         step.unofficial = False
@@ -289,7 +288,7 @@ class StepTimer:
         """Hands-on work from ``t`` in working time; schedule the step's end."""
         emp, comp, draws, spec = step.emp, step.components, step.draws, step.spec
         # Human handling time by inversion of one uniform draw, clamped away from 0 and 1
-        kind, a, b = self._handling[id(spec)]
+        kind, a, b = self._handling[step.name]
         if kind == "deterministic":
             minutes = a
         else:
