@@ -20,23 +20,28 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment import mean_ci, run_experiment
-from sim.scenario import load_scenario
+from sim.scenario import StaffSpec, load_scenario
 
 __all__ = ["INTERNET_LEVELS", "LITERACY_LEVELS", "sweep", "plot_sweep", "main"]
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "remote_75.yaml"
+_DEFAULT_STAFF = StaffSpec()
+#: The survey's insecure-literacy share (the schema default, sourced there).
+SURVEY_INSECURE = _DEFAULT_STAFF.literacy["insecure"]
 
 #: Home internet from best to worst (shares of urban_fibre, urban_mobile, rural, poor_rural).
+#: "default" and "poor_internet.yaml" are read from where those numbers live (the schema and
+#: the scenario file), so the sweep follows them; the other three are sweep design points.
 INTERNET_LEVELS: dict[str, dict[str, float]] = {
     "all fibre": {"urban_fibre": 1.0, "urban_mobile": 0.0, "rural": 0.0, "poor_rural": 0.0},
-    "default": {"urban_fibre": 0.45, "urban_mobile": 0.30, "rural": 0.18, "poor_rural": 0.07},
-    "poor_internet.yaml": {"urban_fibre": 0.15, "urban_mobile": 0.30, "rural": 0.35,
-                           "poor_rural": 0.20},
+    "default": dict(_DEFAULT_STAFF.home_internet),
+    "poor_internet.yaml": dict(
+        load_scenario(SCENARIO.parent / "poor_internet.yaml").staff.home_internet),
     "mostly rural": {"urban_fibre": 0.0, "urban_mobile": 0.10, "rural": 0.50, "poor_rural": 0.40},
     "all poor rural": {"urban_fibre": 0.0, "urban_mobile": 0.0, "rural": 0.0, "poor_rural": 1.0},
 }
-#: Insecure-literacy shares, from fully trained to worse than the survey's 39%.
-LITERACY_LEVELS = [0.0, 0.2, 0.39, 0.6, 0.8]
+#: Insecure-literacy shares, from fully trained to worse than the survey's.
+LITERACY_LEVELS = [0.0, 0.2, SURVEY_INSECURE, 0.6, 0.8]
 KPIS = ["cycle_time_mean_h", "on_time_rate"]
 
 
@@ -132,8 +137,8 @@ def markdown_table(table: pd.DataFrame) -> str:
 def _literacy_label(share: float) -> str:
     if share == 0.0:
         return "0.0 insecure"
-    if abs(share - 0.39) < 1e-9:
-        return "0.39 (survey)"
+    if abs(share - SURVEY_INSECURE) < 1e-9:
+        return f"{SURVEY_INSECURE:g} (survey)"
     return f"{share:g}"
 
 

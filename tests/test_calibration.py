@@ -117,3 +117,17 @@ def test_sweep_levels_are_valid_and_ordered_from_best_to_worst():
     assert 0.39 in LITERACY_LEVELS  # the survey's share is one of the points
     lit = load_scenario(SCENARIO, _overrides("literacy", 0.2)).staff.literacy
     assert lit == {"advanced": pytest.approx(0.8), "insecure": pytest.approx(0.2)}
+
+
+def test_named_internet_levels_are_the_schema_default_and_the_scenario_file():
+    """The "default" and "poor_internet.yaml" points are what their names say, not copies that
+    could drift from the schema or the scenario file."""
+    from sim.calibration import INTERNET_LEVELS, LITERACY_LEVELS, SCENARIO, _overrides
+    from sim.scenario import Scenario, load_scenario
+
+    assert INTERNET_LEVELS["default"] == Scenario(name="d").staff.home_internet
+    poor = load_scenario(SCENARIO.parent / "poor_internet.yaml").staff.home_internet
+    assert INTERNET_LEVELS["poor_internet.yaml"] == poor
+    assert load_scenario(SCENARIO, _overrides("internet", "default")).staff.home_internet == (
+        load_scenario(SCENARIO).staff.home_internet)
+    assert Scenario(name="d").staff.literacy["insecure"] in LITERACY_LEVELS
