@@ -36,18 +36,14 @@ class WorkCalendar:
         self._workdays = frozenset(spec.workdays)
         self._holidays = frozenset((dt.date.fromisoformat(h) - start).days for h in spec.holidays)
         self._periods = [(_hm(a), _hm(b)) for a, b in spec.work_periods]
-        self._period_cum: list[float] = []  # working minutes before each period, within a day
+        # (start, end, working minutes before the period, working minutes by its end) per period,
+        # within a day; precomputed because every step asks the calendar several times.
+        self._pinfo: list[tuple[int, int, float, float]] = []
         acc = 0.0
         for a, b in self._periods:
-            self._period_cum.append(acc)
+            self._pinfo.append((a, b, acc, acc + (b - a)))
             acc += b - a
         self.minutes_per_day = acc
-        # (start, end, working minutes before the period, working minutes by its end) per period,
-        # precomputed because every step asks the calendar several times.
-        self._pinfo = [
-            (a, b, before, before + (b - a))
-            for (a, b), before in zip(self._periods, self._period_cum, strict=True)
-        ]
         self._cum: list[float] = [0.0]  # working minutes before each day's 00:00
         # The working period the latest query fell in: clock minutes [start, end) and the
         # working-minute index at its start. Most queries of a run land in the same period as
