@@ -174,35 +174,36 @@ def _cases(quick: bool, national_days: int,
     return cases
 
 
+def _target(name: str, value: float, bound: float, at_least: bool, share: bool = False) -> dict:
+    """One target's verdict: ``value`` against ``bound`` (>= if ``at_least`` else <=)."""
+    shown = f"{bound:.0%}" if share else f"{bound:g}"
+    return {"target": name, "value": value, "bound": f"{'>=' if at_least else '<='} {shown}",
+            "met": value >= bound if at_least else value <= bound}
+
+
 def _targets(res: dict) -> list[dict]:
     out = []
     refs = [v for k, v in res.items() if k.startswith("reference_")]
     if refs:
         worst = min(r["documents_per_s"] for r in refs)
-        out.append({"target": "reference process cases/s (worst size)", "value": worst,
-                    "bound": f">= {TARGET_REFERENCE_CASES_PER_S}",
-                    "met": worst >= TARGET_REFERENCE_CASES_PER_S})
+        out.append(_target("reference process cases/s (worst size)", worst,
+                           TARGET_REFERENCE_CASES_PER_S, at_least=True))
         peaks = [r["peak_rss_mb"] for r in refs]
-        growth = max(peaks) / min(peaks) - 1.0
-        out.append({"target": "reference process memory flat in cases (peak growth)",
-                    "value": growth, "bound": f"<= {TARGET_FLAT_TIME:.0%}",
-                    "met": growth <= TARGET_FLAT_TIME})
+        out.append(_target("reference process memory flat in cases (peak growth)",
+                           max(peaks) / min(peaks) - 1.0, TARGET_FLAT_TIME, False, share=True))
     nat = res.get("national")
     if nat:
         days = nat["horizon_working_days"]
-        out.append({"target": f"national {days} days CPU s", "value": nat["cpu_s"],
-                    "bound": f"<= {TARGET_NATIONAL_S:g}",
-                    "met": nat["cpu_s"] <= TARGET_NATIONAL_S})
-        out.append({"target": f"national {days} days peak MB", "value": nat["peak_rss_mb"],
-                    "bound": f"<= {TARGET_NATIONAL_PEAK_MB:g}",
-                    "met": nat["peak_rss_mb"] <= TARGET_NATIONAL_PEAK_MB})
-        share = nat["steps_per_s"] / res["simpy_bare"]["timeouts_per_s"]
-        out.append({"target": "national steps/s over bare SimPy timeouts/s", "value": share,
-                    "bound": f">= {TARGET_STEPS_SHARE:.0%}", "met": share >= TARGET_STEPS_SHARE})
-    if nat and "national_long" in res:
-        growth = res["national_long"]["peak_rss_mb"] / nat["peak_rss_mb"] - 1.0
-        out.append({"target": f"national peak growth {3 * days} vs {days} days", "value": growth,
-                    "bound": f"<= {TARGET_FLAT_TIME:.0%}", "met": growth <= TARGET_FLAT_TIME})
+        out.append(_target(f"national {days} days CPU s", nat["cpu_s"], TARGET_NATIONAL_S, False))
+        out.append(_target(f"national {days} days peak MB", nat["peak_rss_mb"],
+                           TARGET_NATIONAL_PEAK_MB, False))
+        out.append(_target("national steps/s over bare SimPy timeouts/s",
+                           nat["steps_per_s"] / res["simpy_bare"]["timeouts_per_s"],
+                           TARGET_STEPS_SHARE, True, share=True))
+        if "national_long" in res:
+            growth = res["national_long"]["peak_rss_mb"] / nat["peak_rss_mb"] - 1.0
+            out.append(_target(f"national peak growth {3 * days} vs {days} days", growth,
+                               TARGET_FLAT_TIME, False, share=True))
     return out
 
 
