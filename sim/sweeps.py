@@ -227,7 +227,7 @@ def _range_values(path: str, spec: ParameterSpec, where: str) -> list[Any]:
     return [int(round(v)) if spec.integer else round(float(v), _ROUND) for v in raw]
 
 
-def _check_parameter(path: str, spec: ParameterSpec, where: str, kind: str) -> None:
+def _check_parameter(path: str, spec: ParameterSpec, where: str) -> None:
     top = path.split(".")[0]
     if top in _NOT_SWEPT:
         raise ScenarioError(f"{where}: {top!r} cannot be swept; the sweep file sets seed, "
@@ -246,8 +246,6 @@ def _check_parameter(path: str, spec: ParameterSpec, where: str, kind: str) -> N
             raise ScenarioError(f"{where}.range: [{low:g}, {high:g}] is empty: low is above high")
     elif spec.num is not None or spec.step is not None:
         raise ScenarioError(f"{where}: num and step go with range, not with values")
-    if kind == "lhs" and spec.range is None and spec.values is None:
-        raise ScenarioError(f"{where}: lhs needs a range or values")
 
 
 def _grid_values(path: str, spec: ParameterSpec, where: str) -> list[tuple[Any, Any]]:
@@ -282,7 +280,7 @@ def design_points(spec: SweepFile, seed: int, source: str = "<sweep>") -> list[P
                                     f"point 0 sets {sorted(names)} (differs in {diff})")
             for name in point:
                 _check_parameter(name, ParameterSpec(values=[0]), f"{source}: design.points."
-                                 f"{i}.{name}", "list")
+                                 f"{i}.{name}")
         return [Point(i, {k: p[k] for k in names}, {k: p[k] for k in names})
                 for i, p in enumerate(design.points)]
     if not params:
@@ -291,7 +289,7 @@ def design_points(spec: SweepFile, seed: int, source: str = "<sweep>") -> list[P
     if design.points is not None:
         raise ScenarioError(f"{source}: design.points goes with kind: list, not {design.kind}")
     for path, p in params.items():
-        _check_parameter(path, p, f"{source}: parameters.{path}", design.kind)
+        _check_parameter(path, p, f"{source}: parameters.{path}")
     if design.kind == "grid":
         if design.n is not None:
             raise ScenarioError(f"{source}: design.n: {design.n} is not allowed with kind: grid "
