@@ -150,9 +150,7 @@ def make_compare_command():  # noqa: ANN201 - a click command
         seed = scenario.seed if seed is None else seed
         with click.progressbar(length=2 * reps, label="simulating", file=sys.stderr,
                                show_eta=True, show_pos=True) as bar:
-            experiment = run_experiment(scenario, ["osdo", "esed"], reps, seed,
-                                        progress=lambda _d, _t: bar.update(1))
-        table = compare_table(experiment)
+            table = compare(scenario, reps, seed, progress=lambda _d, _t: bar.update(1))
         click.echo(f"{scenario.name}: OSDO - ESED over {reps} paired replications (common "
                    f"random numbers), seed {seed}; 95% intervals")
         for text in table.sentence:
