@@ -119,7 +119,14 @@ def test_cli_compare_and_precision(tmp_path):
     assert result.exit_code == 0, result.output
     assert "OSDO - ESED over 2 paired replications" in result.output
     assert "- cycle_time_mean_h (" in result.output
-    assert len(pd.read_csv(tmp_path / "c.csv")) == 10
+    written = pd.read_csv(tmp_path / "c.csv")
+    assert len(written) == 10
+    # The CSV holds the numbers of the API's comparison of the same scenario and seed.
+    from sim.comparison import compare
+    from sim.scenario import load_scenario
+
+    expected = compare(load_scenario(path), replications=2)
+    pd.testing.assert_frame_equal(written, expected, check_dtype=False)
     result = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "r"),
                                        "--platform", "osdo", "--replications", "2",
                                        "--precision", "0.9", "--no-plots"])
@@ -140,3 +147,17 @@ def test_python_api_returns_dataframes():
     table = sim.compare(small_scenario(), replications=2)
     assert "sentence" in table and len(table) == 10
     assert set(sim.__all__) >= {"run", "compare", "sweep"}
+
+
+def test_cli_compare_crn_check_prints_the_ratio_of_half_widths(tmp_path):
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(BASE_SMALL))
+    result = CliRunner().invoke(main, ["compare", str(path), "--replications", "3",
+                                       "--crn-check"])
+    assert result.exit_code == 0, result.output
+    from sim.comparison import MAIN_KPIS
+    from sim.scenario import load_scenario
+
+    effect = crn_effect(load_scenario(path), 3, kpis=MAIN_KPIS).set_index("kpi")
+    line = next(x for x in result.output.splitlines() if x.strip().startswith("wip_mean "))
+    assert line.endswith(f"ratio {effect.loc['wip_mean', 'ratio']:.2f}")
