@@ -205,7 +205,7 @@ def point_seed(root: int, point: int) -> int:
     return int(state[0]) >> 1  # scenario seeds are below 2**63
 
 
-def _range_values(path: str, spec: ParameterSpec, where: str) -> list[Any]:
+def _range_values(spec: ParameterSpec, where: str) -> list[Any]:
     low, high = spec.range  # type: ignore[misc]
     if spec.num is not None and spec.step is not None:
         raise ScenarioError(f"{where}: num: {spec.num} and step: {spec.step:g} are both given; "
@@ -248,10 +248,10 @@ def _check_parameter(path: str, spec: ParameterSpec, where: str) -> None:
         raise ScenarioError(f"{where}: num and step go with range, not with values")
 
 
-def _grid_values(path: str, spec: ParameterSpec, where: str) -> list[tuple[Any, Any]]:
-    """(label, value) pairs of one parameter on a grid."""
+def _grid_values(spec: ParameterSpec, where: str) -> list[tuple[Any, Any]]:
+    """(label, value) pairs of one parameter on a grid, or the categories of a value list."""
     if spec.range is not None:
-        return [(v, v) for v in _range_values(path, spec, where)]
+        return [(v, v) for v in _range_values(spec, where)]
     if isinstance(spec.values, dict):
         return list(spec.values.items())
     return [(v, v) for v in spec.values or []]
@@ -294,7 +294,7 @@ def design_points(spec: SweepFile, seed: int, source: str = "<sweep>") -> list[P
         if design.n is not None:
             raise ScenarioError(f"{source}: design.n: {design.n} is not allowed with kind: grid "
                                 f"(a grid takes every combination); n goes with kind: lhs")
-        axes = [_grid_values(path, p, f"{source}: parameters.{path}")
+        axes = [_grid_values(p, f"{source}: parameters.{path}")
                 for path, p in params.items()]
         total = math.prod(len(a) for a in axes)
         if total > MAX_POINTS:
@@ -322,6 +322,8 @@ def design_points(spec: SweepFile, seed: int, source: str = "<sweep>") -> list[P
                                 f"and step go with kind: grid")
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(SWEEP_KEY,))))
     unit = qmc.LatinHypercube(d=len(params), rng=rng).random(design.n)
+    categories = {path: _grid_values(p, f"{source}: parameters.{path}")
+                  for path, p in params.items() if p.range is None}
     points = []
     for i, row in enumerate(unit):
         labels, values = {}, {}
@@ -332,8 +334,7 @@ def design_points(spec: SweepFile, seed: int, source: str = "<sweep>") -> list[P
                 v = int(round(v)) if p.integer else round(v, 6)  # readable labels
                 labels[path] = values[path] = v
             else:
-                items = list(p.values.items()) if isinstance(p.values, dict) else \
-                    [(v, v) for v in p.values or []]
+                items = categories[path]
                 labels[path], values[path] = items[min(int(u * len(items)), len(items) - 1)]
         points.append(Point(i, labels, values))
     return points
