@@ -42,7 +42,7 @@ from sim.store import STORE_FILE, ResultStore, count_finished, remove_path, repl
 from sim.sweeps import RunSpec, Sweep, expand
 
 __all__ = ["execute_run", "run_sweep", "SweepOutcome", "Progress", "make_sweep_command",
-           "write_outputs", "default_sweep_dir", "stored_runs", "OUTPUTS", "EXIT_RUNS_FAILED"]
+           "write_outputs", "default_sweep_dir", "OUTPUTS", "EXIT_RUNS_FAILED"]
 
 # Files and folders write_outputs derives from the store (removed when new runs start).
 OUTPUTS = ("runs.csv", "timing.csv", "points.csv", "sweep.yaml", "scenario.resolved.yaml",
@@ -238,13 +238,6 @@ def run_sweep(
         return outcome
     finally:
         store.close()
-
-
-def stored_runs(out_dir: str | Path) -> pd.DataFrame:
-    """Every run stored in a sweep folder, one row per run."""
-    from sim.store import read_store
-
-    return read_store(Path(out_dir) / STORE_FILE)
 
 
 def default_sweep_dir(name: str, base: Path = Path("results")) -> Path:
