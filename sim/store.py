@@ -38,6 +38,7 @@ _FIXED = ["run_id", "point", "replication", "platform", "seed", "status", "error
           "started_at", "runtime_s", "worker"]
 # Wall-clock facts of a run: they differ between two executions of the same run.
 TIMING_COLUMNS = ["started_at", "runtime_s", "worker"]
+_ALL_RUNS = "SELECT * FROM runs ORDER BY run_id"  # every export and reader sees this order
 
 
 def remove_path(path: Path) -> None:
@@ -156,7 +157,7 @@ class ResultStore:
 
     def frame(self) -> pd.DataFrame:
         """Every stored run as a tidy DataFrame, one row per run, ordered by run id."""
-        return pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", self._db)
+        return pd.read_sql_query(_ALL_RUNS, self._db)
 
     def meta(self) -> dict[str, str]:
         """The meta table."""
@@ -197,4 +198,4 @@ class ResultStore:
 def read_store(path: str | Path) -> pd.DataFrame:
     """Read a store without knowing its sweep: the runs table as a DataFrame."""
     with sqlite3.connect(Path(path)) as db:
-        return pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", db)
+        return pd.read_sql_query(_ALL_RUNS, db)
