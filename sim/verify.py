@@ -172,9 +172,13 @@ def _merge(into: dict[str, Any], values: dict[str, Any]) -> None:
 # *named*: each document has its own head, drawn uniformly from the document's stream, so the
 # clerks' Poisson output (Burke) splits into independent Poisson streams, one M/M/1 per head
 # (rho 0.5625 at each of 2 heads). Together: an open Jackson network.
-_CLERKS, _HEADS = 3, 2
+_STAFF, _CLERKS, _HEADS = 10, 3, 2
 _REG_MEAN, _RES_MEAN = 10.0, 5.0
 _LAMBDA = 0.225  # documents per minute
+_RHO_CLERKS = _LAMBDA * _REG_MEAN / _CLERKS
+#: Role shares that give the body exactly _CLERKS clerks and _HEADS heads.
+_QUEUE_ROLES = {"clerk": _CLERKS / _STAFF, "head": _HEADS / _STAFF,
+                "executor": (_STAFF - _CLERKS - _HEADS) / _STAFF}
 
 
 @dataclass(frozen=True)
@@ -190,8 +194,9 @@ _QUEUE_BUDGET = {True: _Budget(10, 40, 0.10), False: _Budget(30, 150, 0.04)}
 def _queue_runs(quick: bool, seed: int) -> list[pd.DataFrame]:
     b = _QUEUE_BUDGET[quick]
     scenario = reduced_scenario(
-        "verify-mmc", staff=10, arrivals_per_day=_LAMBDA * _DAY, register_mean_min=_REG_MEAN,
-        resolution_mean_min=_RES_MEAN, horizon_days=b.days, warmup_days=2,
+        "verify-mmc", staff=_STAFF, roles=_QUEUE_ROLES, arrivals_per_day=_LAMBDA * _DAY,
+        register_mean_min=_REG_MEAN, resolution_mean_min=_RES_MEAN, horizon_days=b.days,
+        warmup_days=2,
     )
     frames = []
     for r in range(b.reps):
@@ -224,7 +229,7 @@ def _case_mmc(quick: bool, seed: int, cache: dict[str, Any]) -> list[CaseResult]
         waiting = reg.start_min.clip(a, b) - reg.enqueued_min.clip(a, b)
         lengths.append(float(waiting.sum()) / (b - a))
     precision = _QUEUE_BUDGET[quick].precision
-    name = f"M/M/{_CLERKS} Erlang C (clerks, rho 0.75)"
+    name = f"M/M/{_CLERKS} Erlang C (clerks, rho {_RHO_CLERKS:.2f})"
     return [
         _result(name, "mean wait Wq, min", wq, waits, 0.02, precision),
         _result(name, "mean queue Lq (time-average)", lq, lengths, 0.02, precision),
@@ -302,15 +307,15 @@ def _case_gateway(quick: bool, seed: int, cache: dict[str, Any]) -> list[CaseRes
         k = run_replication(scenario, "esed", r, seed).kpis
         sends = k["gateway_transmissions"] - k["gateway_resends"]  # one success per delivery
         means.append(k["gateway_transmissions"] / sends)
-    return [_result("ESED gateway resends, p = 0.3", "mean attempts 1/(1-p)", 1 / (1 - p), means,
-                    0.01, 0.02)]
+    return [_result(f"ESED gateway resends, p = {p:g}", "mean attempts 1/(1-p)", 1 / (1 - p),
+                    means, 0.01, 0.02)]
 
 
 def _case_availability(quick: bool, seed: int, cache: dict[str, Any]) -> list[CaseResult]:
     mtbf, mttr = 20.0, 5.0
     reps, days = (10, 365) if quick else (30, 730)
     scenario = reduced_scenario(
-        "verify-outages", staff=10, arrivals_per_day=5.0, register_mean_min=1.0,
+        "verify-outages", staff=_STAFF, arrivals_per_day=5.0, register_mean_min=1.0,
         resolution_mean_min=1.0, horizon_days=days, warmup_days=1,
         extra={"platform": {"osdo": {"mtbf_h": mtbf, "mttr_h": mttr}},
                "output": {"timeseries_interval_min": 30.0}},
@@ -320,8 +325,8 @@ def _case_availability(quick: bool, seed: int, cache: dict[str, Any]) -> list[Ca
         series = run_replication(scenario, "osdo", r, seed).timeseries
         # Everyone is in the office on a LAN that never drops: staff are online exactly when
         # the cloud is up, so regular samples of "staff online" estimate the time-average.
-        shares.append(float((series.staff_online >= 10).mean()))
-    return [_result("OSDO outages (alternating renewal, 20 h / 5 h)",
+        shares.append(float((series.staff_online >= _STAFF).mean()))
+    return [_result(f"OSDO outages (alternating renewal, {mtbf:g} h / {mttr:g} h)",
                     "availability MTBF/(MTBF+MTTR)", mtbf / (mtbf + mttr), shares, 0.01, 0.03)]
 
 
