@@ -69,6 +69,31 @@ def test_quick_cases_agree_with_theory():
     for r in results:
         assert not math.isnan(r.half_width), table
         assert r.passed, table
+    # The theory side is the textbook's, worked by hand: M/M/3 with lambda 0.225, mu 0.1 has
+    # P(wait) = 7.59375 / 13.375, Wq = P / 0.075; the tandem adds 10 min handling and an M/M/1
+    # sojourn 1 / (0.2 - 0.1125) at each head.
+    analytic = {r.quantity: r.analytic for r in results}
+    assert analytic["mean wait Wq, min"] == pytest.approx(7.59375 / 13.375 / 0.075)
+    assert analytic["mean queue Lq (time-average)"] == pytest.approx(
+        0.225 * 7.59375 / 13.375 / 0.075)
+    assert analytic["mean sojourn W1 + W2, min"] == pytest.approx(
+        7.59375 / 13.375 / 0.075 + 10.0 + 1 / (0.2 - 0.1125))
+    assert analytic["mean attempts 1/(1-p)"] == pytest.approx(1 / 0.7)
+    assert analytic["availability MTBF/(MTBF+MTTR)"] == pytest.approx(0.8)
+    assert "M/M/3 Erlang C (clerks, rho 0.75)" in table
+
+
+def test_queue_cases_staff_the_pools_their_theory_assumes():
+    """The M/M/c and tandem theory counts _CLERKS clerks and _HEADS heads: the body has them."""
+    from sim.population import sample_population
+    from sim.streams import Streams
+
+    scenario = reduced_scenario(staff=verify._STAFF, roles=verify._QUEUE_ROLES,
+                                arrivals_per_day=10.0, register_mean_min=1.0,
+                                resolution_mean_min=1.0, horizon_days=2, warmup_days=1)
+    (body,) = sample_population(scenario, Streams(scenario.seed, 0))
+    assert len(body.staff["clerk"]) == verify._CLERKS == 3
+    assert len(body.staff["head"]) == verify._HEADS == 2
 
 
 @pytest.mark.slow
