@@ -131,6 +131,29 @@ def test_latin_hypercube_puts_one_point_in_each_stratum(tmp_path):
     assert again.points == sweep.points  # seeded by the sweep seed
 
 
+def test_integer_ranges_and_labelled_categories_on_grid_and_latin_hypercube(tmp_path):
+    grid = load_sweep(write_sweep(tmp_path, parameters={
+        "horizon_days": {"range": [3, 6], "num": 4, "integer": True}}))
+    days = [p.values["horizon_days"] for p in grid.points]
+    assert days == [3, 4, 5, 6] and all(type(d) is int for d in days)
+    assert [s.horizon_days for s in grid.scenarios] == days
+    n = 4
+    lhs = load_sweep(write_sweep(tmp_path, design={"kind": "lhs", "n": n}, parameters={
+        "horizon_days": {"range": [3, 6], "integer": True},
+        "staff.literacy.insecure": {"values": {"trained": 0.1, "today": 0.39},
+                                    "complement": "staff.literacy.advanced"},
+    }))
+    days = [p.values["horizon_days"] for p in lhs.points]
+    assert all(type(d) is int and 3 <= d <= 6 for d in days)
+    # A value list is a category axis: its n strata split evenly between the labels.
+    labels = [p.labels["staff.literacy.insecure"] for p in lhs.points]
+    assert sorted(labels) == ["today"] * (n // 2) + ["trained"] * (n // 2)
+    for point, scenario in zip(lhs.points, lhs.scenarios, strict=True):
+        share = {"trained": 0.1, "today": 0.39}[point.labels["staff.literacy.insecure"]]
+        assert point.values["staff.literacy.insecure"] == share
+        assert scenario.staff.literacy == {"advanced": round(1 - share, 12), "insecure": share}
+
+
 def test_explicit_list_design(tmp_path):
     sweep = load_sweep(write_sweep(tmp_path, parameters={}, design={"kind": "list", "points": [
         {"staff.remote_share": 0.1, "horizon_days": 4}, {"staff.remote_share": 0.5,
