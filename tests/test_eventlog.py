@@ -138,3 +138,14 @@ def test_sim_run_event_log_flag_writes_both_formats(tmp_path):
     steps = pd.read_csv(out / "steps.csv")
     assert len(pd.read_csv(out / "event_log.csv")) == len(steps) > 0
     assert len(ET.parse(out / "event_log.xes").getroot().findall(f"{XES}trace")) > 0
+
+
+def test_mixed_architecture_logs_each_bodys_own_system():
+    scenario = small_scenario(horizon_days=3, warmup_days=0)
+    steps = run_replication(scenario, "mixed", 0, keep_steps=True).steps
+    log = eventlog.event_log(steps, scenario)
+    own = {g.name: g.platform for g in scenario.bodies}
+    assert set(log.architecture) == {"mixed"}
+    assert set(own.values()) == {"osdo", "esed"}  # both systems appear
+    assert (log.platform == log.body.map(own)).all()
+    assert log.case_id.str.startswith("mixed-r0-").all()
