@@ -352,3 +352,33 @@ def test_python_api_sweep_returns_the_stored_runs(tmp_path):
     runs = sim.sweep(write_sweep(tmp_path, replications=1), tmp_path / "out", workers=1)
     assert len(runs) == 8 and (runs.status == "ok").all()
     assert {"staff.remote_share", "staff.messenger_user_share", "cycle_time_mean_h"} <= set(runs)
+
+
+def test_sweep_plot_draws_each_platforms_mean_and_interval_per_value():
+    from scipy import stats
+
+    from sim.sweep_plots import sweep_kpi
+
+    runs = pd.DataFrame({
+        "platform": ["osdo"] * 6 + ["esed"] * 2,
+        "share": [0.4, 0.4, 0.0, 0.0, 0.0, 0.4, 0.0, 0.4],  # unsorted: x must come out sorted
+        "internet": ["poor", "good", "poor", "good", "poor", "good", "poor", "good"],
+        "status": ["ok"] * 5 + ["failed", "ok", "ok"],
+        "kpi": [3.0, 5.0, 1.0, 2.0, 6.0, 99.0, 7.0, 8.0],
+    })
+    ax = sweep_kpi(runs, "kpi", "share")
+    osdo, esed = ax.lines
+    assert osdo.get_label() == "OSDO" and list(osdo.get_xdata()) == [0.0, 0.4]
+    assert list(osdo.get_ydata()) == [3.0, 4.0]  # the failed run (99) is left out
+    assert list(esed.get_xdata()) == [0.0, 0.4] and list(esed.get_ydata()) == [7.0, 8.0]
+    # The band is the 95% Student-t interval of each value's runs: OSDO's runs at 0.0 and 0.4.
+    band = {(x, round(y, 9)) for x, y in ax.collections[0].get_paths()[0].vertices}
+    for x, sample in [(0.0, [1.0, 2.0, 6.0]), (0.4, [3.0, 5.0])]:
+        low, high = stats.t.interval(0.95, len(sample) - 1, loc=np.mean(sample),
+                                     scale=stats.sem(sample))
+        assert {(x, round(low, 9)), (x, round(high, 9))} <= band
+    # Labels are categories, placed evenly in the order they first appear.
+    ax = sweep_kpi(runs, "kpi", "internet")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["poor", "good"]
+    assert list(ax.lines[0].get_xdata()) == [0, 1] and list(ax.lines[0].get_ydata()) == [
+        pytest.approx(10 / 3), 3.5]
