@@ -19,7 +19,7 @@ import sim.executors
 from sim.cli import main
 from sim.executors import EXIT_RUNS_FAILED, OUTPUTS, execute_run, run_sweep, write_outputs
 from sim.scenario import ScenarioError
-from sim.store import STORE_FILE, TIMING_COLUMNS
+from sim.store import STORE_FILE, TIMING_COLUMNS, read_store
 from sim.sweeps import expand, load_sweep, point_seed, sweep_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -352,6 +352,8 @@ def test_python_api_sweep_returns_the_stored_runs(tmp_path):
     runs = sim.sweep(write_sweep(tmp_path, replications=1), tmp_path / "out", workers=1)
     assert len(runs) == 8 and (runs.status == "ok").all()
     assert {"staff.remote_share", "staff.messenger_user_share", "cycle_time_mean_h"} <= set(runs)
+    pd.testing.assert_frame_equal(runs, read_store(tmp_path / "out" / STORE_FILE))
+    assert not (tmp_path / "out" / "plots").exists()  # plots=False by default
 
 
 def test_sweep_plot_draws_each_platforms_mean_and_interval_per_value():
