@@ -198,12 +198,14 @@ def run_to_precision(
     r = start
     while True:
         widths = relative_half_widths(experiment, kpi)
+        worst = max(widths.values())
+        reached = worst <= precision
         if progress is not None:
-            progress(r, max(widths.values()))
-        if max(widths.values()) <= precision or r >= max_replications:
+            progress(r, worst)
+        if reached or r >= max_replications:
             break
         for platform in platforms:
             experiment.runs.append(
                 run_replication(scenario, platform, r, seed, keep_steps=keep_steps))
         r += 1
-    return experiment, Precision(kpi, precision, r, max(widths.values()) <= precision, widths)
+    return experiment, Precision(kpi, precision, r, reached, widths)
