@@ -118,7 +118,7 @@ def _unit(name: str, value: Any) -> str:
         if name.endswith(suffix):
             return unit
     if "share" in name or name.endswith("_prob") or name in (
-            "roles", "literacy", "equipment", "home_internet", "equipment_crash_prob"):
+            "roles", "literacy", "equipment", "home_internet"):
         return "share 0-1"
     if "factor" in name:
         return "multiplier"
