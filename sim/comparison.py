@@ -47,7 +47,7 @@ def sentence(kpi: str, osdo: float, esed: float, diff: dict[str, float]) -> str:
     if math.isnan(h):
         return f"{kpi} ({what}): OSDO - ESED = {d:.3g} from a single replication (no interval)"
     way = "higher" if d > 0 else "lower"
-    if esed and not math.isnan(esed) and esed != 0:
+    if esed and not math.isnan(esed):  # NaN is truthy
         size = f"{abs(d) / abs(esed):.0%} ± {h / abs(esed):.0%} {way}"
     else:
         size = f"{abs(d):.3g} ± {h:.3g} {way}"
