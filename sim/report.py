@@ -15,6 +15,7 @@ import io
 import json
 import math
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -145,7 +146,7 @@ def describe_scenario(run: RunData) -> list[str]:
     staff = s.staff
     bodies = sum(g.count for g in s.bodies)
     people = sum(g.count * g.staff for g in s.bodies)
-    kinds = pd.Series({g.kind: 0 for g in s.bodies})
+    kinds: Counter[str] = Counter()
     for g in s.bodies:
         kinds[g.kind] += g.count
     kinds_text = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in kinds.items())
