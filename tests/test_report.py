@@ -191,3 +191,13 @@ def test_browser_check_catches_a_broken_image(reported_run, browser, tmp_path):
     widths = browser.execute_script(
         "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0)")
     assert sorted(w > 0 for w in widths) == [False, True, True, True, True]
+
+
+def test_unstable_replications_are_warned_about_with_the_busiest_resource(reported_run):
+    run = report.load_run(reported_run)
+    assert not any(f.startswith("Warning:") for f in report.findings(run))  # a stable run
+    run.meta["stability"]["esed"].update(unstable_replications=2,
+                                         saturated_resource="heads of <A & B>")
+    (warning,) = [f for f in report.findings(run) if f.startswith("Warning:")]
+    assert warning.startswith("Warning: on ESED, 2 of 3 replications look unstable")
+    assert warning.endswith("Busiest resource: heads of &lt;A &amp; B&gt;.")
