@@ -30,6 +30,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -217,7 +218,7 @@ def run_sweep(
         for spec, get in stream:
             try:
                 result = get()
-            except cf.process.BrokenProcessPool:
+            except BrokenProcessPool:
                 # A worker died outright. Every pending run would come back "failed" with the
                 # same error although none of them ran: store none of them, stop, and say so.
                 outcome.not_run = len(todo) - outcome.ran
