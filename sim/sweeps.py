@@ -55,7 +55,8 @@ __all__ = [
 
 SWEEP_KEY = 0x5EE9  # first spawn key of point seeds, apart from the streams' own keys
 MAX_POINTS = 100_000  # a grid above this is almost surely a mistake (a step too small)
-_NOT_SWEPT = {"name", "description", "extends", "seed", "replications", "platforms", "output"}
+_SET_BY_SWEEP = {"seed", "replications", "platforms"}
+_NOT_SWEPT = {"name", "description", "extends", "output", *_SET_BY_SWEEP}
 _SWEEP_KEYS = "name, base and parameters (or design: {kind: list, points: [...]})"
 _ROUND = 12  # digits kept of range values, so 0.1 * 3 reads 0.3 in tables and the store
 
@@ -230,8 +231,9 @@ def _range_values(spec: ParameterSpec, where: str) -> list[Any]:
 def _check_parameter(path: str, spec: ParameterSpec, where: str) -> None:
     top = path.split(".")[0]
     if top in _NOT_SWEPT:
-        raise ScenarioError(f"{where}: {top!r} cannot be swept; the sweep file sets seed, "
-                            f"replications and platforms itself")
+        why = ("the sweep file sets seed, replications and platforms itself"
+               if top in _SET_BY_SWEEP else "it does not change what a run simulates")
+        raise ScenarioError(f"{where}: {top!r} cannot be swept; {why}")
     if spec.values is not None and spec.range is not None:
         raise ScenarioError(f"{where}: values: {spec.values!r} and range: {list(spec.range)!r} "
                             f"are both given; give exactly one of values or range")
