@@ -476,9 +476,6 @@ def _short(value: Any) -> str:
 
 
 def _ci_text(row: pd.Series) -> str:
-    mean, half = row["mean"], row["half_width"]
-    if pd.isna(mean):
-        return "-"
-    digits = 3 if abs(mean) < 10 else 1
-    text = f"{mean:.{digits}f}"
-    return text if pd.isna(half) else f"{text} ± {half:.{digits}f}"
+    from sim.cli import _format_ci  # the same "mean ± half-width" text as `sim run`'s table
+
+    return _format_ci(row, "{:.3f}" if abs(row["mean"]) < 10 else "{:.1f}")
