@@ -162,7 +162,6 @@ class Sweep:
     base: Scenario
     points: list[Point]
     scenarios: list[Scenario] = field(repr=False)
-    overrides: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -399,7 +398,7 @@ def sweep_from_dict(
     resolved = base.model_dump(mode="python")
     points = design_points(spec, base.seed if spec.seed is None else spec.seed, source)
     scenarios = [_point_scenario(resolved, p, spec, source) for p in points]
-    return Sweep(path, spec, base, points, scenarios, list(overrides or []))
+    return Sweep(path, spec, base, points, scenarios)
 
 
 def _read_sweep(path: Path) -> dict[str, Any]:
