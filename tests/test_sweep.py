@@ -341,6 +341,9 @@ def test_every_shipped_sweep_runs_on_a_tiny_horizon(tmp_path, name):
         raw["design"]["n"] = 3
     tiny = ["horizon_days=2", "warmup_days=1", *[f"bodies.{i}.staff=12" for i in range(4)]]
     sweep = sweep_from_dict(raw, path, tiny)
+    # The overrides (like --set) win over the sweep's own `set` in every point's scenario.
+    assert {(s.horizon_days, s.warmup_days) for s in [sweep.base, *sweep.scenarios]} == {(2, 1)}
+    assert {b.staff for s in sweep.scenarios for b in s.bodies} == {12}
     outcome = run_sweep(sweep, tmp_path / "out", workers=1)
     assert not outcome.failed and outcome.ran == len(expand(sweep))
     assert len(load_sweep(path).points) >= len(sweep.points)  # the file as shipped is valid
