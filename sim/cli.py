@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import signal
 import sys
 import threading
@@ -21,7 +20,7 @@ from typing import Any
 import click
 
 from sim import __version__
-from sim.experiment import Experiment, run_experiment
+from sim.experiment import Experiment, format_ci, run_experiment
 from sim.metrics import KPI_COLUMNS
 from sim.scenario import Scenario, ScenarioError, json_schema, load_scenario
 from sim.stability import warnings as stability_warnings
@@ -112,15 +111,6 @@ def _precision_runner(scenario: Scenario, platforms: list[str], kpi: str, precis
                             progress=report)
 
 
-def _format_ci(ci: dict[str, float], fmt: str) -> str:
-    if ci["n"] == 0 or math.isnan(ci["mean"]):
-        return "-"
-    text = fmt.format(ci["mean"])
-    if not math.isnan(ci["half_width"]):
-        text += " ± " + fmt.format(ci["half_width"])
-    return text
-
-
 def kpi_table(experiment: Experiment) -> str:
     """A compact text table: KPI rows, one column per platform (and OSDO-ESED when both ran)."""
     intervals = experiment.intervals()
@@ -131,9 +121,9 @@ def kpi_table(experiment: Experiment) -> str:
         header.append("OSDO-ESED (paired)")
     rows = [header]
     for kpi, fmt in TABLE_KPIS:
-        row = [kpi, *[_format_ci(intervals[p][kpi], fmt) for p in platforms]]
+        row = [kpi, *[format_ci(intervals[p][kpi], fmt) for p in platforms]]
         if paired:
-            row.append(_format_ci(paired[kpi], fmt))
+            row.append(format_ci(paired[kpi], fmt))
         rows.append(row)
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in

@@ -243,8 +243,9 @@ def run_sweep(
 
 def default_sweep_dir(name: str, base: Path = Path("results")) -> Path:
     """``results/sweep-<name>``: no timestamp, so running the sweep again resumes it."""
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
-    return base / f"sweep-{safe}"
+    from sim.results import safe_name  # not at the top: it loads matplotlib, workers need not
+
+    return base / f"sweep-{safe_name(name)}"
 
 
 def write_outputs(sweep: Sweep, out_dir: Path, plots_on: bool = True) -> tuple[pd.DataFrame,

@@ -8,7 +8,7 @@ differences are then paired and have a much smaller variance than independent ru
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,8 +19,8 @@ from sim.metrics import KPI_COLUMNS, RunRecords
 from sim.model import run_replication
 from sim.scenario import Scenario
 
-__all__ = ["Experiment", "run_experiment", "mean_ci", "paired_differences", "run_to_precision",
-           "Precision", "relative_half_widths"]
+__all__ = ["Experiment", "run_experiment", "mean_ci", "format_ci", "paired_differences",
+           "run_to_precision", "Precision", "relative_half_widths"]
 
 CONFIDENCE = 0.95
 
@@ -106,6 +106,16 @@ def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> dict[str, flo
         return {"mean": mean, "half_width": math.nan, "low": math.nan, "high": math.nan, "n": 1}
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
     return {"mean": mean, "half_width": half, "low": mean - half, "high": mean + half, "n": n}
+
+
+def format_ci(ci: Mapping[str, float], fmt: str) -> str:
+    """``mean ± half-width`` of a :func:`mean_ci` result in ``fmt`` (``-`` when there is none)."""
+    if ci["n"] == 0 or math.isnan(ci["mean"]):
+        return "-"
+    text = fmt.format(ci["mean"])
+    if not math.isnan(ci["half_width"]):
+        text += " ± " + fmt.format(ci["half_width"])
+    return text
 
 
 def paired_differences(table: pd.DataFrame, a: str, b: str) -> dict[str, dict[str, float]]:

@@ -23,7 +23,7 @@ from sim.experiment import Experiment
 from sim.metrics import KPI_DESCRIPTIONS
 from sim.scenario import dump_resolved
 
-__all__ = ["write_run", "default_run_dir", "RESULTS_SCHEMA_VERSION"]
+__all__ = ["write_run", "default_run_dir", "safe_name", "RESULTS_SCHEMA_VERSION"]
 
 RESULTS_SCHEMA_VERSION = 1
 
@@ -31,8 +31,12 @@ RESULTS_SCHEMA_VERSION = 1
 def default_run_dir(name: str, base: Path = Path("results")) -> Path:
     """``results/<scenario>-<timestamp>``."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
-    return base / f"{safe}-{stamp}"
+    return base / f"{safe_name(name)}-{stamp}"
+
+
+def safe_name(name: str) -> str:
+    """A scenario or sweep name as a folder name: letters, digits, '-' and '_' only."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
 def _clean(value: float) -> float | None:

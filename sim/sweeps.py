@@ -32,6 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from scipy.stats import qmc
 
+from sim.experiment import format_ci
 from sim.metrics import KPI_COLUMNS
 from sim.scenario import (
     _TYPE_NAMES,
@@ -475,6 +476,5 @@ def _short(value: Any) -> str:
 
 
 def _ci_text(row: pd.Series) -> str:
-    from sim.cli import _format_ci  # the same "mean ± half-width" text as `sim run`'s table
-
-    return _format_ci(row, "{:.3f}" if abs(row["mean"]) < 10 else "{:.1f}")
+    # the same "mean ± half-width" text as `sim run`'s table
+    return format_ci(row, "{:.3f}" if abs(row["mean"]) < 10 else "{:.1f}")
