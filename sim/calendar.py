@@ -135,8 +135,9 @@ class WorkCalendar:
                 m = t - day * MINUTES_PER_DAY
                 for a, b, before, _upto in self._pinfo:
                     if m < b:
-                        start = day * MINUTES_PER_DAY + a
-                        self._span_start, self._span_end = start, day * MINUTES_PER_DAY + b
+                        start = float(day * MINUTES_PER_DAY + a)
+                        self._span_start = start
+                        self._span_end = float(day * MINUTES_PER_DAY + b)
                         self._span_index = base + before
                         return max(t, start)
         return max(t, self._start_at_index(self.work_index(t)))

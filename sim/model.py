@@ -20,7 +20,7 @@ from sim.stability import assess
 from sim.staffing import RolePool
 from sim.streams import Purpose, Streams
 from sim.work import StepTimer
-from sim.workload import arrivals
+from sim.workload import Arrival, arrivals
 
 __all__ = ["run_replication", "ARCHITECTURES"]
 
@@ -152,7 +152,7 @@ class _Arrivals:
         rng = streams.numpy(Purpose.ARRIVALS, body.id)
         self.source = arrivals(scenario, body.size, calendar.minutes_per_day, rng)
         self.count = 0
-        self.next = None
+        self.next: tuple[float, Arrival] | None = None
         self._schedule()
 
     def _schedule(self) -> None:
@@ -165,7 +165,8 @@ class _Arrivals:
         self.next = (t, arrival)
         self.env.timeout(t - self.env.now).callbacks.append(self._arrive)
 
-    def _arrive(self, _event) -> None:
+    def _arrive(self, _event: simpy.Event) -> None:
+        assert self.next is not None, "an arrival event always has its arrival"
         t, arrival = self.next
         body = self.body
         doc = self.flow.create(f"b{body.id}-{self.count}", body.id, arrival.type_name,

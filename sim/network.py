@@ -34,6 +34,7 @@ class OutageTimeline:
 
     def _generate_past(self, t: float) -> None:
         rng = self._rng
+        assert rng is not None, "only a timeline with outages generates them"
         while self._generated_until <= t:
             start = self._generated_until + rng.expovariate(self._up_rate)
             end = start + rng.expovariate(self._down_rate)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.network import Connection
 from sim.scenario import Scenario
 from sim.streams import Purpose, Streams
 
@@ -36,7 +37,7 @@ class Employee:
     office_weekdays: frozenset[int]
     messenger_user: bool
     # Filled by the model: the home connection, made on first use.
-    connection: object = None
+    connection: Connection | None = None
 
     def on_site(self, day: int) -> bool:
         """Whether the employee works in the office on calendar day ``day``."""

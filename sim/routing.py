@@ -16,6 +16,7 @@ import random
 from bisect import bisect_right
 from collections.abc import Callable
 from itertools import accumulate
+from typing import Protocol
 
 from sim.calendar import WorkCalendar
 from sim.documents import DELAY_COMPONENTS, D, Document
@@ -30,20 +31,16 @@ __all__ = ["DocumentFlow", "FlowObserver"]
 _N = len(DELAY_COMPONENTS)
 
 
-class FlowObserver:
+class FlowObserver(Protocol):
     """What the flow reports; the metrics recorder implements it."""
 
-    def document_created(self, doc: Document) -> None:  # noqa: D102
-        pass
+    def document_created(self, doc: Document) -> None: ...  # noqa: D102
 
-    def document_completed(self, doc: Document) -> None:  # noqa: D102
-        pass
+    def document_completed(self, doc: Document) -> None: ...  # noqa: D102
 
-    def step_done(self, step: Step) -> None:  # noqa: D102
-        pass
+    def step_done(self, step: Step) -> None: ...  # noqa: D102
 
-    def delivered(self, attempts: int) -> None:  # noqa: D102
-        pass
+    def delivered(self, attempts: int) -> None: ...  # noqa: D102
 
 
 class DocumentFlow:

@@ -9,6 +9,7 @@ free, the pool wakes itself at the start of the next working day to look again.
 from __future__ import annotations
 
 from collections import deque
+from typing import cast
 
 import simpy
 
@@ -110,7 +111,7 @@ class RolePool:
 
     def _on_end(self, event: simpy.Event) -> None:
         """A step's end: the route takes the document on, the employee takes the next step."""
-        step: Step = event.value
+        step = cast(Step, event.value)
         self.busy_minutes += step.busy_minutes
         step.done(step)
         self._take_next(step.emp)

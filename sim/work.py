@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from statistics import NormalDist
-from typing import Any
+from typing import Any, cast
 
 import simpy
 
@@ -132,7 +132,7 @@ class StepTimer:
             spec = self.internet.classes[emp.home_internet]
             conn = Connection(spec, self.streams.python(Purpose.CONNECTION, emp.id))
             emp.connection = conn
-        return conn  # type: ignore[return-value]
+        return conn
 
     def start(self, step: Step) -> None:
         """``step.emp`` takes the step up now; ``step.on_end`` is called at the step's end."""
@@ -180,13 +180,13 @@ class StepTimer:
         self.env.timeout(t - self.env.now, step).callbacks.append(resume)
 
     def _resume_begin(self, event: simpy.Event) -> None:
-        self._begin(event.value)
+        self._begin(cast(Step, event.value))
 
     def _resume_connect(self, event: simpy.Event) -> None:
-        self._connect(event.value)
+        self._connect(cast(Step, event.value))
 
     def _resume_interact(self, event: simpy.Event) -> None:
-        self._interact(event.value)
+        self._interact(cast(Step, event.value))
 
     def _begin(self, step: Step) -> None:
         """First working minute: where the employee is and whether the system is in reach."""
