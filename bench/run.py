@@ -3,6 +3,7 @@
     python bench/run.py            # all cases, about 25 minutes of CPU (the 60-day national run)
     python bench/run.py --quick    # skips the 60-day national run and the 200k-case reference
     python bench/run.py --only national --national-days 5    # one case, shorter
+    python bench/run.py --pure     # the Python sources even after `python setup.py compile`
 
 Every case runs in a fresh subprocess so that its peak memory (``ru_maxrss``) is its own, and
 cases never share warm caches. Timings are of the simulation call only (population sampling
@@ -89,23 +90,11 @@ def _bare_simpy(n: int) -> dict:
     }
 
 
-class _Capture:
-    """Keeps the run's recorder so that the case can read counts the KPIs leave out."""
-
-    recorder = None
-
-
 def _scenario_case(path: str, horizon_days: int | None, overrides: list[str]) -> dict:
     import sim.model
-    from sim.metrics import Recorder
+    from sim.compiled import compiled_modules
     from sim.scenario import load_scenario
 
-    class CapturingRecorder(Recorder):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            _Capture.recorder = self
-
-    sim.model.Recorder = CapturingRecorder  # the bench's own process only
     sets = list(overrides)
     if horizon_days is not None:
         sets.append(f"horizon_days={horizon_days}")
@@ -115,21 +104,22 @@ def _scenario_case(path: str, horizon_days: int | None, overrides: list[str]) ->
     records = sim.model.run_replication(scenario, "mixed", 0, keep_documents=False,
                                         keep_steps=False)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    rec = _Capture.recorder
-    completed = rec.completed_count
-    created = completed + rec._wip  # open documents at the horizon plus completed ones
+    totals = records.totals  # whole run, warm-up included
+    created, steps = totals["documents_created"], totals["steps"]
     return {
         "scenario": Path(path).name, "horizon_working_days": scenario.horizon_days,
         "staff": scenario.total_staff, "wall_s": wall, "cpu_s": cpu,
-        "documents_created": created, "documents_completed": completed, "steps": rec.steps,
-        "documents_per_s": created / cpu, "completed_per_s": completed / cpu,
-        "steps_per_s": rec.steps / cpu, "documents_per_wall_s": created / wall,
+        "documents_created": created, "documents_completed": totals["documents_completed"],
+        "steps": steps, "documents_per_s": created / cpu,
+        "completed_per_s": totals["documents_completed"] / cpu,
+        "steps_per_s": steps / cpu, "documents_per_wall_s": created / wall,
         "peak_rss_mb": _peak_mb(), "rss_before_run_mb": before_mb,
         "throughput_per_day": records.kpis["throughput_per_day"],
         # Open documents are the model's state: a growing backlog (a load that is not
         # stationary) grows memory with simulated time however lean the code is.
-        "open_at_horizon": rec._wip,
+        "open_at_horizon": totals["open_at_horizon"],
         "backlog_growth_per_day": records.kpis["backlog_growth_per_day"],
+        "compiled_modules": compiled_modules(),
     }
 
 
@@ -142,11 +132,14 @@ def _child(spec: dict) -> dict:
 # --------------------------------------------------------------------------- driver (parent)
 
 
-def _run_case(spec: dict) -> dict:
+def _run_case(spec: dict, pure: bool) -> dict:
     """Run one case in a fresh interpreter and return its figures."""
+    env = dict(os.environ)
+    if pure:
+        env["DOCFLOW_PURE_PYTHON"] = "1"  # the sources even where a compiled build exists
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
-        capture_output=True, text=True, cwd=ROOT, check=False,
+        capture_output=True, text=True, cwd=ROOT, check=False, env=env,
     )
     if proc.returncode != 0:
         raise SystemExit(f"bench case {spec} failed:\n{proc.stderr}")
@@ -218,6 +211,8 @@ def main(argv: list[str] | None = None) -> None:
                              "workload.documents_per_employee_per_day=0.27 (a stationary load)")
     parser.add_argument("--only", action="append", default=[],
                         help="run only the named case(s), e.g. --only national")
+    parser.add_argument("--pure", action="store_true",
+                        help="run the Python sources even if `python setup.py compile` was run")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -227,11 +222,16 @@ def main(argv: list[str] | None = None) -> None:
 
     started = dt.datetime.now(dt.timezone.utc)
     results: dict[str, dict] = {}
+    build: str | None = None  # compiled or pure Python, as the first scenario case ran
     for name, spec in _cases(args.quick, args.national_days, args.national_set):
         if args.only and name not in args.only and name != "simpy_bare":
             continue
-        fig = _run_case(spec)
+        fig = _run_case(spec, args.pure)
         results[name] = fig
+        if spec["kind"] == "scenario" and build is None:
+            build = (f"compiled ({len(fig['compiled_modules'])} modules, mypyc)"
+                     if fig["compiled_modules"] else "pure Python")
+            print(f"build: {build}", flush=True)
         if spec["kind"] == "simpy":
             print(f"{name:14s} {fig['timeouts_per_s']:>12,.0f} timeouts/s (process), "
                   f"{fig['callback_timeouts_per_s']:,.0f} (callbacks)", flush=True)
@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
         "started_utc": started.isoformat(timespec="seconds"),
         "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
                     "cpus": os.cpu_count(), "load_avg_1_5_15": os.getloadavg()},
-        "git_commit": _git_commit(),
+        "git_commit": _git_commit(), "build": build,
         "prosimos_reference_cases_per_s": PROSIMOS_CASES_PER_S,
         "results": results, "targets": targets,
     }

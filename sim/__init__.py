@@ -1,6 +1,10 @@
 """docflow-sim: official correspondence under remote work, central cloud vs per-agency EDMS."""
 
+from sim.compiled import use_sources_where_stale
+
 __version__ = "0.1.0"
+
+use_sources_where_stale()  # an optional compiled build never hides an edit of a source
 
 __all__ = ["__version__", "run", "compare", "sweep"]
 

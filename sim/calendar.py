@@ -173,7 +173,7 @@ class WorkCalendar:
         i = bisect_right(self._working_days, day) + working_days - 1
         while i >= len(self._working_days):
             self._extend(len(self._cum) + 400)
-        return self._working_days[i] * MINUTES_PER_DAY + self._periods[-1][1]
+        return float(self._working_days[i] * MINUTES_PER_DAY + self._periods[-1][1])
 
     def end_of_working_days(self, n: int) -> float:
         """Midnight after the ``n``-th working day (0 for n = 0): a run's horizon."""
@@ -181,7 +181,7 @@ class WorkCalendar:
             return 0.0
         while len(self._working_days) < n:
             self._extend(len(self._cum) + 400)
-        return (self._working_days[n - 1] + 1) * MINUTES_PER_DAY
+        return float((self._working_days[n - 1] + 1) * MINUTES_PER_DAY)
 
     def day_end(self, t: float) -> float:
         """End of the last working period of the calendar day of ``t``."""
@@ -189,7 +189,7 @@ class WorkCalendar:
 
     def day_start(self, day: int) -> float:
         """Clock time of the first working minute of calendar day ``day``."""
-        return day * MINUTES_PER_DAY + self._periods[0][0]
+        return float(day * MINUTES_PER_DAY + self._periods[0][0])
 
     def working_days_between(self, a: float, b: float) -> float:
         """Working days (fractional) between two clock times."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -66,6 +66,9 @@ class RunRecords:
     timeseries: pd.DataFrame
     steps: pd.DataFrame | None
     saturated_resource: str = ""  # the busiest role pool, server pool or VPN pool (sim.stability)
+    # Whole-run counts, warm-up included (the KPIs count the window only): documents created,
+    # completed and open at the horizon, and steps done. The benchmark reads them.
+    totals: dict[str, int] = field(default_factory=dict)
 
 
 class Recorder:
@@ -229,4 +232,8 @@ class Recorder:
             "completed_total": np.frombuffer(self._series_done, dtype=np.int64),
             "staff_online": np.frombuffer(self._series_online, dtype=np.float64),
         })
-        return RunRecords(self.platform, self.replication, kpis, documents, series, steps)
+        totals = {"documents_created": self.completed_count + self._wip,
+                  "documents_completed": self.completed_count, "open_at_horizon": self._wip,
+                  "steps": self.steps}
+        return RunRecords(self.platform, self.replication, kpis, documents, series, steps,
+                          totals=totals)
