@@ -21,12 +21,13 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["compiled_modules", "use_sources_where_stale"]
+__all__ = ["build", "compiled_modules", "use_sources_where_stale"]
 
 PACKAGE_DIR = Path(__file__).parent
 MANIFEST = PACKAGE_DIR / "_compiled.json"
 ENV_PURE = "DOCFLOW_PURE_PYTHON"
 _EXTENSION_SUFFIXES = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+_build = "pure Python"  # what use_sources_where_stale() decided for this process
 
 
 def _compiled_names() -> list[str]:
@@ -71,12 +72,14 @@ class _Sources(importlib.abc.MetaPathFinder):
 
 def use_sources_where_stale() -> None:
     """Load every compiled module from source if any is out of date, or if asked to."""
+    global _build
     names = _compiled_names()
     if not names:
         return
     if not os.environ.get(ENV_PURE):
         changed = _changed_sources(names)
         if not changed:
+            _build = "compiled (mypyc)"
             return
         print(
             f"warning: {', '.join(changed)} changed after `python setup.py compile`: running "
@@ -86,6 +89,11 @@ def use_sources_where_stale() -> None:
         # Worker processes (sweeps) inherit the decision and do not repeat the warning.
         os.environ[ENV_PURE] = "stale build"
     sys.meta_path.insert(0, _Sources(names))
+
+
+def build() -> str:
+    """``"compiled (mypyc)"`` or ``"pure Python"``: how this process runs the model."""
+    return _build
 
 
 def compiled_modules() -> list[str]:

@@ -19,6 +19,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 from sim import __version__, plots
+from sim.compiled import build
 from sim.experiment import Experiment
 from sim.metrics import KPI_DESCRIPTIONS
 from sim.scenario import dump_resolved
@@ -53,6 +54,8 @@ def summary_json(experiment: Experiment, runtime_s: float) -> dict:
         "version": __version__,
         "python": platform_module.python_version(),
         "runtime_s": round(runtime_s, 3),
+        # Results are identical either way; the build explains the runtime.
+        "build": build(),
         "replications": int(experiment.summary().groupby("platform").size().max()),
         "confidence": 0.95,
         "kpi_descriptions": KPI_DESCRIPTIONS,

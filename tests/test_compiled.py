@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(
 
 DIGESTS = """
 import hashlib, json, sys
-from sim.compiled import compiled_modules
+from sim.compiled import build, compiled_modules
 from sim.model import run_replication
 from sim.scenario import load_scenario
 
@@ -37,7 +37,7 @@ for name, days in (("baseline", 3), ("remote_75", 3), ("reference_process", 5)):
         for frame in (r.documents, r.steps, r.timeseries):
             h.update(frame.to_csv(index=False).encode())
         out[f"{name}/{arch}"] = h.hexdigest()
-print(json.dumps({"compiled": compiled_modules(), "digests": out}))
+print(json.dumps({"compiled": compiled_modules(), "build": build(), "digests": out}))
 """
 
 
@@ -72,6 +72,7 @@ def test_compiled_build_gives_byte_identical_outputs(tree: Path) -> None:
     c, p = json.loads(compiled.stdout), json.loads(pure.stdout)
     assert {"sim.work", "sim.staffing", "sim.routing", "sim.calendar"} <= set(c["compiled"])
     assert p["compiled"] == []
+    assert (c["build"], p["build"]) == ("compiled (mypyc)", "pure Python")  # in summary.json
     assert c["digests"] == p["digests"]
     assert compiled.stderr == ""  # an up-to-date build says nothing
 
@@ -81,15 +82,15 @@ def test_an_edited_source_runs_from_source_with_a_warning(tree: Path) -> None:
     original = work.read_text()
     try:
         work.write_text(original + "\nEDITED_BY_A_STUDENT = True\n")
-        done = _python(tree, "import sim.model, sim.work\nfrom sim.compiled import "
+        done = _python(tree, "import sim.model, sim.work\nfrom sim.compiled import build, "
                              "compiled_modules\nprint(sim.work.EDITED_BY_A_STUDENT, "
-                             "compiled_modules())")
+                             "compiled_modules(), build())")
     finally:
         work.write_text(original)
     assert done.returncode == 0, done.stderr
     # Every module from source, not only the edited one: compiled modules call each other
     # directly and would bypass the edit.
-    assert done.stdout.strip() == "True []"
+    assert done.stdout.strip() == "True [] pure Python"
     assert done.stderr.count("\n") == 1
     assert "warning: sim/work.py changed after `python setup.py compile`" in done.stderr
     assert "python setup.py clean_compiled" in done.stderr
