@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from statistics import NormalDist
-from typing import Any, cast
+from typing import Any
 
 import simpy
 
@@ -180,13 +180,13 @@ class StepTimer:
         self.env.timeout(t - self.env.now, step).callbacks.append(resume)
 
     def _resume_begin(self, event: simpy.Event) -> None:
-        self._begin(cast(Step, event.value))
+        self._begin(event.value)  # type: ignore[arg-type]  # the event carries its step
 
     def _resume_connect(self, event: simpy.Event) -> None:
-        self._connect(cast(Step, event.value))
+        self._connect(event.value)  # type: ignore[arg-type]  # the event carries its step
 
     def _resume_interact(self, event: simpy.Event) -> None:
-        self._interact(cast(Step, event.value))
+        self._interact(event.value)  # type: ignore[arg-type]  # the event carries its step
 
     def _begin(self, step: Step) -> None:
         """First working minute: where the employee is and whether the system is in reach."""
