@@ -41,10 +41,9 @@ def _compiled_files() -> list[Path]:
     return [p for p in PACKAGE.iterdir() if p.suffix in (".so", ".pyd")]
 
 
-class CleanCompiled(Command):
-    """Remove the compiled modules, so that every module runs from its source."""
+class _Command(Command):
+    """A setup.py command without options."""
 
-    description = "remove the mypyc-compiled modules of sim/"
     user_options: list = []
 
     def initialize_options(self) -> None:  # noqa: D102
@@ -52,6 +51,12 @@ class CleanCompiled(Command):
 
     def finalize_options(self) -> None:  # noqa: D102
         pass
+
+
+class CleanCompiled(_Command):
+    """Remove the compiled modules, so that every module runs from its source."""
+
+    description = "remove the mypyc-compiled modules of sim/"
 
     def run(self) -> None:  # noqa: D102
         for path in _compiled_files() + [MANIFEST]:
@@ -61,17 +66,10 @@ class CleanCompiled(Command):
         shutil.rmtree(HERE / "build" / "mypyc", ignore_errors=True)
 
 
-class Compile(Command):
+class Compile(_Command):
     """Compile the hot-path modules with mypyc, in place, and record their sources' hashes."""
 
     description = "compile sim's hot-path modules with mypyc (optional, in place)"
-    user_options: list = []
-
-    def initialize_options(self) -> None:  # noqa: D102
-        pass
-
-    def finalize_options(self) -> None:  # noqa: D102
-        pass
 
     def run(self) -> None:  # noqa: D102
         try:
