@@ -54,6 +54,8 @@ def _changed_sources(names: list[str]) -> list[str]:
         digest = hashlib.sha256(source.read_bytes()).hexdigest() if source.exists() else None
         if recorded.get(name) != digest:
             changed.append(f"sim/{source.name}")
+    # A compiled file removed by hand: the others would still call its compiled code directly.
+    changed += [f"sim/{n[4:]}.py (its compiled file is gone)" for n in recorded if n not in names]
     return changed
 
 

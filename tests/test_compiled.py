@@ -108,6 +108,18 @@ def test_a_build_without_its_record_is_not_trusted(tree: Path) -> None:
     assert "warning: " in done.stderr
 
 
+def test_a_build_missing_a_compiled_module_is_not_trusted(tree: Path) -> None:
+    compiled = next((tree / "sim").glob("routing.*.so"))
+    saved = compiled.read_bytes()
+    try:
+        compiled.unlink()
+        done = _python(tree, "import sim.work\nprint(sim.work.__file__.endswith('.py'))")
+    finally:
+        compiled.write_bytes(saved)
+    assert done.stdout.strip() == "True"
+    assert "sim/routing.py (its compiled file is gone)" in done.stderr
+
+
 def test_clean_compiled_leaves_only_sources(tree: Path) -> None:
     copy = tree.parent / "cleaned"
     shutil.copytree(tree, copy, ignore=shutil.ignore_patterns("build"))
