@@ -4,7 +4,7 @@ The simulation's hot path (sim/work.py, staffing.py, routing.py, ...) is plain t
 long experiments it can be compiled with mypyc, in place, beside the sources::
 
     pip install -e '.[compiled]'     # brings mypy, which carries mypyc
-    python setup.py compile          # about a minute; results are identical, runs ~1.3-1.5x faster
+    python setup.py compile          # about a minute; results are identical, runs 1.3-1.7x faster
     python setup.py clean_compiled   # back to pure Python
 
 A normal ``pip install`` never compiles. If a compiled module's source is edited later, ``sim``
