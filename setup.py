@@ -30,7 +30,8 @@ COMPILED_MODULES = (
     "routing", "staffing", "streams", "work", "workload",
 )
 MANIFEST = PACKAGE / "_compiled.json"  # the sources' hashes at build time (read by sim/compiled.py)
-GROUP = "sim._native"  # the shared library of the compiled modules lands in sim/, not the root
+# The shared library, sim/_native__mypyc*, lands in sim/ (not the root); sim/compiled.py checks it.
+GROUP = "sim._native"
 
 
 def _sha256(path: Path) -> str:

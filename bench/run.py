@@ -1,6 +1,6 @@
 """Benchmark suite: bare SimPy, the built-in scenarios and the reference process, in one run.
 
-    python bench/run.py            # all cases, about 25 minutes of CPU (15 compiled); mostly the
+    python bench/run.py            # all cases, about 20 minutes of CPU (15 compiled); mostly the
                                    # 60-day national run
     python bench/run.py --quick    # skips the 60-day national run and the 200k-case reference
     python bench/run.py --only national --national-days 5    # one case, shorter

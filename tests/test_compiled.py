@@ -6,6 +6,7 @@ subprocesses, compiled and from source, comparing every output byte for byte.
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import json
 import os
@@ -118,6 +119,62 @@ def test_a_build_missing_a_compiled_module_is_not_trusted(tree: Path) -> None:
         compiled.write_bytes(saved)
     assert done.stdout.strip() == "True"
     assert "sim/routing.py (its compiled file is gone)" in done.stderr
+
+
+def test_a_build_missing_its_shared_library_is_not_trusted(tree: Path) -> None:
+    library = next((tree / "sim").glob("_native__mypyc.*"))
+    moved = library.rename(tree / library.name)
+    try:
+        done = _python(tree, "import sim.model, sim.work\nprint(sim.work.__file__.endswith('.py'))")
+    finally:
+        moved.rename(library)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
+    assert "shared library is gone" in done.stderr
+
+
+def test_a_build_for_another_python_is_ignored_silently(tree: Path) -> None:
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    files = [p for p in (tree / "sim").iterdir() if p.name.endswith(suffix)]
+    other = [p.with_name(p.name[: -len(suffix)] + ".cpython-399-x86_64-linux-gnu.so")
+             for p in files]
+    for a, b in zip(files, other, strict=True):
+        a.rename(b)
+    try:
+        done = _python(tree, "import sim.work, sim.compiled\nprint(sim.compiled.build())")
+    finally:
+        for a, b in zip(files, other, strict=True):
+            b.rename(a)
+    assert (done.stdout.strip(), done.stderr) == ("pure Python", "")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("1", "pure Python"), ("true", "pure Python"), ("0", "compiled (mypyc)"),
+    ("stale build", "compiled (mypyc)"),  # left by a parent that warned; the build is fresh now
+])
+def test_the_pure_python_switch(tree: Path, value: str, expected: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DOCFLOW_PURE_PYTHON"}
+    env.update(DOCFLOW_PURE_PYTHON=value, PYTHONPATH=str(tree))
+    done = subprocess.run([sys.executable, "-c", "import sim.compiled as c; print(c.build())"],
+                          cwd=tree, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert (done.stdout.strip(), done.stderr) == (expected, "")
+
+
+def test_workers_of_a_warned_process_run_sources_without_warning(tree: Path) -> None:
+    work = tree / "sim" / "work.py"
+    original = work.read_text()
+    code = ("import os, subprocess, sys\nimport sim.compiled as c\n"
+            "child = subprocess.run([sys.executable, '-c', 'import sim.compiled as c; "
+            "print(c.build())'], capture_output=True, text=True)\n"
+            "print(c.build(), '|', child.stdout.strip(), '|', child.stderr.strip())")
+    try:
+        work.write_text(original + "\n# edited\n")
+        done = _python(tree, code)
+    finally:
+        work.write_text(original)
+    assert done.stdout.strip() == "pure Python | pure Python |"
+    assert done.stderr.count("warning:") == 1
 
 
 def test_clean_compiled_leaves_only_sources(tree: Path) -> None:
