@@ -20,7 +20,7 @@ from sim.stability import assess
 from sim.staffing import RolePool
 from sim.streams import Purpose, Streams
 from sim.work import StepTimer
-from sim.workload import Arrival, arrivals
+from sim.workload import arrivals
 
 __all__ = ["run_replication", "ARCHITECTURES"]
 
@@ -152,7 +152,6 @@ class _Arrivals:
         rng = streams.numpy(Purpose.ARRIVALS, body.id)
         self.source = arrivals(scenario, body.size, calendar.minutes_per_day, rng)
         self.count = 0
-        self.next: tuple[float, Arrival] | None = None
         self._schedule()
 
     def _schedule(self) -> None:
@@ -162,12 +161,10 @@ class _Arrivals:
         t = self.calendar.time_at_index(arrival.work_index)
         if t >= self.horizon:
             return
-        self.next = (t, arrival)
-        self.env.timeout(t - self.env.now).callbacks.append(self._arrive)
+        self.env.timeout(t - self.env.now, (t, arrival)).callbacks.append(self._arrive)
 
-    def _arrive(self, _event: simpy.Event) -> None:
-        assert self.next is not None, "an arrival event always has its arrival"
-        t, arrival = self.next
+    def _arrive(self, event: simpy.Event) -> None:
+        t, arrival = event.value  # type: ignore[misc]  # the event carries its arrival
         body = self.body
         doc = self.flow.create(f"b{body.id}-{self.count}", body.id, arrival.type_name,
                                arrival.seed, t)
