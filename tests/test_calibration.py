@@ -114,6 +114,8 @@ def test_sweep_levels_are_valid_and_ordered_from_best_to_worst():
         shares = scenario.staff.home_internet
         speeds.append(sum(s * classes[c].bandwidth_mbps for c, s in shares.items()))
     assert speeds == sorted(speeds, reverse=True)
+    # Strictly: equal speeds would also pass the line above if the override did nothing.
+    assert all(a > b for a, b in zip(speeds, speeds[1:], strict=False))
     assert 0.39 in LITERACY_LEVELS  # the survey's share is one of the points
     lit = load_scenario(SCENARIO, _overrides("literacy", 0.2)).staff.literacy
     assert lit == {"advanced": pytest.approx(0.8), "insecure": pytest.approx(0.2)}
@@ -131,3 +133,7 @@ def test_named_internet_levels_are_the_schema_default_and_the_scenario_file():
     assert load_scenario(SCENARIO, _overrides("internet", "default")).staff.home_internet == (
         load_scenario(SCENARIO).staff.home_internet)
     assert Scenario(name="d").staff.literacy["insecure"] in LITERACY_LEVELS
+    # Every level's override reaches the scenario (the default one alone could not show it).
+    for level, shares in INTERNET_LEVELS.items():
+        got = load_scenario(SCENARIO, _overrides("internet", level)).staff.home_internet
+        assert got == pytest.approx(shares), level

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import simpy
+from conftest import small_scenario
 
 from sim.model import run_replication
 from sim.platforms import ServerPool, SessionPool
-from tests.conftest import small_scenario
 
 
 def test_server_pool_is_fcfs_with_c_servers() -> None:
