@@ -176,10 +176,50 @@ def test_signal_mid_sweep_says_what_is_stored_and_exits_130(
     err = (tmp_path / "stderr.txt").read_text()
     assert proc.returncode == 130, err
     assert "Traceback" not in err  # neither from the parent nor from a worker
-    stored = count_finished(out / STORE_FILE)
+    # Counted independently of count_finished, which the message itself uses.
+    stored = int((read_store(out / STORE_FILE).status == "ok").sum())
     assert err.strip().splitlines()[-1] == (
         f"interrupted ({how}): {stored} of {TOTAL} runs are stored in {out / STORE_FILE}; "
         f"rerun with --resume to finish")
     assert 1 <= stored < TOTAL
     assert {p.name for p in out.iterdir()} <= STORE_ONLY
     assert not re.search(r"run\(s\) done", (tmp_path / "stdout.txt").read_text())
+
+
+IDLE_POOL = """
+import concurrent.futures as cf, os, sys, time
+from sim.executors import _worker_setup
+pool = cf.ProcessPoolExecutor(max_workers=2, initializer=_worker_setup)
+pids = {pool.submit(os.getpid).result() for _ in range(20)}
+print(" ".join(map(str, pids)), flush=True)
+time.sleep(60)  # workers idle, waiting for work that never comes
+"""
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc to see the workers")
+def test_idle_workers_exit_when_their_parent_is_killed() -> None:
+    """A parent killed outright cannot shut its pool down; idle workers must notice by
+    themselves (during a sweep they might be mid-run and exit for other reasons)."""
+    proc = subprocess.Popen([sys.executable, "-c", IDLE_POOL], stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(p) for p in proc.stdout.readline().split()]
+        assert pids and all(Path(f"/proc/{p}").exists() for p in pids)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+
+    def alive(pid: int) -> bool:
+        stat = Path(f"/proc/{pid}/stat")
+        try:
+            return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 5
+    while any(alive(p) for p in pids):
+        if time.monotonic() > deadline:
+            for p in pids:
+                with contextlib.suppress(OSError):
+                    os.kill(p, signal.SIGKILL)
+            pytest.fail(f"workers {pids} outlived their killed parent")
+        time.sleep(0.1)
