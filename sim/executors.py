@@ -261,9 +261,7 @@ def write_outputs(sweep: Sweep, out_dir: Path, plots_on: bool = True) -> tuple[p
 
     store = _store(sweep, out_dir)
     try:
-        runs = store.frame()
-        store.to_csv(out_dir / "runs.csv")
-        store.timing_csv(out_dir / "timing.csv")
+        runs = store.write_tables(out_dir / "runs.csv", out_dir / "timing.csv")
     finally:
         store.close()
     summary = point_summary(runs, sweep.parameters, sweep.kpis)

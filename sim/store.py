@@ -163,26 +163,20 @@ class ResultStore:
         """The meta table."""
         return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
 
-    def to_csv(self, path: str | Path) -> Path:
-        """Write every run, without the wall-clock columns, to a CSV file (atomically).
+    def write_tables(self, runs_csv: str | Path, timing_csv: str | Path) -> pd.DataFrame:
+        """Write runs.csv and timing.csv from one read of the store; return every run.
 
-        The same sweep gives the same bytes whatever the workers, executor or interruptions.
+        Each file is written atomically. ``runs_csv`` has no wall-clock columns, so the same
+        sweep gives the same bytes whatever the workers, executor or interruptions;
+        ``timing_csv`` has run_id, point, replication, platform and the wall-clock columns.
         """
-        path = Path(path)
-        with replacing(path) as tmp:
-            self.frame().drop(columns=TIMING_COLUMNS).to_csv(tmp, index=False)
-        return path
-
-    def timing_csv(self, path: str | Path) -> Path:
-        """Write when, how long and where each run ran to a CSV file (atomically).
-
-        Columns: run_id, point, replication, platform and the wall-clock columns.
-        """
-        path = Path(path)
-        with replacing(path) as tmp:
-            self.frame()[["run_id", "point", "replication", "platform", *TIMING_COLUMNS]].to_csv(
+        runs = self.frame()
+        with replacing(Path(runs_csv)) as tmp:
+            runs.drop(columns=TIMING_COLUMNS).to_csv(tmp, index=False)
+        with replacing(Path(timing_csv)) as tmp:
+            runs[["run_id", "point", "replication", "platform", *TIMING_COLUMNS]].to_csv(
                 tmp, index=False)
-        return path
+        return runs
 
     def close(self) -> None:
         """Close the connection (the WAL is checkpointed by SQLite)."""
