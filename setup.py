@@ -15,6 +15,7 @@ never silently ignored.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -29,9 +30,14 @@ COMPILED_MODULES = (
     "calendar", "documents", "metrics", "model", "network", "platforms", "population",
     "routing", "staffing", "streams", "work", "workload",
 )
-MANIFEST = PACKAGE / "_compiled.json"  # the sources' hashes at build time (read by sim/compiled.py)
-# The shared library, sim/_native__mypyc*, lands in sim/ (not the root); sim/compiled.py checks it.
-GROUP = "sim._native"
+# sim/compiled.py checks the build when sim is imported; its names for the record of the sources'
+# hashes and for the shared library are used here too (loaded by path: importing sim would
+# import its dependencies, which a build does not need).
+_spec = importlib.util.spec_from_file_location("_sim_compiled", PACKAGE / "compiled.py")
+_guard = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_guard)
+MANIFEST: Path = _guard.MANIFEST
+GROUP = "sim." + _guard.SHARED_LIBRARY.removesuffix("__mypyc")  # mypyc appends "__mypyc"
 
 
 def _sha256(path: Path) -> str:

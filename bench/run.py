@@ -93,7 +93,7 @@ def _bare_simpy(n: int) -> dict:
 
 def _scenario_case(path: str, horizon_days: int | None, overrides: list[str]) -> dict:
     import sim.model
-    from sim.compiled import compiled_modules
+    from sim.compiled import build, compiled_modules
     from sim.scenario import load_scenario
 
     sets = list(overrides)
@@ -120,7 +120,7 @@ def _scenario_case(path: str, horizon_days: int | None, overrides: list[str]) ->
         # stationary) grows memory with simulated time however lean the code is.
         "open_at_horizon": totals["open_at_horizon"],
         "backlog_growth_per_day": records.kpis["backlog_growth_per_day"],
-        "compiled_modules": compiled_modules(),
+        "build": build(), "compiled_modules": compiled_modules(),
     }
 
 
@@ -230,8 +230,7 @@ def main(argv: list[str] | None = None) -> None:
         fig = _run_case(spec, args.pure)
         results[name] = fig
         if spec["kind"] == "scenario" and build is None:
-            build = (f"compiled ({len(fig['compiled_modules'])} modules, mypyc)"
-                     if fig["compiled_modules"] else "pure Python")
+            build = fig["build"]
             print(f"build: {build}", flush=True)
         if spec["kind"] == "simpy":
             print(f"{name:14s} {fig['timeouts_per_s']:>12,.0f} timeouts/s (process), "

@@ -114,5 +114,5 @@ def compiled_modules() -> list[str]:
     """Names of the ``sim`` modules this process runs compiled (empty: pure Python)."""
     return sorted(
         name for name, module in list(sys.modules.items())
-        if name.startswith("sim.") and not name.endswith("__mypyc")
+        if name.startswith("sim.") and name != f"sim.{SHARED_LIBRARY}"
         and str(getattr(module, "__file__", "")).endswith(_EXTENSION_SUFFIXES))
