@@ -35,14 +35,12 @@ class Document:
     """One piece of correspondence at one body, from creation to completion."""
 
     __slots__ = (
-        "id", "replication", "body", "type_name", "spec", "created", "deadline", "rng",
+        "id", "body", "type_name", "spec", "created", "deadline", "rng",
         "confidentiality", "on_site_only", "origin_body", "needs_registration", "rework",
         "unofficial", "completed", "delays", "pending", "branch", "insecure_drafter",
         "executors", "approvals_left", "gateway_attempts", "drafters",
         "head", "approvers",
     )
-    replication: int  # set by the route that creates it
-
 
     def __init__(
         self, doc_id: str, body: int, type_name: str, spec: DocumentType, created: float,

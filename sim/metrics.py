@@ -42,7 +42,7 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     **STABILITY_KPIS,
 }
 KPI_COLUMNS = list(KPI_DESCRIPTIONS)
-_VPN, _OUTAGE = D["vpn"], D["platform_outage"]
+_CONNECTIVITY, _VPN, _OUTAGE = D["connectivity"], D["vpn"], D["platform_outage"]
 
 DOCUMENT_COLUMNS = [
     "id", "replication", "platform", "body", "body_kind", "type", "confidentiality",
@@ -146,7 +146,7 @@ class Recorder:
         self.remote_steps += step.at_home
         components = step.components
         self.connectivity_minutes += (
-            step.connectivity_minutes + components[_VPN] + components[_OUTAGE]
+            components[_CONNECTIVITY] + components[_VPN] + components[_OUTAGE]
         )
         if self.keep_steps:
             doc, emp = step.doc, step.emp
@@ -160,11 +160,11 @@ class Recorder:
         self.gateway_transmissions += attempts
         self.gateway_resends += max(0, attempts - 1)
 
-    def sample(self, t: float, completed_total: int, staff_online: float) -> None:
+    def sample(self, t: float, staff_online: float) -> None:
         """One row of the time series."""
         self._series_t.append(t)
         self._series_wip.append(self._wip)
-        self._series_done.append(completed_total)
+        self._series_done.append(self.completed_count)
         self._series_online.append(staff_online)
 
     def _row(self, doc: Document) -> tuple:

@@ -75,7 +75,7 @@ def run_replication(
     flow = DocumentFlow(
         scenario, calendar, bodies, platforms, pools, Gateway(scenario.platform.gateway, streams,
                                                                len(bodies)),
-        recorder, lambda: env.now, schedule, replication,
+        recorder, lambda: env.now, schedule,
     )
     for body in bodies:
         _Arrivals(env, scenario, calendar, body, flow, streams, horizon)
@@ -183,7 +183,7 @@ def _sampler(env, scenario, calendar, recorder, flow, timer, platforms, everyone
         now = env.now
         working = calendar.next_working(now) == now
         online = scale * sum(_online(e, now, timer, platforms) for e in sample) if working else 0.0
-        recorder.sample(now, recorder.completed_count, online)
+        recorder.sample(now, online)
         yield env.timeout(step)
 
 

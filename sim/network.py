@@ -46,7 +46,7 @@ class OutageTimeline:
         intervals = self._intervals
         if intervals and t < intervals[0][0]:
             return t  # before the next outage (already generated past t): the common case
-        if self._generated_until == NEVER:
+        if self.never_down:
             return t
         self._generate_past(t)
         while intervals and intervals[0][1] <= now:

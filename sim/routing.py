@@ -49,7 +49,7 @@ class DocumentFlow:
     def __init__(
         self, scenario: Scenario, calendar: WorkCalendar, bodies: list[Body],
         platforms: list[Platform], pools: dict[tuple[int, str], RolePool], gateway: Gateway,
-        observer: FlowObserver, now: Callable[[], float], schedule: Callable, replication: int,
+        observer: FlowObserver, now: Callable[[], float], schedule: Callable,
     ) -> None:
         self.types = scenario.documents.types
         self.human = scenario.human
@@ -64,7 +64,6 @@ class DocumentFlow:
         self.observer = observer
         self.now = now
         self.schedule = schedule  # schedule(delay, callback): run callback after delay
-        self.replication = replication
         self.open: dict[str, Document] = {}
         # (step spec, role pool) by body and step name: looked up on every step.
         steps = scenario.documents.steps
@@ -83,7 +82,6 @@ class DocumentFlow:
         deadline = self.calendar.deadline(created, spec.deadline_working_days)
         doc = Document(doc_id, body, type_name, spec, created, deadline, random.Random(seed),
                        origin_body, needs_registration)
-        doc.replication = self.replication
         self.open[doc_id] = doc
         self.observer.document_created(doc)
         return doc

@@ -110,7 +110,7 @@ class RolePool:
 
     def _on_end(self, event: simpy.Event) -> None:
         """A step's end: the route takes the document on, the employee takes the next step."""
-        step: Step = event.value  # type: ignore[assignment]  # (not typing.cast: a call a step)
+        step: Step = event.value  # type: ignore[assignment]  # not typing.cast: a call per step
         self.busy_minutes += step.busy_minutes
         step.done(step)
         self._take_next(step.emp)

@@ -54,7 +54,7 @@ class Step:
         "doc", "name", "spec", "enqueued", "on_site_only", "done",  # set by the route
         "emp", "on_end",  # set by the pool
         "draws", "components", "start", "end", "at_home", "unofficial", "platform", "conn",
-        "vpn", "vpn_from", "connectivity_minutes", "occupied", "busy_minutes",  # by the timer
+        "vpn", "vpn_from", "occupied", "busy_minutes",  # by the timer
     )
     # Set after construction (see above); declared here for type checkers.
     emp: Employee
@@ -69,7 +69,6 @@ class Step:
     conn: Connection
     vpn: SessionPool | None
     vpn_from: float
-    connectivity_minutes: float
     occupied: float
     busy_minutes: float
 
@@ -145,7 +144,6 @@ class StepTimer:
         step.components = comp = [0.0] * _N
         step.vpn = None
         step.unofficial = False
-        step.connectivity_minutes = 0.0
         step.occupied = 0.0
         enqueued = step.enqueued
         # On-site-only work waits for an office day only while its taker is away; once they are
@@ -193,7 +191,7 @@ class StepTimer:
         now = self.env.now
         emp = step.emp
         body = emp.body
-        step.at_home = at_home = int(now // MINUTES_PER_DAY) % 7 not in emp.office_weekdays
+        step.at_home = at_home = not emp.on_site(int(now // MINUTES_PER_DAY))
         step.platform = self.platforms[body]
         step.conn = conn = self.home_connection(emp) if at_home else self.office[body]
         line, system = conn.timeline, self._systems[body]
@@ -222,7 +220,6 @@ class StepTimer:
         comp[_CONNECTIVITY] += conn_wait
         comp[_OUTAGE] += down_wait
         comp[_OFF_HOURS] += resume - reach
-        step.connectivity_minutes += conn_wait
         self._at(resume, self._resume_connect, step)
 
     def _connect(self, step: Step) -> None:
@@ -256,7 +253,6 @@ class StepTimer:
             return
         lost = _failed_attempts(step.draws[2], p) * self.timeout_min
         step.components[_CONNECTIVITY] += lost
-        step.connectivity_minutes += lost
         step.occupied += lost
         if lost > 0.0:
             self._at(self.env.now + lost, self._resume_interact, step)
@@ -323,7 +319,5 @@ class StepTimer:
 
 
 def _failed_attempts(u: float, p: float) -> int:
-    """Failed connection attempts before the first success (geometric, by inversion)."""
-    if p <= 0.0:
-        return 0
+    """Failed connection attempts before the first success (geometric, by inversion; p > 0)."""
     return int(math.log1p(-u) / math.log(p))
