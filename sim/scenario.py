@@ -810,7 +810,16 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return problem
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+_SCENARIO_EXPECTED = ("a mapping with at least 'name'",
+                      "a mapping of keys such as name, staff, bodies")
+
+
+def _read_yaml(path: Path, expected: tuple[str, str] = _SCENARIO_EXPECTED) -> dict[str, Any]:
+    """A YAML file's top-level mapping.
+
+    ``expected`` says what an empty file and a file with another top level should have held
+    (a scenario's words by default; a sweep file passes its own).
+    """
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
@@ -828,13 +837,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
         raise ScenarioError(f"{path}:{where} invalid YAML: {_yaml_problem(exc)}") from None
     if data is None:
-        raise ScenarioError(f"{path}: the file is empty; expected a mapping with at least 'name'")
+        raise ScenarioError(f"{path}: the file is empty; expected {expected[0]}")
     if not isinstance(data, dict):
         kind = _TYPE_NAMES.get(type(data).__name__, type(data).__name__)
-        raise ScenarioError(
-            f"{path}: the top level is {kind}; expected a mapping of keys such as name, staff, "
-            f"bodies"
-        )
+        raise ScenarioError(f"{path}: the top level is {kind}; expected {expected[1]}")
     return data
 
 

@@ -28,14 +28,12 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from scipy.stats import qmc
 
 from sim.experiment import format_ci
 from sim.metrics import KPI_COLUMNS
 from sim.scenario import (
-    _TYPE_NAMES,
     Scenario,
     ScenarioError,
     _apply_override,  # the same override machinery as --set, so errors read the same
@@ -45,7 +43,6 @@ from sim.scenario import (
     _load_chain,
     _read_yaml,
     _suggest,
-    safe_load,
     scenario_from_dict,
 )
 
@@ -402,32 +399,11 @@ def sweep_from_dict(
     return Sweep(path, spec, base, points, scenarios)
 
 
-def _read_sweep(path: Path) -> dict[str, Any]:
-    """The sweep file's mapping; an empty file or another top level is named as a sweep's."""
-    try:
-        return _read_yaml(path)
-    except ScenarioError as exc:
-        error = exc
-    # _read_yaml's words for an empty file or a list describe a scenario: say what a sweep file
-    # holds instead. Any other problem (unreadable, not YAML) keeps _read_yaml's message.
-    try:
-        data = safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        raise error from None
-    if data is None:
-        raise ScenarioError(f"{path}: the file is empty; expected a sweep: a mapping with at "
-                            f"least {_SWEEP_KEYS}")
-    if not isinstance(data, dict):
-        kind = _TYPE_NAMES.get(type(data).__name__, type(data).__name__)
-        raise ScenarioError(f"{path}: the top level is {kind}; expected a sweep: a mapping with "
-                            f"at least {_SWEEP_KEYS}")
-    raise error
-
-
 def load_sweep(path: str | Path, overrides: list[str] | None = None) -> Sweep:
     """Read, check and resolve a sweep file; ``overrides`` apply to the base (like ``--set``)."""
     path = Path(path)
-    return sweep_from_dict(_read_sweep(path), path, overrides)
+    sweep_words = f"a sweep: a mapping with at least {_SWEEP_KEYS}"
+    return sweep_from_dict(_read_yaml(path, (sweep_words, sweep_words)), path, overrides)
 
 
 def point_summary(runs: pd.DataFrame, parameters: list[str], kpis: list[str]) -> pd.DataFrame:
