@@ -10,10 +10,10 @@ import gc
 
 import simpy
 
-from sim.calendar import MINUTES_PER_DAY, WorkCalendar
+from sim.calendar import WorkCalendar
 from sim.metrics import Recorder, RunRecords
 from sim.platforms import Esed, Gateway, Osdo, Platform
-from sim.population import ROLES, Body, Employee, sample_population
+from sim.population import ROLES, Body, sample_population
 from sim.routing import DocumentFlow
 from sim.scenario import Scenario
 from sim.stability import assess
@@ -80,7 +80,7 @@ def run_replication(
     for body in bodies:
         _Arrivals(env, scenario, calendar, body, flow, streams, horizon)
     everyone = [e for b in bodies for r in ROLES for e in b.staff[r]]
-    env.process(_sampler(env, scenario, calendar, recorder, flow, timer, platforms, everyone))
+    env.process(_sampler(env, scenario, calendar, recorder, timer, everyone))
     # The run makes millions of short-lived objects that reference counting frees (none of them
     # in cycles), while the cyclic collector, triggered by those allocations, walks the whole
     # live model each time: that was half the CPU time of a national run. Off during the run;
@@ -173,7 +173,7 @@ class _Arrivals:
         self._schedule()
 
 
-def _sampler(env, scenario, calendar, recorder, flow, timer, platforms, everyone):
+def _sampler(env, scenario, calendar, recorder, timer, everyone):
     """Rows of the time series: open documents, completed so far, staff online."""
     step = scenario.output.timeseries_interval_min
     stride = max(1, len(everyone) // _ONLINE_SAMPLE)
@@ -182,14 +182,7 @@ def _sampler(env, scenario, calendar, recorder, flow, timer, platforms, everyone
     while True:
         now = env.now
         working = calendar.next_working(now) == now
-        online = scale * sum(_online(e, now, timer, platforms) for e in sample) if working else 0.0
+        online = scale * sum(timer.online(e, now) for e in sample) if working else 0.0
         recorder.sample(now, online)
         yield env.timeout(step)
 
-
-def _online(emp: Employee, now: float, timer: StepTimer, platforms: list[Platform]) -> bool:
-    """Connected, with the body's system up (asked during working time only)."""
-    at_home = not emp.on_site(int(now // MINUTES_PER_DAY))
-    conn = timer.home_connection(emp) if at_home else timer.office[emp.body]
-    return (conn.timeline.up_at(now, now) == now
-            and platforms[emp.body].up_at(emp.body, now, now) == now)

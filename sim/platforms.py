@@ -139,10 +139,6 @@ class Platform:
         """The outage timeline of the system that serves the body."""
         raise NotImplementedError
 
-    def up_at(self, body_id: int, t: float, now: float) -> float:
-        """The earliest time >= ``t`` at which the body's system is up."""
-        return self.outages_for(body_id).up_at(t, now)
-
     def servers_for(self, body_id: int) -> ServerPool:
         """The server pool that serves the body."""
         raise NotImplementedError

@@ -124,6 +124,13 @@ class StepTimer:
         # Network minutes of a step kind over a connection class and path, computed once each.
         self._transfer: dict[tuple[int, int, bool, int], float] = {}
 
+    def online(self, emp: Employee, now: float) -> bool:
+        """Connected, with the body's system up, at ``now`` (as ``_begin`` would find it)."""
+        at_home = not emp.on_site(int(now // MINUTES_PER_DAY))
+        conn = self.home_connection(emp) if at_home else self.office[emp.body]
+        return (conn.timeline.up_at(now, now) == now
+                and self._systems[emp.body].up_at(now, now) == now)
+
     def home_connection(self, emp: Employee) -> Connection:
         """The employee's home connection, made on first use from its own stream."""
         conn = emp.connection
