@@ -8,11 +8,11 @@ fingerprint so that a folder is only ever resumed with the sweep that made it.
 
 Only the parent process writes; workers return their KPIs.
 
-Exports: :meth:`ResultStore.to_csv` writes the runs without their wall-clock columns, ordered by
-run id (point, replication, then platform in the sweep's order), so the file is byte-identical
-for any worker count, executor or interruption; :meth:`ResultStore.timing_csv` writes those
-columns (started_at, runtime_s, worker) on their own. Both go through :func:`replacing`: a reader
-sees the old file or the complete new one, never half of one.
+Exports: :meth:`ResultStore.write_tables` writes runs.csv, the runs without their wall-clock
+columns, ordered by run id (point, replication, then platform in the sweep's order), so the file
+is byte-identical for any worker count, executor or interruption, and timing.csv, those columns
+(started_at, runtime_s, worker) on their own. Both go through :func:`replacing`: a reader sees
+the old file or the complete new one, never half of one.
 """
 
 from __future__ import annotations
