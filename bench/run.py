@@ -92,9 +92,10 @@ def _bare_simpy(n: int) -> dict:
 
 
 def _scenario_case(path: str, horizon_days: int | None, overrides: list[str]) -> dict:
-    import sim.model
     from sim.compiled import build, compiled_modules
-    from sim.scenario import load_scenario
+
+    import sim.model.replication
+    from sim.config import load_scenario
 
     sets = list(overrides)
     if horizon_days is not None:
@@ -102,7 +103,7 @@ def _scenario_case(path: str, horizon_days: int | None, overrides: list[str]) ->
     scenario = load_scenario(path, sets)
     before_mb = _peak_mb()
     t0, c0 = time.perf_counter(), time.process_time()
-    records = sim.model.run_replication(scenario, "mixed", 0, keep_documents=False,
+    records = sim.model.replication.run_replication(scenario, "mixed", 0, keep_documents=False,
                                         keep_steps=False)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     totals = records.totals  # whole run, warm-up included

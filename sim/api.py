@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.scenario import Scenario, load_scenario
+from sim.config import Scenario, load_scenario
 
 __all__ = ["run", "compare", "sweep"]
 
@@ -14,7 +14,7 @@ __all__ = ["run", "compare", "sweep"]
 def _scenario(scenario: str | Path | Scenario, overrides: list[str] | None) -> Scenario:
     if isinstance(scenario, Scenario):
         if overrides:
-            from sim.scenario import scenario_from_dict
+            from sim.config import scenario_from_dict
 
             return scenario_from_dict(scenario.model_dump(mode="python"), scenario.name,
                                       overrides)
@@ -32,7 +32,7 @@ def run(scenario: str | Path | Scenario, platforms: list[str] | None = None,
     within that share of its mean on every platform, up to ``max_replications``; the frame's
     ``attrs["precision"]`` then says how many it took and whether the target was met.
     """
-    from sim.experiment import run_experiment, run_to_precision
+    from sim.experiments.replications import run_experiment, run_to_precision
 
     resolved = _scenario(scenario, overrides)
     if precision is None:
@@ -48,7 +48,7 @@ def run(scenario: str | Path | Scenario, platforms: list[str] | None = None,
 def compare(scenario: str | Path | Scenario, replications: int | None = None,
             seed: int | None = None, overrides: list[str] | None = None) -> pd.DataFrame:
     """OSDO vs ESED on common random numbers: per KPI the paired difference and a sentence."""
-    from sim.comparison import compare as _compare
+    from sim.experiments.comparison import compare as _compare
 
     return _compare(_scenario(scenario, overrides), replications, seed)
 
@@ -61,8 +61,9 @@ def sweep(sweep_file: str | Path, out: str | Path | None = None, workers: int | 
     Columns: run_id, point, replication, platform, seed, the swept parameters, status, error,
     timing and the kept KPIs. ``out`` defaults to ``results/sweep-<name>``.
     """
-    from sim.executors import default_sweep_dir, run_sweep, write_outputs
-    from sim.sweeps import load_sweep
+    from sim.experiments.executors import run_sweep
+    from sim.outputs.sweep_folder import default_sweep_dir, write_outputs
+    from sim.experiments.sweeps import load_sweep
 
     loaded = load_sweep(sweep_file, overrides)
     target = Path(out) if out is not None else default_sweep_dir(loaded.name)

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-# Tests patch module attributes, which a compiled build's callers do not look up: the suite runs
-# the Python sources even where `python setup.py compile` was run (tests/test_compiled.py checks
-# the compiled build itself).
-os.environ.setdefault("DOCFLOW_PURE_PYTHON", "1")
 
 import pytest
 
-from sim.scenario import Scenario, scenario_from_dict
+from sim.config import Scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

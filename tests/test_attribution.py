@@ -9,8 +9,8 @@ import pytest
 from conftest import small_scenario
 from test_model import hm, tiny_deterministic
 
-from sim.documents import DELAY_COMPONENTS
-from sim.model import run_replication
+from sim.model.documents import DELAY_COMPONENTS
+from sim.model.replication import run_replication
 
 DELAY_COLS = [f"delay_{c}_min" for c in DELAY_COMPONENTS]
 ROUTED_TYPES = ("citizen_appeal", "incoming_letter", "internal_order", "instruction_from_above",

@@ -1,7 +1,7 @@
 import pytest
 
-from sim.calendar import MINUTES_PER_DAY, WorkCalendar
-from sim.scenario import CalendarSpec
+from sim.config.schema import CalendarSpec
+from sim.model.calendar import MINUTES_PER_DAY, WorkCalendar
 
 MON = 0
 H = 60

@@ -13,9 +13,9 @@ import math
 import numpy as np
 import pytest
 
-from sim.population import ROLES, sample_population
-from sim.scenario import scenario_from_dict
-from sim.streams import Streams
+from sim.config import scenario_from_dict
+from sim.model.population import ROLES, sample_population
+from sim.model.streams import Streams
 
 N_PER_BODY = 20_000
 BODIES = 3
@@ -95,7 +95,7 @@ def test_osdo_advantage_shrinks_as_insecure_literacy_grows():
     """The survey: OSDO is fast and easy *given training*. At the default load, OSDO's paired
     advantage with 80% insecure users is below its advantage with everyone trained, with the two
     95% intervals apart (docs/model.md, section 6.3; the internet sweep shows no such effect)."""
-    from sim.calibration import sweep
+    from sim.experiments.calibration import sweep
 
     table = sweep(replications=3, horizon_days=30, internet_levels=[],
                   literacy_levels=[0.0, 0.8]).set_index("level")
@@ -104,8 +104,8 @@ def test_osdo_advantage_shrinks_as_insecure_literacy_grows():
 
 
 def test_sweep_levels_are_valid_and_ordered_from_best_to_worst():
-    from sim.calibration import INTERNET_LEVELS, LITERACY_LEVELS, SCENARIO, _overrides
-    from sim.scenario import load_scenario
+    from sim.config import load_scenario
+    from sim.experiments.calibration import INTERNET_LEVELS, LITERACY_LEVELS, SCENARIO, _overrides
 
     speeds = []
     for level in INTERNET_LEVELS:
@@ -124,8 +124,8 @@ def test_sweep_levels_are_valid_and_ordered_from_best_to_worst():
 def test_named_internet_levels_are_the_schema_default_and_the_scenario_file():
     """The "default" and "poor_internet.yaml" points are what their names say, not copies that
     could drift from the schema or the scenario file."""
-    from sim.calibration import INTERNET_LEVELS, LITERACY_LEVELS, SCENARIO, _overrides
-    from sim.scenario import Scenario, load_scenario
+    from sim.config import Scenario, load_scenario
+    from sim.experiments.calibration import INTERNET_LEVELS, LITERACY_LEVELS, SCENARIO, _overrides
 
     assert INTERNET_LEVELS["default"] == Scenario(name="d").staff.home_internet
     poor = load_scenario(SCENARIO.parent / "poor_internet.yaml").staff.home_internet

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.metrics import KPI_COLUMNS
+from sim.model.kpis import KPI_COLUMNS
 
 SCENARIOS = sorted(Path("scenarios").glob("*.yaml"))
 REQUIRED_KPIS = [

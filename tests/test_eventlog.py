@@ -8,12 +8,12 @@ import pytest
 from conftest import small_scenario
 from test_model import EXPECTED_DAY_ONE, tiny_deterministic
 
-from sim import eventlog
-from sim.experiment import run_experiment
-from sim.model import run_replication
-from sim.population import sample_population
-from sim.results import write_run
-from sim.streams import Streams
+from sim.experiments.replications import run_experiment
+from sim.model.population import sample_population
+from sim.model.replication import run_replication
+from sim.model.streams import Streams
+from sim.outputs import eventlog
+from sim.outputs.run_folder import write_run
 
 XES = "{http://www.xes-standard.org/}"
 ROUTE = ["register", "resolution", "execution", "approval", "signature", "dispatch"]
@@ -127,7 +127,7 @@ def test_sim_run_event_log_flag_writes_both_formats(tmp_path):
     from click.testing import CliRunner
 
     from sim.cli import main
-    from sim.scenario import dump_resolved
+    from sim.config import dump_resolved
 
     scenario_file = tmp_path / "s.yaml"
     scenario_file.write_text(dump_resolved(small_scenario(horizon_days=3, warmup_days=0)))

@@ -13,15 +13,15 @@ from conftest import small_scenario
 from scipy import stats
 
 from sim.cli import main
-from sim.comparison import compare_table, crn_effect, sentence
-from sim.experiment import (
+from sim.experiments.comparison import compare_table, crn_effect, sentence
+from sim.experiments.replications import (
     mean_ci,
     paired_differences,
     relative_half_widths,
     run_experiment,
     run_to_precision,
 )
-from sim.metrics import KPI_COLUMNS
+from sim.model.kpis import KPI_COLUMNS
 
 BASE_SMALL = {  # conftest's small scenario, as a file for the CLI
     "name": "small", "horizon_days": 10, "warmup_days": 2, "replications": 2,
@@ -122,8 +122,8 @@ def test_cli_compare_and_precision(tmp_path):
     written = pd.read_csv(tmp_path / "c.csv")
     assert len(written) == 10
     # The CSV holds the numbers of the API's comparison of the same scenario and seed.
-    from sim.comparison import compare
-    from sim.scenario import load_scenario
+    from sim.config import load_scenario
+    from sim.experiments.comparison import compare
 
     expected = compare(load_scenario(path), replications=2)
     pd.testing.assert_frame_equal(written, expected, check_dtype=False)
@@ -155,8 +155,8 @@ def test_cli_compare_crn_check_prints_the_ratio_of_half_widths(tmp_path):
     result = CliRunner().invoke(main, ["compare", str(path), "--replications", "3",
                                        "--crn-check"])
     assert result.exit_code == 0, result.output
-    from sim.comparison import MAIN_KPIS
-    from sim.scenario import load_scenario
+    from sim.config import load_scenario
+    from sim.model.kpis import MAIN_KPIS
 
     effect = crn_effect(load_scenario(path), 3, kpis=MAIN_KPIS).set_index("kpi")
     line = next(x for x in result.output.splitlines() if x.strip().startswith("wip_mean "))

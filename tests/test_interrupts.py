@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import sim.results
+import sim.outputs.run_folder
 from sim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +64,7 @@ def test_signal_mid_run_leaves_nothing(sig: signal.Signals, how: str, tmp_path: 
 @pytest.mark.parametrize("exc", [KeyboardInterrupt, "terminated"])
 def test_interrupt_while_writing_removes_the_temporary_folder(exc, tmp_path, monkeypatch) -> None:
     """The files are half written when the interrupt comes: the temporary folder goes too."""
-    from sim import cli
+    from sim.cli import errors as cli
 
     error = cli._Terminated if exc == "terminated" else exc
     written: list[Path] = []
@@ -73,7 +73,7 @@ def test_interrupt_while_writing_removes_the_temporary_folder(exc, tmp_path, mon
         written.extend(tmp_path.glob(".run.*/*"))
         raise error
 
-    monkeypatch.setattr(sim.results, "dump_resolved", interrupted)
+    monkeypatch.setattr(sim.outputs.run_folder, "dump_resolved", interrupted)
     result = CliRunner().invoke(main, ["run", str(TINY), "--out", str(tmp_path / "run")])
     assert result.exit_code == 130
     assert any(p.name == "summary.csv" for p in written)  # the interrupt did land mid-write

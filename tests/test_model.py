@@ -8,9 +8,9 @@ import pytest
 from conftest import small_scenario
 from scipy import stats
 
-from sim.documents import DELAY_COMPONENTS
-from sim.model import run_replication
-from sim.scenario import scenario_from_dict
+from sim.config import scenario_from_dict
+from sim.model.documents import DELAY_COMPONENTS
+from sim.model.replication import run_replication
 
 NO_OTHER_TYPES = {
     name: {"share": 0.0}

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from sim import paramdoc
-from sim.scenario import Scenario
+from sim.config import Scenario, paramdoc
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "model.md"
 
@@ -45,7 +44,8 @@ def _model_inside(annotation) -> tuple[type[BaseModel], bool] | None:
 def test_every_leaf_path_appears_in_model_md():
     text = DOC.read_text(encoding="utf-8")
     missing = [p.path for p in paramdoc.parameters() if f"`{p.path}`" not in text]
-    assert not missing, f"docs/model.md lacks {missing}; run python -m sim.paramdoc docs/model.md"
+    assert not missing, (f"docs/model.md lacks {missing}; "
+                         "run python -m sim.config.paramdoc docs/model.md")
 
 
 def test_walk_covers_every_schema_field():
@@ -60,7 +60,7 @@ def test_parameter_table_is_current():
     text = DOC.read_text(encoding="utf-8")
     assert paramdoc.update_document(text) == text, (
         "the parameter table of docs/model.md is out of date (a default or description "
-        "changed); run: python -m sim.paramdoc docs/model.md"
+        "changed); run: python -m sim.config.paramdoc docs/model.md"
     )
 
 
@@ -90,7 +90,7 @@ def test_calibration_tables_are_the_shipped_figures():
     """The sweep tables in section 6 are rendered from docs/figures/*.csv, not typed by hand."""
     import pandas as pd
 
-    from sim.calibration import markdown_table
+    from sim.experiments.calibration import markdown_table
 
     text = DOC.read_text()
     for stem in ("calibration_sweep", "calibration_sweep_load027"):

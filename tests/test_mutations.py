@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
-from sim.scenario import dump_resolved, load_scenario
+from sim.config import dump_resolved, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = yaml.safe_load(dump_resolved(load_scenario(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import simpy
 from conftest import small_scenario
 
-from sim.model import run_replication
-from sim.platforms import ServerPool, SessionPool
+from sim.model.platforms import ServerPool, SessionPool
+from sim.model.replication import run_replication
 
 
 def test_server_pool_is_fcfs_with_c_servers() -> None:

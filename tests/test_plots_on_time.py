@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from sim import plots
+from sim.outputs import plots
 
 
 def doc(platform, rep, type_, kind, completed, deadline, on_time):

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.scenario import ScenarioError, load_scenario
+from sim.config import ScenarioError, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "good" / "tiny.yaml"

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import small_scenario
 
-from sim import report
 from sim.cli import main
-from sim.documents import DELAY_COMPONENTS
-from sim.experiment import mean_ci
-from sim.scenario import dump_resolved
+from sim.config import dump_resolved
+from sim.experiments.statistics import mean_ci
+from sim.model.documents import DELAY_COMPONENTS
+from sim.outputs import report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from sim.scenario import (
+from sim.config import (
     Scenario,
     ScenarioError,
     dump_resolved,

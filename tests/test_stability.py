@@ -13,9 +13,9 @@ import yaml
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.model import run_replication
-from sim.scenario import load_scenario, scenario_from_dict
-from sim.stability import assess, backlog_growth_per_day
+from sim.config import load_scenario, scenario_from_dict
+from sim.model.replication import run_replication
+from sim.model.stability import assess, backlog_growth_per_day
 
 ROOT = Path(__file__).resolve().parents[1]
 ONE_BODY = {

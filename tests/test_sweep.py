@@ -15,12 +15,13 @@ import yaml
 from click.testing import CliRunner
 from conftest import small_scenario_dict
 
-import sim.executors
+import sim.experiments.executors
 from sim.cli import main
-from sim.executors import EXIT_RUNS_FAILED, OUTPUTS, execute_run, run_sweep, write_outputs
-from sim.scenario import ScenarioError
-from sim.store import STORE_FILE, TIMING_COLUMNS, read_store
-from sim.sweeps import expand, load_sweep, point_seed, sweep_from_dict
+from sim.cli.errors import EXIT_WORK_FAILED as EXIT_RUNS_FAILED
+from sim.experiments.executors import OUTPUTS, execute_run, run_sweep
+from sim.experiments.store import STORE_FILE, TIMING_COLUMNS, StoreMismatchError, read_store
+from sim.experiments.sweeps import expand, load_sweep, point_seed, sweep_from_dict
+from sim.outputs.sweep_folder import write_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEPS = ROOT / "scenarios" / "sweeps"
@@ -227,14 +228,14 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
 def test_cli_sweep_with_failed_runs_prints_everything_then_exits_1(tmp_path, monkeypatch):
     path = write_sweep(tmp_path, replications=1)
     out = tmp_path / "out"
-    real = sim.executors.run_replication
+    real = sim.experiments.executors.run_replication
 
     def run_replication(scenario, *args, **kwargs):
         if broken_point(scenario):
             raise RuntimeError("boom")
         return real(scenario, *args, **kwargs)
 
-    monkeypatch.setattr(sim.executors, "run_replication", run_replication)
+    monkeypatch.setattr(sim.experiments.executors, "run_replication", run_replication)
     command = ["sweep", str(path), "--out", str(out), "--workers", "1", "--no-plots"]
     result = CliRunner().invoke(main, command)
     assert result.exit_code == EXIT_RUNS_FAILED == 1, result.output
@@ -254,7 +255,7 @@ def test_cli_sweep_with_failed_runs_prints_everything_then_exits_1(tmp_path, mon
 
 
 def test_interrupt_while_writing_outputs_leaves_only_complete_files(tmp_path, monkeypatch):
-    import sim.sweep_plots
+    import sim.outputs.sweep_plots
 
     path = write_sweep(tmp_path, replications=1)
     out = tmp_path / "out"
@@ -264,7 +265,7 @@ def test_interrupt_while_writing_outputs_leaves_only_complete_files(tmp_path, mo
         (folder / "first.png").write_bytes(b"half")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.sweep_plots, "write_sweep_plots", half_the_plots)
+    monkeypatch.setattr(sim.outputs.sweep_plots, "write_sweep_plots", half_the_plots)
     result = CliRunner().invoke(main, ["sweep", str(path), "--out", str(out), "--workers", "1"])
     assert result.exit_code == 130
     assert result.stderr.strip().splitlines()[-1] == (
@@ -304,7 +305,7 @@ def test_interrupted_sweep_resumes_without_losing_or_duplicating_runs(tmp_path):
 def test_store_refuses_a_different_sweep(tmp_path):
     run_sweep(load_sweep(write_sweep(tmp_path, replications=1)), tmp_path / "out", workers=1)
     other = load_sweep(write_sweep(tmp_path, replications=1, seed=12))
-    with pytest.raises(ScenarioError, match="different sweep"):
+    with pytest.raises(StoreMismatchError, match="different sweep"):
         run_sweep(other, tmp_path / "out", workers=1)
 
 
@@ -368,7 +369,7 @@ def test_python_api_sweep_returns_the_stored_runs(tmp_path):
 def test_sweep_plot_draws_each_platforms_mean_and_interval_per_value():
     from scipy import stats
 
-    from sim.sweep_plots import sweep_kpi
+    from sim.outputs.sweep_plots import sweep_kpi
 
     runs = pd.DataFrame({
         "platform": ["osdo"] * 6 + ["esed"] * 2,

@@ -25,9 +25,10 @@ import pytest
 import yaml
 from conftest import small_scenario_dict
 
-from sim.executors import run_sweep, write_outputs
-from sim.store import STORE_FILE, count_finished, read_store
-from sim.sweeps import load_sweep
+from sim.experiments.executors import run_sweep
+from sim.experiments.store import STORE_FILE, count_finished, read_store
+from sim.experiments.sweeps import load_sweep
+from sim.outputs.sweep_folder import write_outputs
 
 STORE_ONLY = {STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm"}
 TOTAL = 3 * 2 * 2  # points x replications x platforms
@@ -188,7 +189,7 @@ def test_signal_mid_sweep_says_what_is_stored_and_exits_130(
 
 IDLE_POOL = """
 import concurrent.futures as cf, os, sys, time
-from sim.executors import _worker_setup
+from sim.experiments.executors import _worker_setup
 pool = cf.ProcessPoolExecutor(max_workers=2, initializer=_worker_setup)
 pids = {pool.submit(os.getpid).result() for _ in range(20)}
 print(" ".join(map(str, pids)), flush=True)

@@ -11,10 +11,12 @@ import math
 import pytest
 from click.testing import CliRunner
 
-from sim import verify
 from sim.cli import main
-from sim.model import run_replication
-from sim.verify import CaseResult, erlang_c, reduced_scenario, run_cases
+from sim.cli.verify import CASE_NAMES
+from sim.experiments import verification as verify
+from sim.experiments.verification import CaseResult, erlang_c, reduced_scenario, run_cases
+from sim.model.replication import run_replication
+from sim.outputs.tables import verification_table
 
 
 def test_erlang_c_matches_closed_forms():
@@ -64,7 +66,7 @@ def test_pass_rule_needs_closeness_and_precision():
 
 def test_quick_cases_agree_with_theory():
     results = run_cases(quick=True)  # the M/M/c and tandem cases share their runs
-    table = verify.format_table(results)
+    table = verification_table(results)
     assert len(results) == 6, table
     for r in results:
         assert not math.isnan(r.half_width), table
@@ -85,8 +87,8 @@ def test_quick_cases_agree_with_theory():
 
 def test_queue_cases_staff_the_pools_their_theory_assumes():
     """The M/M/c and tandem theory counts _CLERKS clerks and _HEADS heads: the body has them."""
-    from sim.population import sample_population
-    from sim.streams import Streams
+    from sim.model.population import sample_population
+    from sim.model.streams import Streams
 
     scenario = reduced_scenario(staff=verify._STAFF, roles=verify._QUEUE_ROLES,
                                 arrivals_per_day=10.0, register_mean_min=1.0,
@@ -100,7 +102,7 @@ def test_queue_cases_staff_the_pools_their_theory_assumes():
 def test_full_verification_set_passes():
     results = run_cases(quick=False)
     failed = [r for r in results if not r.passed]
-    assert not failed, verify.format_table(results)
+    assert not failed, verification_table(results)
 
 
 def test_cli_prints_table_and_exit_codes(monkeypatch):
@@ -117,3 +119,7 @@ def test_cli_prints_table_and_exit_codes(monkeypatch):
     bad = runner.invoke(main, ["verify", "--case", "gateway"])
     assert bad.exit_code == 1
     assert "FAIL" in bad.output
+
+
+def test_the_cli_offers_every_case():
+    assert CASE_NAMES == tuple(verify.CASES)

@@ -1,0 +1,143 @@
+"""``sim run``, ``sim validate`` and ``sim schema``: one scenario, simulated or checked."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from sim.cli.errors import user_errors
+from sim.config.architectures import ARCHITECTURES, PAIR
+from sim.model.kpis import KPI_COLUMNS
+
+if TYPE_CHECKING:
+    from sim.config import Scenario
+    from sim.experiments.replications import Experiment
+
+__all__ = ["run", "validate", "schema", "PLATFORM_CHOICES"]
+
+#: ``--platform`` values: each architecture alone, or ``both`` of the compared pair.
+PLATFORM_CHOICES = {**{name: [name] for name in ARCHITECTURES}, "both": list(PAIR)}
+
+
+def _load(path: str, overrides: tuple[str, ...]) -> Scenario:
+    from sim.config import load_scenario
+
+    return load_scenario(path, list(overrides))
+
+
+def _progress_runner(scenario: Scenario, platforms: list[str], replications: int, seed: int,
+                     keep_steps: bool) -> Experiment:
+    from sim.experiments.replications import run_experiment
+
+    total = replications * len(platforms)
+    with click.progressbar(length=total, label="simulating", file=sys.stderr,
+                           show_eta=True, show_pos=True) as bar:
+        return run_experiment(
+            scenario, platforms, replications, seed, keep_steps=keep_steps,
+            progress=lambda done, _total: bar.update(1),
+        )
+
+
+def _precision_runner(scenario: Scenario, platforms: list[str], kpi: str, precision: float,
+                      start: int, cap: int, seed: int, keep_steps: bool):
+    from sim.experiments.replications import run_to_precision
+
+    def report(reps: int, worst: float) -> None:
+        click.echo(f"{reps} replication(s): {kpi} half-width {worst:.1%} of the mean "
+                   f"(target {precision:.1%})", err=True)
+
+    return run_to_precision(scenario, kpi, precision, platforms, start, cap, seed, keep_steps,
+                            progress=report)
+
+
+@click.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Run folder to create (default: results/<scenario>-<timestamp>).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed.")
+@click.option("--replications", type=click.IntRange(min=1), default=None)
+@click.option("--platform", "platform", type=click.Choice(list(PLATFORM_CHOICES)), default=None,
+              help="Architectures to run (default: the scenario's `platforms`).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override a scenario field, e.g. --set staff.remote_share=0.8 (repeatable).")
+@click.option("--force", is_flag=True, help="Replace an existing run folder.")
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@click.option("--event-log", is_flag=True, help="Also write steps.csv and a process-mining "
+              "event log (event_log.csv, event_log.xes), one row or trace event per step.")
+@click.option("--report", "html_report", is_flag=True,
+              help="Also write report.html, a self-contained page (see `sim report`).")
+@click.option("--precision", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
+              default=None, help="Add replications until the 95%% half-width of --kpi is within "
+              "this share of its mean, e.g. 0.05 (starts at --replications).")
+@click.option("--kpi", "precision_kpi", type=click.Choice(KPI_COLUMNS), default=None,
+              help="KPI for --precision (default: cycle_time_mean_h).")
+@click.option("--max-replications", type=click.IntRange(min=2), default=100, show_default=True,
+              help="Cap on replications for --precision.")
+@user_errors
+def run(scenario_file: str, out_dir: str | None, seed: int | None, replications: int | None,
+        platform: str | None, overrides: tuple[str, ...], force: bool, no_plots: bool,
+        event_log: bool, precision: float | None = None, precision_kpi: str | None = None,
+        max_replications: int = 100, html_report: bool = False) -> None:
+    """Simulate SCENARIO_FILE and write a run folder."""
+    if precision_kpi is not None and precision is None:
+        raise click.UsageError("--kpi goes with --precision (e.g. --precision 0.05)")
+    from sim.outputs.run_folder import default_run_dir, write_run
+    from sim.outputs.tables import kpi_table
+
+    scenario = _load(scenario_file, overrides)
+    platforms = PLATFORM_CHOICES[platform] if platform else list(scenario.platforms)
+    reps = replications or scenario.replications
+    seed = scenario.seed if seed is None else seed
+    target = Path(out_dir) if out_dir else default_run_dir(scenario.name)
+    if target.exists() and not force:
+        raise FileExistsError(f"{target} already exists; choose another --out or pass --force")
+    started = time.perf_counter()
+    stopping = None
+    if precision is not None:
+        experiment, stopping = _precision_runner(
+            scenario, platforms, precision_kpi or "cycle_time_mean_h", precision, reps,
+            max_replications, seed, event_log)
+        reps = stopping.replications
+    else:
+        experiment = _progress_runner(scenario, platforms, reps, seed, event_log)
+    runtime = time.perf_counter() - started
+    written = write_run(experiment, target, runtime, force=force,
+                        plots_on=False if no_plots else None)
+    click.echo(f"{scenario.name}: {reps} replication(s) x {', '.join(platforms)}, seed {seed}, "
+               f"{runtime:.1f} s")
+    click.echo(kpi_table(experiment))
+    if stopping is not None:
+        click.echo(stopping.describe())
+    from sim.model.stability import warnings as stability_warnings
+
+    for line in stability_warnings(experiment.stability()):
+        click.echo(line)
+    click.echo(f"written to {written}")
+    if html_report:
+        from sim.outputs.report import write_report
+
+        click.echo(f"report written to {write_report(written)}")
+
+
+@click.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE")
+@user_errors
+def validate(scenario_file: str, overrides: tuple[str, ...]) -> None:
+    """Check SCENARIO_FILE against the schema without running it."""
+    scenario = _load(scenario_file, overrides)
+    click.echo(f"{scenario_file}: valid ({scenario.name!r}: {len(scenario.bodies)} body group(s), "
+               f"{scenario.total_staff:,} staff, {scenario.horizon_days} working days)")
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format."""
+    from sim.config import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))

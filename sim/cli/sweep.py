@@ -1,0 +1,121 @@
+"""``sim sweep``: every point x replication x platform of a sweep file, into a resumable store.
+
+Exit codes: 0 when every run finished, 1 when some runs failed (the store, the tables and the
+list of failures are still written), 2 bad input before any run, 130 interrupted (Ctrl-C or
+SIGTERM; the message says how many runs are stored and to rerun with --resume).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from sim.cli.errors import EXIT_WORK_FAILED, user_errors
+from sim.config.errors import InputError
+
+__all__ = ["sweep_command"]
+
+
+class _ProgressLine:
+    """Runs done, failures and ETA on stderr, rewritten in place."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int, failures: int) -> None:
+        now = time.perf_counter()
+        if done not in (0, total) and now - self.last < 0.5:
+            return
+        self.last = now
+        elapsed = now - self.started
+        eta = elapsed / done * (total - done) if done else float("nan")
+        eta_text = "?" if done == 0 else f"{int(eta // 60)}m{int(eta % 60):02d}s"
+        line = f"runs {done}/{total}, {failures} failed, ETA {eta_text}"
+        end = "\n" if done == total else ""
+        if sys.stderr.isatty():
+            click.echo(f"\r{line}", err=True, nl=False)
+            if end:
+                click.echo("", err=True)
+        elif done == total or done % max(1, total // 20) == 0:
+            click.echo(line, err=True)
+
+
+def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, scheduler: str | None,
+               resume: bool, overrides: tuple[str, ...], no_plots: bool) -> None:
+    from sim.experiments.executors import run_sweep
+    from sim.experiments.store import STORE_FILE, count_finished
+    from sim.experiments.sweeps import load_sweep
+    from sim.outputs.sweep_folder import default_sweep_dir, write_outputs
+    from sim.outputs.tables import sweep_table
+
+    sweep = load_sweep(sweep_file, list(overrides))
+    target = Path(out_dir) if out_dir else default_sweep_dir(sweep.name)
+    if resume and not (target / STORE_FILE).exists():
+        raise InputError(f"--resume: {target / STORE_FILE} not found; nothing to resume "
+                         f"(leave out --resume to start the sweep)")
+    runs_total = len(sweep.points) * sweep.spec.replications * len(sweep.platforms)
+    where = f"Dask at {scheduler}" if scheduler else \
+        f"{workers or os.cpu_count() or 1} local worker(s)"
+    click.echo(f"{sweep.name}: {len(sweep.points)} point(s) x {sweep.spec.replications} "
+               f"replication(s) x {', '.join(sweep.platforms)} = {runs_total} runs on {where}")
+    try:
+        outcome = run_sweep(sweep, target, workers, scheduler, _ProgressLine())
+        runs, summary = write_outputs(sweep, target, plots_on=not no_plots)
+    except KeyboardInterrupt as exc:
+        # user_errors prints "interrupted (Ctrl-C): <detail>" and exits 130; the
+        # default "nothing was written" would be false: every finished run is in the store.
+        store = target / STORE_FILE
+        exc.detail = (f"{count_finished(store)} of {runs_total} runs are stored in {store}; "
+                      f"rerun with --resume to finish")
+        raise
+    click.echo(f"{outcome.ran} run(s) done, {outcome.skipped} already stored, "
+               f"{len(outcome.failed)} failed, {outcome.not_run} not run, "
+               f"{outcome.elapsed_s:.1f} s")
+    for platform in sweep.platforms:
+        click.echo(f"\n{platform.upper()} (mean ± 95% CI over replications)")
+        click.echo(sweep_table(summary, sweep.parameters, sweep.kpis, platform))
+    failed = runs[runs.status != "ok"]
+    if len(failed):
+        click.echo(f"\n{len(failed)} failed run(s) (run again to retry them):")
+        for row in failed.itertuples():
+            click.echo(f"  run {row.run_id} (point {row.point}, replication {row.replication}, "
+                       f"{row.platform}): {row.error}")
+    click.echo(f"written to {target}")
+    if len(failed):
+        # Not 0: a script or scheduler must see that the sweep is incomplete; not 2 either,
+        # which means bad input and nothing run.
+        click.echo(f"error: {len(failed)} of {runs_total} runs failed (listed above); finished "
+                   f"runs are stored in {target / STORE_FILE}; run the sweep again to retry the "
+                   f"failed ones", err=True)
+    if outcome.not_run:
+        click.echo(f"error: a worker process died (killed, or out of memory?); {outcome.not_run} "
+                   f"of {runs_total} runs did not run and are not stored; rerun with --resume "
+                   f"to run them (with fewer --workers if memory is short)", err=True)
+    if len(failed) or outcome.not_run:
+        sys.exit(EXIT_WORK_FAILED)
+
+
+@click.command("sweep")
+@click.argument("sweep_file", type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Sweep folder (default: results/sweep-<name>); an existing one resumes.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Local worker processes (default: the machine's cores).")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Run on this Dask distributed scheduler instead of local processes.")
+@click.option("--resume", is_flag=True,
+              help="Require an existing store in --out and finish its missing runs.")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override a field of the base scenario (repeatable).")
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@user_errors
+def sweep_command(sweep_file: str, out_dir: str | None, workers: int | None,
+                  scheduler: str | None, resume: bool, overrides: tuple[str, ...],
+                  no_plots: bool) -> None:
+    """Run every point x replication x platform of SWEEP_FILE into a resumable store."""
+    _sweep_cli(sweep_file, out_dir, workers, scheduler, resume, overrides, no_plots)

@@ -1,0 +1,22 @@
+"""Errors in what the user gave: files, overrides, folders, addresses.
+
+Every such error derives from :class:`InputError`. Its message is meant for the user as it is
+(it names the file or option, the field, the value and what is allowed); the command line prints
+it on one line and exits with code 2.
+"""
+
+from __future__ import annotations
+
+__all__ = ["InputError", "ScenarioError", "SweepFileError"]
+
+
+class InputError(ValueError):
+    """Something the user gave is wrong and is theirs to fix; the message says what and where."""
+
+
+class ScenarioError(InputError):
+    """A scenario file or a ``--set`` override is invalid."""
+
+
+class SweepFileError(ScenarioError):
+    """A sweep file is invalid (a scenario error too: its base is a scenario)."""

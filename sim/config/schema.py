@@ -1,0 +1,739 @@
+"""The scenario schema: typed sections that hold every model default.
+
+A scenario is a YAML file validated against :class:`Scenario`. Every number the model uses lives
+here, as a field default with its unit in the name or description and its source (or the word
+"assumption") in the description; ``docs/model.md`` lists them all and ``docs/sources.md`` gives
+the full references. Reading files, ``extends:`` and ``--set`` overrides live in
+:mod:`sim.config.loading`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sim.config.architectures import ArchitectureName, SystemName
+
+__all__ = [
+    "Scenario", "CalendarSpec", "StaffSpec", "HumanFactorsSpec", "InternetClass", "InternetSpec",
+    "OsdoSpec", "EsedSpec", "GatewaySpec", "PlatformSpec", "StepSpec", "DocumentType",
+    "DocumentsSpec", "WorkloadSpec", "BodyGroup", "OutputSpec", "STEP_NAMES", "hhmm_minutes",
+    "DEFAULT_SEED",
+]
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+# Mean up or down times of an outage process: at least 36 seconds, at most ~114 years (sanity
+# bounds: shorter would mean millions of outages a day, longer is 'never', written null).
+OutageHours = Annotated[float, Field(ge=0.01, le=1_000_000.0)]
+SHARE_TOLERANCE = 1e-6
+DEFAULT_SEED = 20230101  # the root seed when a scenario names none
+MAX_TOTAL_STAFF = 2_000_000  # a sanity bound: Kazakhstan has ~90,000 civil-service positions
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
+
+
+def _check_shares(shares: dict[str, float], what: str) -> dict[str, float]:
+    total = sum(shares.values())
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        parts = ", ".join(f"{k}={v:g}" for k, v in shares.items())
+        raise ValueError(f"{what} shares must sum to 1, got {total:g} ({parts})")
+    return shares
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+class CalendarSpec(_Spec):
+    """Working time. The clock starts at 00:00 on `start_date`, which must be a Monday."""
+
+    start_date: str = Field(
+        "2023-01-02",
+        description="ISO date of simulated minute 0; a Monday (assumption: an ordinary week).",
+    )
+    workdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        [0, 1, 2, 3, 4],
+        description="Working weekdays, 0=Monday..6=Sunday. Source: Labour Code, five-day week.",
+    )
+    work_periods: list[tuple[str, str]] = Field(
+        [("09:00", "13:00"), ("14:30", "18:30")],
+        description="Working periods of a working day as HH:MM pairs (09:00-18:30 with lunch "
+        "13:00-14:30, the civil-service schedule; source: DESIGN.md section 3).",
+    )
+    holidays: list[str] = Field(
+        ["2023-03-08", "2023-03-21", "2023-03-22", "2023-03-23", "2023-05-01", "2023-05-08",
+         "2023-05-09", "2023-07-06", "2023-08-30", "2023-10-25", "2023-12-18"],
+        description="Non-working dates (ISO). Source: public holidays of Kazakhstan, 2023.",
+    )
+
+    @field_validator("start_date", "holidays", mode="before")
+    @classmethod
+    def _dates_as_text(cls, value: Any) -> Any:
+        # YAML reads an unquoted 2023-01-02 as a date; the schema keeps ISO text.
+        if isinstance(value, list):
+            return [v.isoformat() if isinstance(v, dt.date) else v for v in value]
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+    @field_validator("start_date")
+    @classmethod
+    def _monday(cls, value: str) -> str:
+        day = _iso_date(value)
+        if day.weekday() != 0:
+            monday = day - dt.timedelta(days=day.weekday())
+            raise ValueError(
+                f"{value} is a {day:%A}, not a Monday; runs start on a Monday "
+                f"(e.g. {monday.isoformat()})"
+            )
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _holiday_dates(cls, value: list[str]) -> list[str]:
+        for text in value:
+            _iso_date(text)
+        return value
+
+    @field_validator("work_periods", mode="before")
+    @classmethod
+    def _sexagesimal(cls, value: Any) -> Any:
+        # YAML 1.1 reads an unquoted 14:30 as the base-60 number 870, i.e. minutes after midnight.
+        if not isinstance(value, list):
+            return value
+        return [
+            [f"{v // 60:02d}:{v % 60:02d}" if isinstance(v, int) and not isinstance(v, bool)
+             and 0 <= v <= 1440 else v for v in p] if isinstance(p, (list, tuple)) else p
+            for p in value
+        ]
+
+    @model_validator(mode="after")
+    def _periods_ordered(self) -> CalendarSpec:
+        last = -1
+        for start, end in self.work_periods:
+            for hhmm in (start, end):
+                if not _HHMM.match(hhmm):
+                    raise ValueError(
+                        f"work_periods: {hhmm!r} is not HH:MM (00:00..24:00, quoted)"
+                    )
+            a, b = hhmm_minutes(start), hhmm_minutes(end)
+            if not last <= a < b <= 1440:
+                raise ValueError(
+                    f"work_periods must be ordered, non-overlapping and within a day; "
+                    f"got {start}-{end}"
+                )
+            last = b
+        if not self.work_periods:
+            raise ValueError("work_periods must hold at least one period")
+        if not self.workdays:
+            raise ValueError("workdays must hold at least one weekday")
+        return self
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a valid date (expected YYYY-MM-DD)") from None
+
+
+def hhmm_minutes(hhmm: str) -> int:
+    """Minutes after midnight of an ``HH:MM`` time (``24:00`` is 1440)."""
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+# --------------------------------------------------------------------------- staff
+
+
+class StaffSpec(_Spec):
+    """Who works where and how well. Shares are of all staff of a body."""
+
+    remote_share: Share = Field(
+        0.5,
+        description="Share of staff working fully remotely: the policy lever. About half of "
+        "civil servants stayed remote after May 2020 (source: DOMAIN.md, press reports).",
+    )
+    hybrid_share: Share = Field(
+        0.0, description="Share of staff on a hybrid schedule (assumption: none by default)."
+    )
+    remote_eligible_share: Share = Field(
+        0.75,
+        description="Share of staff whose duties can be done remotely; the rest hold on-site "
+        "duties (state secrets, mobilization, paper-only documents). Source: seed paper, 3 of "
+        "12 functions, hypothesis 75%.",
+    )
+    hybrid_office_days_per_week: Annotated[int, Field(ge=0, le=7)] = Field(
+        2, description="Office days a week of hybrid staff (assumption)."
+    )
+    remote_office_days_per_week: Annotated[int, Field(ge=0, le=7)] = Field(
+        1,
+        description="Office days a week on which remote staff come in for on-site-only work "
+        "(assumption: one duty day).",
+    )
+    roles: dict[str, Share] = Field(
+        {"clerk": 0.10, "head": 0.20, "executor": 0.70},
+        description="Role shares: clerks (records office), heads (resolve, approve, sign), "
+        "executors (draft). Assumption.",
+    )
+    literacy: dict[str, Share] = Field(
+        {"advanced": 0.61, "insecure": 0.39},
+        description="Digital literacy shares. Source: seed paper, 2022 survey (61% / 39%).",
+    )
+    equipment: dict[str, Share] = Field(
+        {"adequate": 0.45, "inadequate": 0.44, "insufficient": 0.11},
+        description="Home equipment shares. Source: seed paper, 2022 survey (45/44/11).",
+    )
+    home_internet: dict[str, Share] = Field(
+        {"urban_fibre": 0.45, "urban_mobile": 0.30, "rural": 0.18, "poor_rural": 0.07},
+        description="Home internet class shares (assumption; classes in `internet.classes`).",
+    )
+    messenger_user_share: Share = Field(
+        0.41,
+        description="Share of staff who fall back to messengers when the official system is out "
+        "of reach. Source: seed paper, 2022 survey (41% used open sources and messengers).",
+    )
+
+    @model_validator(mode="after")
+    def _shares_sum(self) -> StaffSpec:
+        # Keys first: a misspelt key also breaks the sum, and the key is the real mistake.
+        # home_internet is checked by Scenario, which knows the internet classes.
+        for key, allowed in (
+            ("roles", {"clerk", "head", "executor"}),
+            ("literacy", {"advanced", "insecure"}),
+            ("equipment", {"adequate", "inadequate", "insufficient"}),
+        ):
+            got = set(getattr(self, key))
+            if got != allowed:
+                raise ValueError(
+                    f"staff.{key} must have exactly the keys {sorted(allowed)}, got {sorted(got)}"
+                )
+        _check_shares(self.roles, "staff.roles")
+        _check_shares(self.literacy, "staff.literacy")
+        _check_shares(self.equipment, "staff.equipment")
+        if self.remote_share + self.hybrid_share > 1.0 + SHARE_TOLERANCE:
+            raise ValueError(
+                f"remote_share + hybrid_share must be at most 1, got "
+                f"{self.remote_share:g} + {self.hybrid_share:g}"
+            )
+        return self
+
+
+class HumanFactorsSpec(_Spec):
+    """Multipliers on human handling time and rework (DOMAIN.md, human factors)."""
+
+    insecure_literacy_time_factor: Annotated[float, Field(ge=1.0)] = Field(
+        1.6, description="Handling-time factor of insecure users (assumption, DOMAIN.md)."
+    )
+    insecure_literacy_rework_factor: Annotated[float, Field(ge=1.0)] = Field(
+        3.0, description="Rework-probability factor of insecure users (assumption, DOMAIN.md)."
+    )
+    remote_time_factor: Positive = Field(
+        1.0,
+        description="Handling-time factor when working from home. Literature ranges from 0.88 "
+        "(+13%, Bloom et al. 2015) to 1.22 (-18%, Atkin et al. 2023); neutral by assumption.",
+    )
+    equipment_time_factor: dict[str, Positive] = Field(
+        {"adequate": 1.0, "inadequate": 1.25, "insufficient": 1.5},
+        description="Handling-time factor at home by equipment class (assumption, DOMAIN.md "
+        "suggests x1.25 for inadequate).",
+    )
+    equipment_crash_prob: dict[str, Share] = Field(
+        {"adequate": 0.0, "inadequate": 0.02, "insufficient": 0.10},
+        description="Probability that a step done at home is lost to a crash and redone "
+        "(assumption).",
+    )
+    rework_prob: Share = Field(
+        0.08,
+        description="Probability that an approver sends a draft by an advanced user back for "
+        "rework (assumption).",
+    )
+    max_rework: Annotated[int, Field(ge=0, le=20)] = Field(
+        3, description="Rework rounds after which a draft is accepted as is (assumption)."
+    )
+
+    @model_validator(mode="after")
+    def _equipment_keys(self) -> HumanFactorsSpec:
+        for key in ("equipment_time_factor", "equipment_crash_prob"):
+            got = set(getattr(self, key))
+            allowed = {"adequate", "inadequate", "insufficient"}
+            if got != allowed:
+                raise ValueError(f"human.{key} must have the keys {sorted(allowed)}")
+        return self
+
+
+# --------------------------------------------------------------------------- internet
+
+
+class InternetClass(_Spec):
+    """A kind of connection: bandwidth, latency and an on/off outage process."""
+
+    bandwidth_mbps: Positive = Field(description="Download bandwidth in Mbit/s.")
+    rtt_ms: NonNegative = Field(description="Round-trip time in milliseconds.")
+    mtbf_h: OutageHours | None = Field(
+        description="Mean time between connection drops in hours (exponential); null = never."
+    )
+    mttr_h: OutageHours = Field(0.5, description="Mean duration of a drop in hours (exponential).")
+    attempt_failure_prob: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.0, description="Probability that one attempt to reach the platform times out."
+    )
+
+
+def _default_internet_classes() -> dict[str, InternetClass]:
+    # Speeds: DOMAIN.md [S]; drop rates and failure probabilities: assumptions.
+    return {
+        "office_lan": InternetClass(bandwidth_mbps=100, rtt_ms=5, mtbf_h=2000, mttr_h=2),
+        "urban_fibre": InternetClass(bandwidth_mbps=75, rtt_ms=20, mtbf_h=400, mttr_h=2),
+        "urban_mobile": InternetClass(
+            bandwidth_mbps=30, rtt_ms=50, mtbf_h=120, mttr_h=0.5, attempt_failure_prob=0.02
+        ),
+        "rural": InternetClass(
+            bandwidth_mbps=5, rtt_ms=100, mtbf_h=24, mttr_h=1.5, attempt_failure_prob=0.1
+        ),
+        "poor_rural": InternetClass(
+            bandwidth_mbps=0.5, rtt_ms=300, mtbf_h=6, mttr_h=3, attempt_failure_prob=0.6
+        ),
+    }
+
+
+class InternetSpec(_Spec):
+    """Connection classes; `office_class` is the office LAN, the others serve homes."""
+
+    classes: dict[str, InternetClass] = Field(
+        default_factory=_default_internet_classes,
+        description="Connection classes. Bandwidths: DOMAIN.md (fixed 70-95 Mbps, mobile 23-38, "
+        "rural 2-10, poor rural 0.34 measured); outage rates and failure probabilities: "
+        "assumptions (poor rural: 24 of 60 attempts succeeded in a ministerial test).",
+    )
+    office_class: str = Field(
+        "office_lan", description="Class used on site (assumption: a good, rarely failing LAN)."
+    )
+    connect_timeout_s: Positive = Field(
+        25.0,
+        description="Seconds lost per failed attempt. Source: integration logs, connect "
+        "timeouts after 21-29 s (DOMAIN.md).",
+    )
+
+
+# --------------------------------------------------------------------------- platforms
+
+
+class OsdoSpec(_Spec):
+    """The central cloud (OSDO, 'Documentolog')."""
+
+    servers: Annotated[int, Field(ge=1)] = Field(
+        64, description="Application servers of the national pool (assumption)."
+    )
+    service_time_ms: Positive = Field(
+        150.0, description="Mean server time per interaction, exponential (assumption)."
+    )
+    mtbf_h: OutageHours | None = Field(
+        300.0,
+        description="Mean hours between outages of the whole cloud (assumption; a central "
+        "e-gov system failed under load in 2020, DOMAIN.md). null = never.",
+    )
+    mttr_h: OutageHours = Field(3.0, description="Mean outage duration, hours (assumption).")
+    ui_time_factor: Annotated[float, Field(ge=1.0)] = Field(
+        1.10,
+        description="Handling-time factor of UI-bound steps (steps.*.ui_bound) for the cloud "
+        "UI's search and saving, which 30% of surveyed staff found unfriendly (seed paper); the "
+        "size is an assumption.",
+    )
+
+
+class EsedSpec(_Spec):
+    """A separate electronic document system per agency, reached remotely through a VPN."""
+
+    servers_per_body: Annotated[int, Field(ge=1)] = Field(
+        2, description="Application servers of each body's system (assumption)."
+    )
+    service_time_ms: Positive = Field(
+        200.0, description="Mean server time per interaction, exponential (assumption)."
+    )
+    mtbf_h: OutageHours | None = Field(
+        200.0, description="Mean hours between outages of one body's system (assumption)."
+    )
+    mttr_h: OutageHours = Field(4.0, description="Mean outage duration, hours (assumption).")
+    vpn_sessions_per_remote_employee: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.5,
+        description="Concurrent VPN sessions a body licenses per remote or hybrid employee "
+        "(assumption); at least one session per body.",
+    )
+    vpn_rtt_ms: NonNegative = Field(
+        60.0, description="Extra round-trip time through the government network (assumption)."
+    )
+    vpn_bandwidth_factor: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.7, description="Share of home bandwidth left inside the VPN tunnel (assumption)."
+    )
+
+
+class GatewaySpec(_Spec):
+    """The inter-agency gateway (ESEDO): asynchronous send, polling, failures and resends."""
+
+    poll_interval_min: Positive = Field(
+        30.0,
+        description="Minutes between the receiving system's polls of the gateway. Source: "
+        "inbox checked at least every 30 minutes (DOMAIN.md, S-RU).",
+    )
+    transit_s: NonNegative = Field(
+        20.0, description="Seconds to pass a message through the gateway (assumption)."
+    )
+    failure_prob: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.05, description="Probability a transmission fails and is resent (assumption)."
+    )
+    resend_after_min: Positive = Field(
+        60.0, description="Minutes before a failed transmission is resent (assumption)."
+    )
+    cross_platform_delay_min: NonNegative = Field(
+        30.0,
+        description="Extra minutes for exchange between OSDO and ESED through the operator's "
+        "paid gateway (assumption; the 2025 competition case, DOMAIN.md).",
+    )
+    osdo_internal_delivery_s: NonNegative = Field(
+        5.0, description="Seconds to deliver inside the cloud store (assumption)."
+    )
+
+
+class PlatformSpec(_Spec):
+    """Both architectures' parameters."""
+
+    osdo: OsdoSpec = Field(default_factory=OsdoSpec)
+    esed: EsedSpec = Field(default_factory=EsedSpec)
+    gateway: GatewaySpec = Field(default_factory=GatewaySpec)
+
+
+# --------------------------------------------------------------------------- steps
+
+
+class StepSpec(_Spec):
+    """One step of the document route."""
+
+    role: Literal["clerk", "head", "executor"] = Field(
+        description="Who does the step: records office, head or executor. Source: law on "
+        "administrative procedures No. 107 (2000) art. 12 (DOMAIN.md)."
+    )
+    handling_mean_min: Positive = Field(
+        description="Mean human handling time, working minutes (assumption; DOMAIN.md gives none)."
+    )
+    handling_cv: NonNegative = Field(
+        0.8, description="Coefficient of variation (lognormal); ignored for exponential."
+    )
+    distribution: Literal["lognormal", "exponential", "deterministic"] = Field(
+        "lognormal",
+        description="Handling-time distribution (assumption: skewed, as task times usually are).",
+    )
+    interactions: Annotated[int, Field(ge=0)] = Field(
+        2, description="Platform interactions (open, save, ...) the step needs."
+    )
+    round_trips: Annotated[int, Field(ge=1)] = Field(
+        4, description="Network round trips per interaction (assumption)."
+    )
+    payload_mb: NonNegative = Field(
+        0.5, description="Megabytes transferred per interaction (assumption)."
+    )
+    ui_bound: bool = Field(
+        True,
+        description="Whether the step's handling is mostly finding, opening and saving documents "
+        "in the system's UI, so that the platform's ui_time_factor applies (assumption: every "
+        "step but drafting, which happens in an editor).",
+    )
+
+
+def _default_steps() -> dict[str, StepSpec]:
+    # Handling times: assumptions (DOMAIN.md gives none); skewed, lognormal.
+    return {
+        "register": StepSpec(role="clerk", handling_mean_min=8, interactions=3, payload_mb=1.0),
+        "resolution": StepSpec(role="head", handling_mean_min=10, interactions=2),
+        "execution": StepSpec(
+            role="executor", handling_mean_min=120, handling_cv=1.0, interactions=4,
+            payload_mb=2.0, ui_bound=False,
+        ),
+        "approval": StepSpec(role="head", handling_mean_min=15, interactions=2, payload_mb=1.0),
+        "signature": StepSpec(role="head", handling_mean_min=5, interactions=3, payload_mb=1.0),
+        "dispatch": StepSpec(role="clerk", handling_mean_min=6, interactions=2, payload_mb=1.0),
+    }
+
+
+STEP_NAMES = ("register", "resolution", "execution", "approval", "signature", "dispatch")
+
+
+# --------------------------------------------------------------------------- documents
+
+
+class DocumentType(_Spec):
+    """A kind of document: how many arrive, its deadline, route and where it goes when done."""
+
+    share: Share = Field(description="Share of a body's external arrivals.")
+    deadline_working_days: Annotated[int, Field(ge=1, le=260)] = Field(
+        description="Working days from creation to the deadline."
+    )
+    secret_share: Share = Field(0.0, description="Share marked secret: on site only.")
+    official_use_share: Share = Field(0.0, description="Share marked 'for official use'.")
+    paper_share: Share = Field(
+        0.0, description="Share with paper originals that must be handled on site."
+    )
+    executors_max: Annotated[int, Field(ge=0, le=10)] = Field(
+        2, description="Executors drafting in parallel: uniform 1..max; 0 = no execution."
+    )
+    approvals: Annotated[int, Field(ge=0, le=10)] = Field(
+        2, description="Heads approving the draft before signature."
+    )
+    sign: bool = Field(True, description="Whether a head signs with a digital signature.")
+    dispatch: Literal["none", "external", "other_body", "reply"] = Field(
+        "none",
+        description="On completion: filed (none), sent outside the model (external), sent to "
+        "another modelled body (other_body), or answered to the sending body when there is one "
+        "(reply; otherwise external).",
+    )
+    reply_prob: Share = Field(
+        1.0, description="For dispatch=reply/other_body: probability a letter is sent at all."
+    )
+    arrives_as: str | None = Field(
+        None, description="Type the receiving body registers a sent document as."
+    )
+
+
+def _default_document_types() -> dict[str, DocumentType]:
+    return {
+        "citizen_appeal": DocumentType(
+            share=0.15, deadline_working_days=15, official_use_share=0.1, executors_max=1,
+            approvals=1, dispatch="external",
+        ),
+        "incoming_letter": DocumentType(
+            share=0.40, deadline_working_days=22, official_use_share=0.2, secret_share=0.03,
+            paper_share=0.02, dispatch="reply", reply_prob=0.6, arrives_as="reply_letter",
+        ),
+        "internal_order": DocumentType(
+            share=0.20, deadline_working_days=10, official_use_share=0.2, secret_share=0.02,
+            approvals=2, dispatch="none",
+        ),
+        "instruction_from_above": DocumentType(
+            share=0.12, deadline_working_days=10, official_use_share=0.3, secret_share=0.05,
+            paper_share=0.02, dispatch="external",
+        ),
+        "outgoing_initiative": DocumentType(
+            share=0.13, deadline_working_days=22, official_use_share=0.1, approvals=3,
+            dispatch="other_body", arrives_as="incoming_letter",
+        ),
+        "reply_letter": DocumentType(
+            share=0.0, deadline_working_days=10, executors_max=0, approvals=0, sign=False,
+            dispatch="none",
+        ),
+    }
+
+
+class DocumentsSpec(_Spec):
+    """Document types and the route's steps."""
+
+    types: dict[str, DocumentType] = Field(
+        default_factory=_default_document_types,
+        description="Document types by name. Deadlines: citizen appeals 15 working days "
+        "(Administrative Procedural Code 2020, art. 76); 'operative' 10 days and unmarked one "
+        "month (~22 working days) (S-RU records rules, DOMAIN.md); shares and routes: assumptions.",
+    )
+    steps: dict[str, StepSpec] = Field(
+        default_factory=_default_steps,
+        description="The route's steps; handling times and interactions are assumptions.",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DocumentsSpec:
+        _check_shares({k: t.share for k, t in self.types.items()}, "documents.types")
+        for name, t in self.types.items():
+            if t.secret_share + t.official_use_share > 1.0 + SHARE_TOLERANCE:
+                raise ValueError(
+                    f"documents.types.{name}: secret_share + official_use_share must be <= 1"
+                )
+            if t.dispatch in ("reply", "other_body"):
+                if t.arrives_as is None:
+                    raise ValueError(
+                        f"documents.types.{name}.arrives_as is required for dispatch "
+                        f"{t.dispatch!r}; allowed: {sorted(self.types)}"
+                    )
+            if t.arrives_as is not None and t.arrives_as not in self.types:
+                raise ValueError(
+                    f"documents.types.{name}.arrives_as: {t.arrives_as!r} is not a document "
+                    f"type; allowed: {sorted(self.types)}"
+                )
+        if set(self.steps) != set(STEP_NAMES):
+            missing = sorted(set(STEP_NAMES) - set(self.steps))
+            extra = sorted(set(self.steps) - set(STEP_NAMES))
+            raise ValueError(
+                f"documents.steps must define exactly {list(STEP_NAMES)}; "
+                f"missing {missing}, unknown {extra}"
+            )
+        return self
+
+
+class WorkloadSpec(_Spec):
+    """External document arrivals."""
+
+    documents_per_employee_per_day: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
+        0.63,
+        description="External arrivals per employee per working day. Derived: 1.9 million "
+        "citizen appeals a year (2020, DOMAIN.md) / 0.15 appeal share of all correspondence "
+        "(assumption) / 250 working days / 80,000 staff = 0.63. At most 100 (a sanity bound).",
+    )
+    arrivals: Literal["poisson", "deterministic"] = Field(
+        "poisson",
+        description="Poisson arrivals over working time (assumption: independent senders), or "
+        "evenly spaced (for exact tests).",
+    )
+
+
+# --------------------------------------------------------------------------- bodies
+
+
+class BodyGroup(_Spec):
+    """A group of alike bodies (one entry may stand for hundreds of territorial divisions)."""
+
+    name: str
+    kind: Literal[
+        "central_ministry", "committee", "territorial_division", "local_executive",
+        "district_akimat",
+    ] = Field(description="Kind of body, for reporting by kind.")
+    count: Annotated[int, Field(ge=1, le=10_000)] = Field(
+        1, description="Number of alike bodies in the group."
+    )
+    staff: Annotated[int, Field(ge=3, le=100_000)] = Field(
+        description="Staff per body (at least one clerk, head and executor)."
+    )
+    platform: SystemName = Field(
+        "osdo", description="The body's system when the run's architecture is 'mixed'."
+    )
+    home_internet: dict[str, Share] | None = Field(
+        None, description="Overrides staff.home_internet for this group (e.g. rural districts)."
+    )
+
+    def body_names(self) -> list[str]:
+        """The name of each body of the group: the group's name, numbered when there are more."""
+        if self.count == 1:
+            return [self.name]
+        return [f"{self.name} #{k + 1}" for k in range(self.count)]
+
+
+def _default_bodies() -> list[BodyGroup]:
+    # The seed paper's four bodies; staff numbers are assumptions.
+    return [
+        BodyGroup(name="Ministry of Information and Public Development", kind="central_ministry",
+                  staff=300),
+        BodyGroup(name="Astana Department of Internal Policy", kind="local_executive", staff=60),
+        BodyGroup(name="Astana Department of Religious Affairs", kind="local_executive",
+                  staff=40, platform="esed"),
+        BodyGroup(name="Esil District Akim's Office", kind="district_akimat", staff=80,
+                  platform="esed"),
+    ]
+
+
+class OutputSpec(_Spec):
+    """What a run keeps."""
+
+    documents: bool = Field(True, description="Write documents.csv (one row per document).")
+    timeseries_interval_min: Annotated[float, Field(ge=1.0)] = Field(
+        60.0, description="Minutes between rows of timeseries.csv (at least 1)."
+    )
+    plots: bool = Field(True, description="Write PNG plots into the run folder.")
+    unstable_growth_share: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.1,
+        description="A run is marked unstable when its open documents grow (least-squares "
+        "slope after the warm-up) by more than this share of the daily arrival or completion "
+        "rate (assumption: 10% separates a warming-up backlog from an unbounded one).",
+    )
+    unstable_min_window_days: Annotated[int, Field(ge=2)] = Field(
+        10,
+        description="Working days after the warm-up needed to judge stability; shorter runs "
+        "are never marked unstable (assumption: a shorter window mostly shows the start-up).",
+    )
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class Scenario(_Spec):
+    """A complete, validated scenario: every model number with its default."""
+
+    name: str = Field(description="Short name used in output folders and reports.")
+    description: str = ""
+    extends: str | None = Field(
+        None, description="Parent scenario, relative to this file; resolved at load time."
+    )
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = Field(
+        DEFAULT_SEED, description="Root seed of the run; every random stream derives from it."
+    )
+    horizon_days: Annotated[int, Field(ge=1, le=2600)] = Field(
+        40, description="Simulated working days."
+    )
+    warmup_days: Annotated[int, Field(ge=0)] = Field(
+        5, description="Working days whose documents are left out of the KPIs."
+    )
+    replications: Annotated[int, Field(ge=1, le=10_000)] = Field(
+        5, description="Independent replications per architecture (common random numbers)."
+    )
+    platforms: list[ArchitectureName] = Field(
+        ["osdo", "esed"],
+        description="Architectures to run: every body on OSDO, every body on ESED, or each "
+        "body on its own `platform` (mixed).",
+    )
+    calendar: CalendarSpec = Field(default_factory=CalendarSpec)
+    staff: StaffSpec = Field(default_factory=StaffSpec)
+    human: HumanFactorsSpec = Field(default_factory=HumanFactorsSpec)
+    internet: InternetSpec = Field(default_factory=InternetSpec)
+    platform: PlatformSpec = Field(default_factory=PlatformSpec)
+    documents: DocumentsSpec = Field(default_factory=DocumentsSpec)
+    workload: WorkloadSpec = Field(default_factory=WorkloadSpec)
+    bodies: list[BodyGroup] = Field(
+        default_factory=_default_bodies,
+        description="Body groups. Default: the seed paper's four bodies (staff: assumptions).",
+    )
+    output: OutputSpec = Field(default_factory=OutputSpec)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        if self.warmup_days >= self.horizon_days:
+            raise ValueError(
+                f"warmup_days ({self.warmup_days}) must be less than horizon_days "
+                f"({self.horizon_days})"
+            )
+        if not self.platforms:
+            raise ValueError("platforms must list at least one of osdo, esed, mixed")
+        if len(set(self.platforms)) != len(self.platforms):
+            raise ValueError(f"platforms has duplicates: {self.platforms}")
+        classes = set(self.internet.classes)
+        if self.internet.office_class not in classes:
+            raise ValueError(
+                f"internet.office_class {self.internet.office_class!r} is not a class; "
+                f"allowed: {sorted(classes)}"
+            )
+        homes = [("staff.home_internet", self.staff.home_internet)] + [
+            (f"bodies.{i}.home_internet", b.home_internet)
+            for i, b in enumerate(self.bodies) if b.home_internet is not None
+        ]
+        for where, shares in homes:
+            unknown = sorted(set(shares) - classes)
+            if unknown:
+                raise ValueError(
+                    f"{where}: unknown internet class {unknown}; allowed: {sorted(classes)}"
+                )
+            _check_shares(shares, where)
+        if not self.bodies:
+            raise ValueError("bodies must list at least one body group")
+        total = sum(b.count * b.staff for b in self.bodies)
+        if total > MAX_TOTAL_STAFF:
+            raise ValueError(
+                f"bodies hold {total:,} staff in all; at most {MAX_TOTAL_STAFF:,} are allowed"
+            )
+        return self
+
+    @property
+    def total_staff(self) -> int:
+        """Staff over all bodies."""
+        return sum(b.count * b.staff for b in self.bodies)
+
+

@@ -1,0 +1,239 @@
+"""Running a sweep's runs on a local process pool or a Dask cluster, into the result store.
+
+Each run is :func:`execute_run`: a pure function of (point scenario, platform, replication, seed)
+returning its KPIs, or its error when it raises. Workers only compute; the parent process writes
+every finished run to the store in its own transaction, as it arrives. Since a run's seed comes
+from its point and replication (:func:`sim.experiments.sweeps.point_seed`), the stored KPIs
+are the same whatever the number of workers, the executor or the order in which runs finish.
+
+Outputs and interruption (the contract ``tests/test_sweep_signals.py`` checks): while runs are
+going, the sweep folder holds only the store (outputs of an earlier pass are removed as soon as
+runs start, since they no longer describe it). Once every run has been tried,
+:func:`sim.outputs.sweep_folder.write_outputs` writes runs.csv, timing.csv, points.csv, sweep.yaml,
+scenario.resolved.yaml and plots/, each under a temporary name renamed when complete. So a sweep
+stopped at any moment, even by SIGKILL, leaves the store with every finished run and no
+half-written file; rerunning (``--resume``) finishes the runs and writes the outputs.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import os
+import signal
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.config import InputError, Scenario
+from sim.experiments.store import STORE_FILE, ResultStore, remove_path
+from sim.experiments.sweeps import RunSpec, Sweep, expand
+from sim.model.replication import run_replication
+
+__all__ = ["execute_run", "run_sweep", "open_store", "SweepOutcome", "Progress",
+           "SchedulerError", "OUTPUTS"]
+
+# Files and folders write_outputs derives from the store (removed when new runs start).
+OUTPUTS = ("runs.csv", "timing.csv", "points.csv", "sweep.yaml", "scenario.resolved.yaml",
+           "plots")
+_PARENT_POLL_S = 0.5  # how often a pool worker checks that its parent is alive
+
+# (runs done, runs to do, failures so far) after each finished run.
+Progress = Callable[[int, int, int], None]
+Runner = Callable[[Scenario, str, int, int, list[str]], dict[str, Any]]
+
+
+class SchedulerError(InputError):
+    """``--scheduler``: Dask is not installed, or the scheduler cannot be reached."""
+
+
+def execute_run(scenario: Scenario, platform: str, replication: int, seed: int,
+                kpis: list[str]) -> dict[str, Any]:
+    """One run; an exception becomes a ``failed`` result carrying its error, never a raise."""
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    clock = time.perf_counter()
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    try:
+        records = run_replication(scenario, platform, replication, seed, keep_documents=False)
+    except Exception as exc:  # noqa: BLE001 - a failing run is recorded and the sweep goes on
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        error = f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"
+        return {"status": "failed", "error": error, "kpis": None, "started_at": started,
+                "runtime_s": time.perf_counter() - clock, "worker": worker}
+    return {"status": "ok", "error": None, "kpis": {k: records.kpis.get(k) for k in kpis},
+            "started_at": started, "runtime_s": time.perf_counter() - clock, "worker": worker}
+
+
+@dataclass
+class SweepOutcome:
+    """What a sweep did: where its store is, how many runs ran, were skipped and failed.
+
+    ``not_run`` counts runs left unstored because a pool worker died outright (SIGKILL, out of
+    memory): the pool can run nothing more, so the sweep stops; a rerun runs them.
+    """
+
+    out_dir: Path
+    total: int
+    skipped: int
+    ran: int
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    not_run: int = 0
+
+    @property
+    def store_path(self) -> Path:
+        """The SQLite store."""
+        return self.out_dir / STORE_FILE
+
+
+def open_store(sweep: Sweep, out_dir: Path) -> ResultStore:
+    """The sweep folder's result store, created or checked against this sweep."""
+    return ResultStore(out_dir / STORE_FILE, sweep.parameters, sweep.kpis, sweep.fingerprint(),
+                       {"sweep": sweep.name, "seed": sweep.seed,
+                        "replications": sweep.spec.replications, "platforms": sweep.platforms})
+
+
+def _worker_setup() -> None:
+    """Pool worker set-up: Ctrl-C is the parent's to handle, and a worker outlives no parent.
+
+    A terminal's Ctrl-C reaches every process of the foreground group; workers that took it
+    would each print a traceback. A forked worker also inherits the CLI's SIGTERM handler, which
+    raises; the default action lets the parent's clean-up (terminate) end it quietly. And a
+    parent killed outright (SIGKILL, the OOM killer) cannot clean up: its workers would wait for
+    work forever, holding their memory, so each watches its parent and exits when it is gone.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:  # an orphan is adopted by another process
+            time.sleep(_PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _local(specs: list[RunSpec], sweep: Sweep, workers: int,
+           runner: Runner) -> Iterator[tuple[RunSpec, Callable[[], dict[str, Any]]]]:
+    """Yield (spec, result getter) as runs finish on a local process pool (in process for 1)."""
+    if workers <= 1:
+        for spec in specs:
+            result = runner(sweep.scenarios[spec.point], spec.platform, spec.replication,
+                            spec.seed, sweep.kpis)
+            yield spec, lambda result=result: result
+        return
+    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup)
+    try:
+        futures = {
+            pool.submit(runner, sweep.scenarios[s.point], s.platform, s.replication, s.seed,
+                        sweep.kpis): s
+            for s in specs
+        }
+        for future in cf.as_completed(futures):
+            yield futures[future], future.result
+        pool.shutdown(wait=True)
+    except BaseException:
+        # Interrupted: stop the workers now rather than wait for their runs to finish. Their
+        # list and the pool's manager thread are taken first: shutdown() drops both.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        manager = getattr(pool, "_executor_manager_thread", None)
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        if manager is not None:
+            # Let it see the workers gone and close its pipe now: left running, it races the
+            # interpreter's exit hook, which then writes to the closed pipe and prints a
+            # traceback (Python 3.11's concurrent.futures).
+            manager.join(timeout=10)
+        raise
+
+
+def _dask(specs: list[RunSpec], sweep: Sweep, address: str,
+          runner: Runner) -> Iterator[tuple[RunSpec, Callable[[], dict[str, Any]]]]:
+    """Yield (spec, result getter) as runs finish on a Dask distributed cluster."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise SchedulerError(
+            "--scheduler needs Dask distributed: pip install 'docflow-sim[dask]'"
+        ) from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SchedulerError(f"--scheduler {address}: cannot connect ({exc})") from None
+    futures: dict[Any, RunSpec] = {}
+    try:
+        scenarios = client.scatter(sweep.scenarios, broadcast=False)
+        futures = {
+            client.submit(runner, scenarios[s.point], s.platform, s.replication, s.seed,
+                          sweep.kpis, pure=False, key=f"sim-run-{s.run_id}-{os.getpid()}-"
+                          f"{time.monotonic_ns()}"): s
+            for s in specs
+        }
+        for future in as_completed(futures):
+            yield futures[future], future.result
+    except BaseException:
+        client.cancel(list(futures))
+        raise
+    finally:
+        client.close()
+
+
+def run_sweep(
+    sweep: Sweep, out_dir: str | Path, workers: int | None = None, scheduler: str | None = None,
+    progress: Progress | None = None, runner: Runner = execute_run,
+) -> SweepOutcome:
+    """Run every run of ``sweep`` not already finished in ``out_dir``'s store.
+
+    ``workers`` sizes the local process pool (default: the machine's cores); ``scheduler`` (a
+    ``tcp://host:port`` address) sends the runs to a Dask cluster instead. A run that raises is
+    stored as failed with its error; the sweep goes on. Failed runs are tried again on a rerun.
+    """
+    out_dir = Path(out_dir)
+    clock = time.perf_counter()
+    specs = expand(sweep)
+    store = open_store(sweep, out_dir)
+    try:
+        done = store.finished()
+        todo = [s for s in specs if (s.point, s.replication, s.platform) not in done]
+        outcome = SweepOutcome(out_dir, len(specs), len(specs) - len(todo), 0)
+        if todo:  # the store is about to change: earlier outputs would describe an older state
+            for name in OUTPUTS:
+                remove_path(out_dir / name)
+        if progress is not None:
+            progress(0, len(todo), 0)
+        if scheduler:
+            stream = _dask(todo, sweep, scheduler, runner)
+        else:
+            stream = _local(todo, sweep, workers or os.cpu_count() or 1, runner)
+        for spec, get in stream:
+            try:
+                result = get()
+            except BrokenProcessPool:
+                # A worker died outright. Every pending run would come back "failed" with the
+                # same error although none of them ran: store none of them, stop, and say so.
+                outcome.not_run = len(todo) - outcome.ran
+                stream.close()  # stops and joins what is left of the pool
+                break
+            except Exception as exc:  # noqa: BLE001 - e.g. lost on a Dask cluster
+                result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}",
+                          "kpis": None}
+            row = {"run_id": spec.run_id, "point": spec.point, "replication": spec.replication,
+                   "platform": spec.platform, "seed": spec.seed, "params": spec.params, **result}
+            store.record(row)
+            outcome.ran += 1
+            if result["status"] != "ok":
+                outcome.failed.append(row)
+            if progress is not None:
+                progress(outcome.ran, len(todo), len(outcome.failed))
+        outcome.elapsed_s = time.perf_counter() - clock
+        return outcome
+    finally:
+        store.close()

@@ -1,0 +1,53 @@
+"""Intervals over replications: Student-t means, their text, and paired differences."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.model.kpis import KPI_COLUMNS
+
+__all__ = ["CONFIDENCE", "mean_ci", "format_ci", "paired_differences"]
+
+CONFIDENCE = 0.95
+
+
+def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> dict[str, float]:
+    """Mean and Student-t confidence interval over replications (NaNs are left out)."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return {"mean": math.nan, "half_width": math.nan, "low": math.nan, "high": math.nan,
+                "n": 0}
+    mean = float(x.mean())
+    if n == 1:
+        return {"mean": mean, "half_width": math.nan, "low": math.nan, "high": math.nan, "n": 1}
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    return {"mean": mean, "half_width": half, "low": mean - half, "high": mean + half, "n": n}
+
+
+def format_ci(ci: Mapping[str, float], fmt: str) -> str:
+    """``mean ± half-width`` of a :func:`mean_ci` result in ``fmt`` (``-`` when there is none)."""
+    if ci["n"] == 0 or math.isnan(ci["mean"]):
+        return "-"
+    text = fmt.format(ci["mean"])
+    if not math.isnan(ci["half_width"]):
+        text += " ± " + fmt.format(ci["half_width"])
+    return text
+
+
+def paired_differences(table: pd.DataFrame, a: str, b: str) -> dict[str, dict[str, float]]:
+    """Mean and interval of per-replication differences ``a - b`` for every KPI."""
+    left = table[table.platform == a].set_index("replication")
+    right = table[table.platform == b].set_index("replication")
+    common = left.index.intersection(right.index)
+    if common.empty:
+        return {}
+    return {
+        k: mean_ci((left.loc[common, k] - right.loc[common, k]).to_numpy()) for k in KPI_COLUMNS
+    }

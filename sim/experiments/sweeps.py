@@ -1,0 +1,423 @@
+"""Sweep files: a base scenario, the parameters to vary, a design, and their expansion into runs.
+
+A sweep file (YAML; the format is described with examples in ``docs/experiments.md``) names a
+base scenario, fixed overrides, platforms, replications, a seed, a design (grid, Latin hypercube
+or explicit points), the swept parameters (value lists, labelled values or ranges) and the KPIs
+to keep.
+
+:func:`load_sweep` reads and checks it (every point's scenario is validated before any run, and
+problems raise :class:`~sim.config.errors.SweepFileError` naming the file, field and value);
+:func:`expand` turns it into numbered :class:`RunSpec` s, one per point x replication x platform.
+Both are pure: the expansion never depends on the order in which runs later execute.
+
+Seeds: every run of point ``p`` and replication ``r`` uses the root seed ``SeedSequence(seed,
+spawn_key=(SWEEP_KEY, p))`` and replication number ``r``, so its random streams depend on the
+point and replication only. OSDO and ESED of one point and replication share them (common random
+numbers), so their differences are paired as in ``sim run``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from scipy.stats import qmc
+
+from sim.config.architectures import ArchitectureName
+from sim.config.errors import ScenarioError, SweepFileError
+from sim.config.loading import (
+    apply_override,
+    deep_merge,
+    defaults,
+    first_error,
+    load_chain,
+    read_yaml,
+    scenario_from_dict,
+    suggest,
+)
+from sim.config.schema import Scenario
+from sim.model.kpis import KPI_COLUMNS
+
+__all__ = [
+    "SweepFile", "Sweep", "Point", "RunSpec", "load_sweep", "sweep_from_dict", "design_points",
+    "expand", "point_seed", "point_summary", "MAX_POINTS", "SWEEP_KEY",
+]
+
+SWEEP_KEY = 0x5EE9  # first spawn key of point seeds, apart from the streams' own keys
+MAX_POINTS = 100_000  # a grid above this is almost surely a mistake (a step too small)
+_SET_BY_SWEEP = {"seed", "replications", "platforms"}
+_NOT_SWEPT = {"name", "description", "extends", "output", *_SET_BY_SWEEP}
+_SWEEP_KEYS = "name, base and parameters (or design: {kind: list, points: [...]})"
+_ROUND = 12  # digits kept of range values, so 0.1 * 3 reads 0.3 in tables and the store
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class ParameterSpec(_Spec):
+    """One swept parameter: a list of values, or a numeric range."""
+
+    values: list[Any] | dict[str, Any] | None = Field(
+        None, description="Values to try; a mapping gives each value a label."
+    )
+    range: tuple[float, float] | None = Field(
+        None, description="[low, high], both included; with `num` or `step` on a grid."
+    )
+    num: int | None = Field(None, description="Grid: this many evenly spaced values.")
+    step: float | None = Field(None, description="Grid: values low, low+step, ... up to high.")
+    integer: bool = Field(False, description="Round range values to whole numbers.")
+    complement: str | None = Field(
+        None, description="Another field set to 1 - value (e.g. the other share of a pair)."
+    )
+
+    @field_validator("range", mode="before")
+    @classmethod
+    def _two_ends(cls, value: Any) -> Any:
+        # pydantic's own words for a short tuple ("range.1: required field is missing") hide
+        # what a range is.
+        if isinstance(value, (list, tuple)) and len(value) != 2:
+            raise ValueError(f"{list(value)!r} is not allowed: give [low, high], two numbers")
+        return value
+
+
+class DesignSpec(_Spec):
+    """How points are chosen."""
+
+    kind: Literal["grid", "lhs", "list"] = Field("grid", description="Full grid, Latin "
+                                                "hypercube with n points, or explicit points.")
+    n: int | None = Field(None, description="lhs: number of points.")
+    points: list[dict[str, Any]] | None = Field(None, description="list: the points.")
+
+
+class SweepFile(_Spec):
+    """The sweep file's schema."""
+
+    name: str = Field(description="Short name used in output folders.")
+    description: str = ""
+    base: str = Field(description="Base scenario file, relative to the sweep file.")
+    set: dict[str, Any] = Field(
+        default_factory=dict, description="Fixed overrides of the base, as dotted paths."
+    )
+    platforms: list[ArchitectureName] | None = None
+    replications: int = Field(3, ge=1, le=10_000)
+    seed: int | None = Field(None, ge=0, lt=2**63)
+    design: DesignSpec = Field(default_factory=DesignSpec)
+    parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
+    kpis: list[str] = Field(default_factory=lambda: list(KPI_COLUMNS))
+
+    @field_validator("design", mode="before")
+    @classmethod
+    def _design_shorthand(cls, value: Any) -> Any:
+        return {"kind": value} if isinstance(value, str) else value
+
+    @field_validator("kpis")
+    @classmethod
+    def _known_kpis(cls, value: list[str]) -> list[str]:
+        for kpi in value:
+            if kpi not in KPI_COLUMNS:
+                raise ValueError(f"unknown KPI {kpi!r}{suggest(kpi, KPI_COLUMNS)}")
+        if not value:
+            raise ValueError("kpis must name at least one KPI")
+        return list(dict.fromkeys(value))
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point of the design: its number, shown values (labels) and the values it sets."""
+
+    index: int
+    labels: dict[str, Any]
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run: a point, a replication and a platform, with the seed they derive."""
+
+    run_id: int
+    point: int
+    replication: int
+    platform: str
+    seed: int
+    params: dict[str, Any]
+
+
+@dataclass
+class Sweep:
+    """A checked sweep: the file, its base scenario and every point's scenario."""
+
+    path: Path
+    spec: SweepFile
+    base: Scenario
+    points: list[Point]
+    scenarios: list[Scenario] = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        """The sweep's name."""
+        return self.spec.name
+
+    @property
+    def seed(self) -> int:
+        """Root seed: the sweep's, else the base scenario's."""
+        return self.base.seed if self.spec.seed is None else self.spec.seed
+
+    @property
+    def platforms(self) -> list[str]:
+        """Architectures run at every point."""
+        return list(self.spec.platforms or self.base.platforms)
+
+    @property
+    def parameters(self) -> list[str]:
+        """Swept parameter paths, in file order."""
+        return list(self.points[0].labels) if self.points else []
+
+    @property
+    def kpis(self) -> list[str]:
+        """KPIs kept in the store."""
+        return list(self.spec.kpis)
+
+    def fingerprint(self) -> str:
+        """A hash of everything that decides the runs: resuming needs the same one."""
+        blob = json.dumps({
+            "points": [[p.index, p.values] for p in self.points],
+            "scenarios": [s.model_dump(mode="json") for s in self.scenarios],
+            "platforms": self.platforms, "replications": self.spec.replications,
+            "seed": self.seed, "kpis": self.kpis,
+        }, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def point_seed(root: int, point: int) -> int:
+    """The root seed of a point's runs, derived from the sweep seed and the point number."""
+    state = np.random.SeedSequence(root, spawn_key=(SWEEP_KEY, point)).generate_state(1, np.uint64)
+    return int(state[0]) >> 1  # scenario seeds are below 2**63
+
+
+def _range_values(spec: ParameterSpec, where: str) -> list[Any]:
+    low, high = spec.range  # type: ignore[misc]
+    if spec.num is not None and spec.step is not None:
+        raise SweepFileError(f"{where}: num: {spec.num} and step: {spec.step:g} are both given; "
+                            f"give either num or step, not both")
+    if spec.num is not None:
+        if spec.num < 1:
+            raise SweepFileError(f"{where}.num: {spec.num} gives an empty range; use 1 or more")
+        raw = np.linspace(low, high, spec.num) if spec.num > 1 else np.array([low])
+    elif spec.step is not None:
+        if spec.step <= 0:
+            raise SweepFileError(f"{where}.step: {spec.step:g} is not allowed: must be > 0")
+        count = math.floor((high - low) / spec.step + 1e-9) + 1
+        if count > MAX_POINTS:
+            raise SweepFileError(f"{where}.step: {spec.step:g} gives {count:,} values; "
+                                f"at most {MAX_POINTS:,} are allowed")
+        raw = low + spec.step * np.arange(count)
+    else:
+        raise SweepFileError(f"{where}: a range on a grid needs num (how many values) or step")
+    return [int(round(v)) if spec.integer else round(float(v), _ROUND) for v in raw]
+
+
+def _check_parameter(path: str, spec: ParameterSpec, where: str) -> None:
+    top = path.split(".")[0]
+    if top in _NOT_SWEPT:
+        why = ("the sweep file sets seed, replications and platforms itself"
+               if top in _SET_BY_SWEEP else "it does not change what a run simulates")
+        raise SweepFileError(f"{where}: {top!r} cannot be swept; {why}")
+    if spec.values is not None and spec.range is not None:
+        raise SweepFileError(f"{where}: values: {spec.values!r} and range: {list(spec.range)!r} "
+                            f"are both given; give exactly one of values or range")
+    if spec.values is None and spec.range is None:
+        raise SweepFileError(f"{where}: give values (a list) or range ([low, high] with num or "
+                            f"step)")
+    if spec.values is not None and len(spec.values) == 0:
+        raise SweepFileError(f"{where}.values: the list is empty; give at least one value")
+    if spec.range is not None:
+        low, high = spec.range
+        if low > high:
+            raise SweepFileError(f"{where}.range: [{low:g}, {high:g}] is empty: low is above high")
+    elif spec.num is not None or spec.step is not None:
+        raise SweepFileError(f"{where}: num and step go with range, not with values")
+
+
+def _grid_values(spec: ParameterSpec, where: str) -> list[tuple[Any, Any]]:
+    """(label, value) pairs of one parameter on a grid, or the categories of a value list."""
+    if spec.range is not None:
+        return [(v, v) for v in _range_values(spec, where)]
+    if isinstance(spec.values, dict):
+        return list(spec.values.items())
+    return [(v, v) for v in spec.values or []]
+
+
+def design_points(spec: SweepFile, seed: int, source: str = "<sweep>") -> list[Point]:
+    """The points of the design, numbered from 0 in a fixed order (pure)."""
+    design = spec.design
+    params = spec.parameters
+    if design.kind == "list":
+        if params:
+            raise SweepFileError(f"{source}: parameters: a list design takes its values from "
+                                f"design.points; leave parameters out")
+        if not design.points:
+            raise SweepFileError(f"{source}: design.points: a list design needs at least one point")
+        if design.n is not None:
+            raise SweepFileError(f"{source}: design.n: {design.n} is not allowed with kind: list "
+                                f"(the points are listed); n goes with kind: lhs")
+        names = list(design.points[0])
+        for i, point in enumerate(design.points):
+            if not point:
+                raise SweepFileError(f"{source}: design.points.{i}: an empty point")
+            if set(point) != set(names):
+                diff = sorted(set(point) ^ set(names))
+                raise SweepFileError(f"{source}: design.points.{i}: sets {sorted(point)}, but "
+                                    f"point 0 sets {sorted(names)} (differs in {diff})")
+            for name in point:
+                _check_parameter(name, ParameterSpec(values=[0]), f"{source}: design.points."
+                                 f"{i}.{name}")
+        return [Point(i, {k: p[k] for k in names}, {k: p[k] for k in names})
+                for i, p in enumerate(design.points)]
+    if not params:
+        raise SweepFileError(f"{source}: parameters: a {design.kind} design needs at least one "
+                            f"parameter")
+    if design.points is not None:
+        raise SweepFileError(f"{source}: design.points goes with kind: list, not {design.kind}")
+    for path, p in params.items():
+        _check_parameter(path, p, f"{source}: parameters.{path}")
+    if design.kind == "grid":
+        if design.n is not None:
+            raise SweepFileError(f"{source}: design.n: {design.n} is not allowed with kind: grid "
+                                f"(a grid takes every combination); n goes with kind: lhs")
+        axes = [_grid_values(p, f"{source}: parameters.{path}")
+                for path, p in params.items()]
+        total = math.prod(len(a) for a in axes)
+        if total > MAX_POINTS:
+            raise SweepFileError(f"{source}: design: the grid has {total:,} points; at most "
+                                f"{MAX_POINTS:,} are allowed")
+        combos = itertools.product(*axes)
+        names = list(params)
+        return [Point(i, {n: lab for n, (lab, _v) in zip(names, c, strict=True)},
+                      {n: v for n, (_lab, v) in zip(names, c, strict=True)})
+                for i, c in enumerate(combos)]
+    # Latin hypercube: ranges sampled continuously, value lists as categories.
+    if design.n is None:
+        raise SweepFileError(f"{source}: design.n: required field is missing: a Latin hypercube "
+                            f"needs n >= 1 points, e.g. design: {{kind: lhs, n: 20}}")
+    if design.n < 1:
+        raise SweepFileError(f"{source}: design.n: {design.n} is not allowed: a Latin hypercube "
+                            f"needs n >= 1 points")
+    if design.n > MAX_POINTS:
+        raise SweepFileError(f"{source}: design.n: {design.n:,} points; at most {MAX_POINTS:,}")
+    for path, p in params.items():
+        if p.num is not None or p.step is not None:
+            given = "num: " + str(p.num) if p.num is not None else f"step: {p.step:g}"
+            raise SweepFileError(f"{source}: parameters.{path}: {given} is not allowed with kind: "
+                                f"lhs (a Latin hypercube samples the range continuously); num "
+                                f"and step go with kind: grid")
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(SWEEP_KEY,))))
+    unit = qmc.LatinHypercube(d=len(params), rng=rng).random(design.n)
+    categories = {path: _grid_values(p, f"{source}: parameters.{path}")
+                  for path, p in params.items() if p.range is None}
+    points = []
+    for i, row in enumerate(unit):
+        labels, values = {}, {}
+        for (path, p), u in zip(params.items(), row, strict=True):
+            if p.range is not None:
+                low, high = p.range
+                v = low + float(u) * (high - low)
+                v = int(round(v)) if p.integer else round(v, 6)  # readable labels
+                labels[path] = values[path] = v
+            else:
+                items = categories[path]
+                labels[path], values[path] = items[min(int(u * len(items)), len(items) - 1)]
+        points.append(Point(i, labels, values))
+    return points
+
+
+def expand(sweep: Sweep) -> list[RunSpec]:
+    """Numbered runs: point-major, then replication, then platform (pure; no I/O)."""
+    specs = []
+    for point in sweep.points:
+        seed = point_seed(sweep.seed, point.index)
+        for r in range(sweep.spec.replications):
+            for platform in sweep.platforms:
+                specs.append(RunSpec(len(specs), point.index, r, platform, seed,
+                                     dict(point.labels)))
+    return specs
+
+
+def _point_scenario(base: dict[str, Any], point: Point, spec: SweepFile, source: str) -> Scenario:
+    data = deep_merge(base, {})
+    where = f"{source}: point {point.index} ({_describe(point.labels)})"
+    for path, value in point.values.items():
+        apply_override(data, path.split("."), value, where)
+        complement = spec.parameters.get(path).complement if path in spec.parameters else None
+        if complement:
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise SweepFileError(f"{where}: complement of {path} needs a number, got {value!r}")
+            apply_override(data, complement.split("."), round(1.0 - value, _ROUND), where)
+    return scenario_from_dict(data, where)
+
+
+def _describe(labels: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in labels.items())
+
+
+def sweep_from_dict(
+    raw: dict[str, Any], path: Path, overrides: list[str] | None = None
+) -> Sweep:
+    """Check a parsed sweep file (``path`` locates the base) and resolve every point."""
+    source = str(path)
+    try:
+        spec = SweepFile.model_validate(raw)
+    except ValidationError as exc:
+        raise SweepFileError(first_error(exc, source, SweepFile)) from None
+    base_path = path.parent / spec.base
+    if not base_path.exists():
+        raise SweepFileError(f"{source}: base: scenario file {base_path} not found")
+    try:
+        base_raw = load_chain(base_path)
+    except ScenarioError as exc:
+        raise SweepFileError(f"{source}: in its base ({spec.base}): {exc}") from None
+    data = deep_merge(defaults(), base_raw)
+    # The base alone first, so that a mistake in the sweep's own `set` is not blamed on the base.
+    base = scenario_from_dict(data, f"{source} (base {spec.base})")
+    if spec.set or overrides:
+        for key, value in spec.set.items():
+            apply_override(data, key.split("."), value, f"{source}: set.{key}")
+        base = scenario_from_dict(data, f"{source}: set", overrides)
+    resolved = base.model_dump(mode="python")
+    points = design_points(spec, base.seed if spec.seed is None else spec.seed, source)
+    scenarios = [_point_scenario(resolved, p, spec, source) for p in points]
+    return Sweep(path, spec, base, points, scenarios)
+
+
+def load_sweep(path: str | Path, overrides: list[str] | None = None) -> Sweep:
+    """Read, check and resolve a sweep file; ``overrides`` apply to the base (like ``--set``)."""
+    path = Path(path)
+    sweep_words = f"a sweep: a mapping with at least {_SWEEP_KEYS}"
+    return sweep_from_dict(read_yaml(path, (sweep_words, sweep_words)), path, overrides)
+
+
+def point_summary(runs: pd.DataFrame, parameters: list[str], kpis: list[str]) -> pd.DataFrame:
+    """Per point, platform and KPI: mean and 95% interval over the point's finished runs.
+
+    One row per (point, platform, kpi), carrying the point's parameter values (tidy).
+    """
+    from sim.experiments.statistics import mean_ci
+
+    ok = runs[runs.status == "ok"]
+    rows = []
+    for (point, platform), group in ok.groupby(["point", "platform"], sort=True):
+        first = group.iloc[0]
+        for kpi in kpis:
+            ci = mean_ci(group[kpi].to_numpy(dtype=float))
+            rows.append({"point": point, "platform": platform,
+                         **{p: first[p] for p in parameters}, "kpi": kpi, **ci})
+    columns = ["point", "platform", *parameters, "kpi", "mean", "half_width", "low", "high", "n"]
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,202 @@
+"""Working-time arithmetic on a clock of minutes since the scenario start (a Monday, 00:00).
+
+Nobody simulates evenings here: the end of a piece of work is computed by mapping clock time to a
+*working-minute index* (working minutes elapsed since minute 0), adding, and mapping back. Both
+maps are O(log days) with a cumulative table that grows on demand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from bisect import bisect_left, bisect_right
+
+from sim.config.schema import CalendarSpec, Scenario, hhmm_minutes
+
+__all__ = ["WorkCalendar", "MINUTES_PER_DAY", "run_horizon_min"]
+
+MINUTES_PER_DAY = 1440
+# About a hundred years: far beyond any horizon (at most 2,600 working days plus deadlines).
+# Times and work past it are 'never', so an absurd duration cannot grow the tables without end.
+FAR_DAYS = 36_600
+
+
+class WorkCalendar:
+    """When people work: weekdays, daily periods and holidays.
+
+    Times are float minutes since the start date's 00:00. A *working day* is a weekday listed in
+    ``workdays`` that is not a holiday; it holds the same ``work_periods`` every time.
+    """
+
+    def __init__(self, spec: CalendarSpec) -> None:
+        start = dt.date.fromisoformat(spec.start_date)
+        if start.weekday() != 0:
+            raise ValueError(f"calendar.start_date {spec.start_date} is not a Monday")
+        self.start_date = start
+        self._workdays = frozenset(spec.workdays)
+        self._holidays = frozenset((dt.date.fromisoformat(h) - start).days for h in spec.holidays)
+        self._periods = [(hhmm_minutes(a), hhmm_minutes(b)) for a, b in spec.work_periods]
+        # (start, end, working minutes before the period, working minutes by its end) per period,
+        # within a day; precomputed because every step asks the calendar several times.
+        self._pinfo: list[tuple[int, int, float, float]] = []
+        acc = 0.0
+        for a, b in self._periods:
+            self._pinfo.append((a, b, acc, acc + (b - a)))
+            acc += b - a
+        self.minutes_per_day = acc
+        self._cum: list[float] = [0.0]  # working minutes before each day's 00:00
+        # The working period the latest query fell in: clock minutes [start, end) and the
+        # working-minute index at its start. Most queries of a run land in the same period as
+        # the one before, and answer from these three numbers alone.
+        self._span_start = self._span_end = -1.0
+        self._span_index = 0.0
+        self._working_days: list[int] = []
+        self._extend(400)
+
+    # ------------------------------------------------------------------ tables
+    def _extend(self, until_day: int) -> None:
+        day = len(self._cum) - 1
+        while day <= until_day:
+            working = self.is_working_day(day)
+            self._cum.append(self._cum[-1] + (self.minutes_per_day if working else 0.0))
+            if working:
+                self._working_days.append(day)
+            day += 1
+
+    def is_working_day(self, day: int) -> bool:
+        """Whether calendar day ``day`` (0 = start date) is a working day."""
+        return day % 7 in self._workdays and day not in self._holidays
+
+    # ------------------------------------------------------------------ index maps
+    def work_index(self, t: float) -> float:
+        """Working minutes elapsed between minute 0 and ``t``."""
+        if self._span_start <= t < self._span_end:
+            return self._span_index + (t - self._span_start)
+        if t >= FAR_DAYS * MINUTES_PER_DAY:
+            return math.inf  # beyond any run: 'never' (keeps absurd durations from hanging)
+        day = int(t // MINUTES_PER_DAY)
+        cum = self._cum
+        if day + 1 >= len(cum):
+            self._extend(day + 400)
+        base = cum[day]
+        if cum[day + 1] == base:
+            return base
+        m = t - day * MINUTES_PER_DAY
+        for a, b, before, _upto in self._pinfo:
+            if m <= a:
+                return base + before
+            if m < b:
+                return base + before + (m - a)
+        return base + self.minutes_per_day
+
+    def _day_for_index(self, w: float, earliest: bool) -> int:
+        while self._cum[-1] <= w:
+            self._extend(len(self._cum) + 400)
+        if earliest:
+            return max(bisect_left(self._cum, w) - 1, 0)
+        return bisect_right(self._cum, w) - 1
+
+    def time_at_index(self, w: float) -> float:
+        """The earliest clock time at which ``w`` working minutes have elapsed."""
+        if w <= 0:
+            return 0.0
+        if w >= FAR_DAYS * self.minutes_per_day:
+            return math.inf
+        day = self._day_for_index(w, earliest=True)
+        r = w - self._cum[day]
+        for a, _b, before, upto in self._pinfo:
+            if r <= upto:
+                return day * MINUTES_PER_DAY + a + (r - before)
+        raise AssertionError("unreachable: index beyond the day's working minutes")
+
+    def _start_at_index(self, w: float) -> float:
+        """The latest clock time with index ``w`` that is inside working time."""
+        day = self._day_for_index(w, earliest=False)
+        r = w - self._cum[day]
+        for a, _b, before, upto in self._pinfo:
+            if r < upto:
+                return day * MINUTES_PER_DAY + a + (r - before)
+        raise AssertionError("unreachable: no working period holds the index")
+
+    # ------------------------------------------------------------------ public arithmetic
+    def next_working(self, t: float) -> float:
+        """``t`` if it is working time, else the start of the next working period."""
+        if self._span_start <= t < self._span_end:
+            return t
+        # A time on a working day up to its last period's end: find its period (and remember
+        # it) without the bisection of the general case below.
+        if t >= FAR_DAYS * MINUTES_PER_DAY:
+            return t  # 'never' stays never
+        day = int(t // MINUTES_PER_DAY)
+        cum = self._cum
+        if day + 1 < len(cum):
+            base, nxt = cum[day], cum[day + 1]
+            if nxt != base:
+                m = t - day * MINUTES_PER_DAY
+                for a, b, before, _upto in self._pinfo:
+                    if m < b:
+                        start = float(day * MINUTES_PER_DAY + a)
+                        self._span_start = start
+                        self._span_end = float(day * MINUTES_PER_DAY + b)
+                        self._span_index = base + before
+                        return max(t, start)
+        return max(t, self._start_at_index(self.work_index(t)))
+
+    def add(self, t: float, minutes: float) -> float:
+        """The clock time at which ``minutes`` of work started at ``t`` is done."""
+        if minutes <= 0:
+            return t
+        if self._span_start <= t and t + minutes <= self._span_end:
+            return t + minutes  # done within the working period it starts in
+        w = self.work_index(t) + minutes
+        if w >= FAR_DAYS * self.minutes_per_day:
+            return math.inf  # 'never': see FAR_DAYS
+        # Fast path for work that ends on the day it starts: time_at_index would find this day
+        # by bisection (cum[day] < w <= cum[day + 1]); the arithmetic below is the same.
+        day = int(t // MINUTES_PER_DAY)
+        base = self._cum[day]
+        if base < w <= self._cum[day + 1]:
+            r = w - base
+            for a, _b, before, upto in self._pinfo:
+                if r <= upto:
+                    return max(t, day * MINUTES_PER_DAY + a + (r - before))
+        return max(t, self.time_at_index(w))
+
+    def working_minutes(self, a: float, b: float) -> float:
+        """Working minutes between clock times ``a`` <= ``b``."""
+        return self.work_index(b) - self.work_index(a)
+
+    def deadline(self, t: float, working_days: int) -> float:
+        """End of the ``working_days``-th working day after the day of ``t``."""
+        day = int(t // MINUTES_PER_DAY)
+        self._extend(day + working_days * 2 + 400)
+        i = bisect_right(self._working_days, day) + working_days - 1
+        while i >= len(self._working_days):
+            self._extend(len(self._cum) + 400)
+        return float(self._working_days[i] * MINUTES_PER_DAY + self._periods[-1][1])
+
+    def end_of_working_days(self, n: int) -> float:
+        """Midnight after the ``n``-th working day (0 for n = 0): a run's horizon."""
+        if n <= 0:
+            return 0.0
+        while len(self._working_days) < n:
+            self._extend(len(self._cum) + 400)
+        return float((self._working_days[n - 1] + 1) * MINUTES_PER_DAY)
+
+    def day_end(self, t: float) -> float:
+        """End of the last working period of the calendar day of ``t``."""
+        return (t // MINUTES_PER_DAY) * MINUTES_PER_DAY + self._periods[-1][1]
+
+    def day_start(self, day: int) -> float:
+        """Clock time of the first working minute of calendar day ``day``."""
+        return float(day * MINUTES_PER_DAY + self._periods[0][0])
+
+    def working_days_between(self, a: float, b: float) -> float:
+        """Working days (fractional) between two clock times."""
+        return self.working_minutes(a, b) / self.minutes_per_day
+
+
+def run_horizon_min(scenario: Scenario) -> float:
+    """A run's horizon in clock minutes: the end of its last simulated working day."""
+    return WorkCalendar(scenario.calendar).end_of_working_days(scenario.horizon_days)
+

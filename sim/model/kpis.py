@@ -1,0 +1,79 @@
+"""Every KPI a run reports, declared once: its name, unit, meaning and how to show it.
+
+The recorder (:mod:`sim.model.metrics`) computes a value for each name here; the command line's
+table, ``sim compare``, the report and ``summary.json`` read names, meanings and formats from
+:data:`KPIS`, and the column order of ``summary.csv`` is the order below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.model.documents import DELAY_COMPONENTS
+
+__all__ = ["Kpi", "KPIS", "KPI_COLUMNS", "KPI_DESCRIPTIONS", "MAIN_KPIS"]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI of a run."""
+
+    name: str  #: column name in summary.csv and summary.json
+    unit: str  #: e.g. ``h``, ``documents``, ``share``
+    meaning: str  #: one phrase, shown beside the name
+    fmt: str = "{:.3g}"  #: how tables format a value
+    higher_is_better: bool | None = None  #: None where neither direction is better
+    main: bool = False  #: in the short tables (``sim run``, ``sim compare``)
+
+
+def _delay_share(component: str) -> Kpi:
+    return Kpi(f"delay_share_{component}", "share",
+               f"mean share of cycle time spent in '{component}'", "{:.3f}", False)
+
+
+KPIS: dict[str, Kpi] = {k.name: k for k in (
+    Kpi("documents_created", "documents", "documents created after the warm-up", "{:.0f}"),
+    Kpi("documents_completed", "documents", "of those, completed by the horizon", "{:.0f}",
+        True, True),
+    Kpi("throughput_per_day", "documents/day",
+        "documents completed per working day after the warm-up", "{:.1f}", True, True),
+    Kpi("cycle_time_mean_h", "h", "mean creation-to-completion time, calendar hours", "{:.1f}",
+        False, True),
+    Kpi("cycle_time_p50_h", "h", "median cycle time, calendar hours", "{:.1f}", False),
+    Kpi("cycle_time_p95_h", "h", "95th percentile cycle time, calendar hours", "{:.1f}", False,
+        True),
+    Kpi("on_time_rate", "share",
+        "share of documents due by the horizon that were completed by their deadline", "{:.3f}",
+        True, True),
+    Kpi("overdue_open", "documents",
+        "documents still open at the horizon with their deadline passed", "{:.1f}", False, True),
+    Kpi("wip_mean", "documents", "time-average open documents after the warm-up", "{:.1f}",
+        False, True),
+    Kpi("staff_utilisation", "share", "share of staff working time spent on document steps",
+        "{:.3f}", None, True),
+    Kpi("connectivity_loss_h_per_employee", "h", "hours per employee lost to connection drops, "
+        "failed attempts, VPN waits and platform outages", "{:.2f}", False, True),
+    Kpi("unofficial_channel_share", "share",
+        "share of completed documents that went through a messenger", "{:.3f}", False, True),
+    Kpi("remote_step_share", "share", "share of steps done from home", "{:.3f}"),
+    Kpi("rework_per_document", "rounds", "rework rounds per completed document", "{:.3f}",
+        False),
+    Kpi("gateway_transmissions", "transmissions",
+        "transmissions through the inter-agency gateway", "{:.0f}"),
+    Kpi("gateway_resends", "transmissions", "transmissions that had to be resent", "{:.0f}",
+        False),
+    *(_delay_share(c) for c in DELAY_COMPONENTS),
+    Kpi("backlog_growth_per_day", "documents/day", "least-squares slope of open documents "
+        "after the warm-up, documents per working day", "{:.1f}", False),
+    Kpi("unstable", "flag", "1 when that growth exceeds output.unstable_growth_share of the "
+        "arrival or completion rate (the backlog grows without bound; means depend on the "
+        "horizon), else 0", "{:.0f}", False),
+    Kpi("saturated_utilisation", "share",
+        "utilisation of the busiest resource (named in saturated_resource)", "{:.3f}"),
+)}
+#: Every KPI name, in summary.csv's column order.
+KPI_COLUMNS: list[str] = list(KPIS)
+#: Name -> meaning, as summary.json carries it.
+KPI_DESCRIPTIONS: dict[str, str] = {k.name: k.meaning for k in KPIS.values()}
+#: The KPIs of the short tables, in order.
+MAIN_KPIS: list[str] = [k.name for k in KPIS.values() if k.main]

@@ -1,0 +1,78 @@
+"""Connections: bandwidth, latency, failed attempts and an on/off outage process."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import deque
+
+from sim.config.schema import InternetClass
+
+__all__ = ["OutageTimeline", "Connection", "NEVER"]
+
+NEVER = math.inf
+
+
+class OutageTimeline:
+    """An alternating up/down renewal process (exponential up and down times), made lazily.
+
+    Intervals are generated in order from the timeline's own stream as queries reach them, so the
+    outage history does not depend on who asks first. Queries may come in any order as long as
+    none is earlier than the ``now`` passed with it; intervals that ended before ``now`` are
+    dropped, so memory stays flat over simulated time.
+    """
+
+    __slots__ = ("_rng", "_up_rate", "_down_rate", "_intervals", "_generated_until", "never_down")
+
+    def __init__(self, rng: random.Random | None, mtbf_min: float | None, mttr_min: float) -> None:
+        self._rng = rng
+        self._up_rate = 0.0 if mtbf_min is None else 1.0 / mtbf_min
+        self._down_rate = 1.0 / mttr_min
+        self._intervals: deque[tuple[float, float]] = deque()
+        self._generated_until = 0.0 if mtbf_min is not None else NEVER
+        self.never_down = mtbf_min is None  #: no outages at all: callers may skip up_at
+
+    def _generate_past(self, t: float) -> None:
+        rng = self._rng
+        assert rng is not None, "only a timeline with outages generates them"
+        while self._generated_until <= t:
+            start = self._generated_until + rng.expovariate(self._up_rate)
+            end = start + rng.expovariate(self._down_rate)
+            self._intervals.append((start, end))
+            self._generated_until = end
+
+    def up_at(self, t: float, now: float) -> float:
+        """The earliest time >= ``t`` at which the resource is up."""
+        intervals = self._intervals
+        if intervals and t < intervals[0][0]:
+            return t  # before the next outage (already generated past t): the common case
+        if self.never_down:
+            return t
+        self._generate_past(t)
+        while intervals and intervals[0][1] <= now:
+            intervals.popleft()
+        for start, end in intervals:
+            if end <= t:
+                continue
+            return end if start <= t else t
+        return t
+
+
+class Connection:
+    """One network path to a platform: a class's speed plus its own outage timeline."""
+
+    __slots__ = ("spec", "timeline")
+
+    def __init__(self, spec: InternetClass, rng: random.Random) -> None:
+        self.spec = spec
+        mtbf = None if spec.mtbf_h is None else spec.mtbf_h * 60.0
+        self.timeline = OutageTimeline(rng, mtbf, spec.mttr_h * 60.0)
+
+    def transfer_minutes(
+        self, interactions: int, round_trips: int, payload_mb: float,
+        extra_rtt_ms: float = 0.0, bandwidth_factor: float = 1.0,
+    ) -> float:
+        """Network time of a step's interactions: latency plus payload over bandwidth."""
+        rtt_s = (self.spec.rtt_ms + extra_rtt_ms) / 1000.0
+        per = round_trips * rtt_s + payload_mb * 8.0 / (self.spec.bandwidth_mbps * bandwidth_factor)
+        return interactions * per / 60.0

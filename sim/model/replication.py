@@ -1,0 +1,192 @@
+"""One replication: wire population, workload, platforms and the route into a SimPy run.
+
+:func:`run_replication` is a pure function of (resolved scenario, architecture, replication,
+seed): the same inputs give the same records, whatever ran before it or in parallel with it.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import simpy
+
+from sim.config.architectures import ARCHITECTURES
+from sim.config.schema import Scenario
+from sim.model.calendar import WorkCalendar
+from sim.model.metrics import Recorder, RunRecords
+from sim.model.platforms import SYSTEM_CLASSES, Gateway, Platform
+from sim.model.population import ROLES, Body, sample_population
+from sim.model.routing import DocumentFlow
+from sim.model.stability import assess
+from sim.model.staffing import RolePool
+from sim.model.streams import Purpose, Streams
+from sim.model.work import StepTimer
+from sim.model.workload import arrivals
+
+__all__ = ["run_replication"]
+
+_ONLINE_SAMPLE = 5000  # staff_online is exact up to this many staff, a systematic sample above
+
+
+def _platforms(
+    scenario: Scenario, architecture: str, bodies: list[Body], streams: Streams,
+    env: simpy.Environment,
+) -> list[Platform]:
+    """The document system of each body, by body id, for one architecture."""
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"architecture must be one of {tuple(ARCHITECTURES)}, got "
+                         f"{architecture!r}")
+    share = scenario.platform.esed.vpn_sessions_per_remote_employee
+    sessions = {
+        b.id: int(share * sum(1 for r in ROLES for e in b.staff[r] if e.mode != "office"))
+        for b in bodies
+    }
+    # Every system is built, used or not, so that each draws its streams the same way in
+    # every architecture.
+    systems = {name: cls.build(scenario, streams, sessions, env)
+               for name, cls in SYSTEM_CLASSES.items()}
+    chosen = ARCHITECTURES[architecture].system
+    return [systems[chosen or b.own_platform] for b in bodies]
+
+
+def run_replication(
+    scenario: Scenario, architecture: str, replication: int, seed: int | None = None,
+    keep_documents: bool | None = None, keep_steps: bool = False,
+) -> RunRecords:
+    """Simulate one replication of one architecture and return its records."""
+    seed = scenario.seed if seed is None else seed
+    streams = Streams(seed, replication)
+    calendar = WorkCalendar(scenario.calendar)
+    horizon = calendar.end_of_working_days(scenario.horizon_days)
+    warmup_end = calendar.end_of_working_days(scenario.warmup_days)
+    bodies = sample_population(scenario, streams)
+    env = simpy.Environment()
+    platforms = _platforms(scenario, architecture, bodies, streams, env)
+    timer = StepTimer(env, scenario, calendar, platforms, streams)
+    pools = {
+        (b.id, role): RolePool(env, calendar, timer, b.staff[role])
+        for b in bodies for role in ROLES
+    }
+    recorder = Recorder(
+        architecture, replication, warmup_end, horizon,
+        scenario.output.documents if keep_documents is None else keep_documents,
+        keep_steps, [b.kind for b in bodies],
+    )
+
+    def schedule(delay: float, callback) -> None:
+        env.timeout(delay).callbacks.append(lambda _ev: callback())
+
+    flow = DocumentFlow(
+        scenario, calendar, bodies, platforms, pools, Gateway(scenario.platform.gateway, streams,
+                                                               len(bodies)),
+        recorder, lambda: env.now, schedule,
+    )
+    for body in bodies:
+        _Arrivals(env, scenario, calendar, body, flow, streams, horizon)
+    everyone = [e for b in bodies for r in ROLES for e in b.staff[r]]
+    env.process(_sampler(env, scenario, calendar, recorder, timer, everyone))
+    # The run makes millions of short-lived objects that reference counting frees (none of them
+    # in cycles), while the cyclic collector, triggered by those allocations, walks the whole
+    # live model each time: that was half the CPU time of a national run. Off during the run;
+    # the model graph itself (which is cyclic) is collected after it.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        env.run(until=horizon)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+    staff = len(everyone)
+    window_days = calendar.working_days_between(warmup_end, horizon)
+    records = recorder.finish(
+        list(flow.open.values()),
+        busy_minutes=sum(p.busy_minutes for p in pools.values()),
+        staff=staff,
+        staff_working_minutes=staff * calendar.working_minutes(0.0, horizon),
+        window_working_days=window_days,
+    )
+    kpis = records.kpis
+    rate = max(kpis["throughput_per_day"], kpis["documents_created"] / window_days)
+    verdict = assess(
+        records.timeseries["time_min"].to_numpy(), records.timeseries["open_documents"].to_numpy(),
+        lambda t: calendar.working_days_between(0.0, t), warmup_end, rate,
+        _utilisation(bodies, pools, platforms, calendar.working_minutes(0.0, horizon)),
+        scenario.output.unstable_growth_share, scenario.output.unstable_min_window_days,
+    )
+    kpis.update(verdict.kpis())
+    records.saturated_resource = verdict.saturated_resource
+    return records
+
+
+def _utilisation(
+    bodies: list[Body], pools: dict[tuple[int, str], RolePool], platforms: list[Platform],
+    working_minutes: float,
+) -> dict[str, float]:
+    """Share of working time each resource was busy: role pools, server and VPN session pools."""
+    out: dict[str, float] = {}
+    if working_minutes <= 0:
+        return out
+    for b in bodies:
+        for role in ROLES:
+            pool = pools[(b.id, role)]
+            out[f"{role}s of {b.name}"] = pool.busy_minutes / (
+                len(pool.employees) * working_minutes)
+    for b in bodies:
+        platform = platforms[b.id]
+        servers = platform.servers_for(b.id)
+        name = platform.server_pool_name(b.name)
+        out.setdefault(name, servers.busy_minutes / (servers.servers * working_minutes))
+        vpn = platform.vpn_for(b.id)
+        if vpn is not None:
+            out[f"VPN sessions of {b.name}"] = vpn.busy_minutes / (vpn.sessions * working_minutes)
+    return out
+
+
+class _Arrivals:
+    """External documents arriving at one body until the horizon: one event per arrival.
+
+    Chained callbacks rather than a SimPy process, which would add a generator resume to every
+    arrival; the events are scheduled in the same order a process would schedule them.
+    """
+
+    def __init__(self, env, scenario, calendar, body, flow, streams, horizon) -> None:
+        self.env, self.calendar, self.body, self.flow, self.horizon = (
+            env, calendar, body, flow, horizon)
+        rng = streams.numpy(Purpose.ARRIVALS, body.id)
+        self.source = arrivals(scenario, body.size, calendar.minutes_per_day, rng)
+        self.count = 0
+        self._schedule()
+
+    def _schedule(self) -> None:
+        arrival = next(self.source, None)
+        if arrival is None:
+            return
+        t = self.calendar.time_at_index(arrival.work_index)
+        if t >= self.horizon:
+            return
+        self.env.timeout(t - self.env.now, (t, arrival)).callbacks.append(self._arrive)
+
+    def _arrive(self, event: simpy.Event) -> None:
+        t, arrival = event.value  # type: ignore[misc]  # the event carries its arrival
+        body = self.body
+        doc = self.flow.create(f"b{body.id}-{self.count}", body.id, arrival.type_name,
+                               arrival.seed, t)
+        self.count += 1
+        self.flow.start(doc)
+        self._schedule()
+
+
+def _sampler(env, scenario, calendar, recorder, timer, everyone):
+    """Rows of the time series: open documents, completed so far, staff online."""
+    step = scenario.output.timeseries_interval_min
+    stride = max(1, len(everyone) // _ONLINE_SAMPLE)
+    sample = everyone[::stride]
+    scale = len(everyone) / len(sample)
+    while True:
+        now = env.now
+        working = calendar.next_working(now) == now
+        online = scale * sum(timer.online(e, now) for e in sample) if working else 0.0
+        recorder.sample(now, online)
+        yield env.timeout(step)
+

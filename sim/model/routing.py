@@ -1,0 +1,262 @@
+"""The document route: register -> resolution -> execution -> approvals -> signature -> dispatch.
+
+Clerks form a pool: whoever is free registers and dispatches. Everyone else is named: a document
+has its head (who resolves and signs), and the resolution names its executors and approvers.
+
+:class:`DocumentFlow` is a state machine driven by step completions: each finished step decides
+the next one and hands it to the right role pool. Execution by several executors runs in
+parallel; approvals run in parallel on OSDO (co-editing one draft) and one after another on
+ESED. An approver may send the draft back for rework. A dispatch to another modelled body
+creates an incoming document there, through the cloud store or the gateway.
+"""
+
+from __future__ import annotations
+
+import random
+from bisect import bisect_right
+from collections.abc import Callable
+from itertools import accumulate
+from typing import Protocol
+
+from sim.config.schema import Scenario
+from sim.model.calendar import WorkCalendar
+from sim.model.documents import DELAY_COMPONENTS, D, Document
+from sim.model.platforms import Gateway, Platform
+from sim.model.population import Body, Employee
+from sim.model.staffing import RolePool
+from sim.model.work import Step
+
+__all__ = ["DocumentFlow", "FlowObserver"]
+
+_N = len(DELAY_COMPONENTS)
+
+
+class FlowObserver(Protocol):
+    """What the flow reports; the metrics recorder implements it."""
+
+    def document_created(self, doc: Document) -> None: ...  # noqa: D102
+
+    def document_completed(self, doc: Document) -> None: ...  # noqa: D102
+
+    def step_done(self, step: Step) -> None: ...  # noqa: D102
+
+    def delivered(self, attempts: int) -> None: ...  # noqa: D102
+
+
+class DocumentFlow:
+    """Moves documents along their route through the bodies' role pools."""
+
+    def __init__(
+        self, scenario: Scenario, calendar: WorkCalendar, bodies: list[Body],
+        platforms: list[Platform], pools: dict[tuple[int, str], RolePool], gateway: Gateway,
+        observer: FlowObserver, now: Callable[[], float], schedule: Callable,
+    ) -> None:
+        self.types = scenario.documents.types
+        self.human = scenario.human
+        self.calendar = calendar
+        self.bodies = bodies
+        # Letters go to other bodies in proportion to their staff, so that every employee
+        # receives about the same load whatever the size of their body.
+        self._cumulative_staff = list(accumulate(b.size for b in bodies))
+        self.platforms = platforms
+        self.pools = pools
+        self.gateway = gateway
+        self.observer = observer
+        self.now = now
+        self.schedule = schedule  # schedule(delay, callback): run callback after delay
+        self.open: dict[str, Document] = {}
+        # (step spec, role pool) by body and step name: looked up on every step.
+        steps = scenario.documents.steps
+        self._stations = [
+            {name: (spec, pools[(b.id, spec.role)]) for name, spec in steps.items()}
+            for b in bodies
+        ]
+
+    # ------------------------------------------------------------------ creation
+    def create(
+        self, doc_id: str, body: int, type_name: str, seed: int, created: float,
+        origin_body: int | None = None, needs_registration: bool = True,
+    ) -> Document:
+        """Create a document at ``body``; it enters the route when :meth:`start` is called."""
+        spec = self.types[type_name]
+        deadline = self.calendar.deadline(created, spec.deadline_working_days)
+        doc = Document(doc_id, body, type_name, spec, created, deadline, random.Random(seed),
+                       origin_body, needs_registration)
+        self.open[doc_id] = doc
+        self.observer.document_created(doc)
+        return doc
+
+    def start(self, doc: Document) -> None:
+        """Enter the route: registration, unless the cloud store delivered it already."""
+        heads = self.pools[(doc.body, "head")].candidates(doc.on_site_only)
+        doc.head = heads[int(doc.rng.random() * len(heads))]
+        if doc.needs_registration:
+            self._submit(doc, "register", self._after_register)
+        else:
+            self._submit(doc, "resolution", self._after_resolution, doc.head)
+
+    # ------------------------------------------------------------------ helpers
+    def _submit(self, doc: Document, name: str, done: Callable[[Step], None],
+                assignee: Employee | None = None) -> None:
+        spec, pool = self._stations[doc.body][name]
+        pool.submit(Step(doc, name, spec, self.now(), done), assignee)
+
+    def _account(self, step: Step) -> list[float]:
+        self.observer.step_done(step)
+        doc = step.doc
+        if step.unofficial:
+            doc.unofficial = True
+        if doc.rework and step.name in ("execution", "approval"):
+            comps = [0.0] * _N
+            comps[D["rework"]] = sum(step.components)
+            return comps
+        return step.components
+
+    def _sequential(self, step: Step) -> None:
+        step.doc.add_delays(self._account(step))
+
+    def _parallel(self, step: Step) -> bool:
+        """Record a parallel branch; True when it was the last one."""
+        doc = step.doc
+        doc.offer_branch(step.end, self._account(step))
+        doc.pending -= 1
+        if doc.pending:
+            return False
+        doc.close_branches()
+        return True
+
+    # ------------------------------------------------------------------ the route
+    def _after_register(self, step: Step) -> None:
+        self._sequential(step)
+        self._submit(step.doc, "resolution", self._after_resolution, step.doc.head)
+
+    def _after_resolution(self, step: Step) -> None:
+        self._sequential(step)
+        doc = step.doc
+        u_count, u_who, u_approvers = doc.rng.random(), doc.rng.random(), doc.rng.random()
+        if doc.spec.executors_max == 0:
+            self._after_approvals(doc, rework_draw=1.0)
+            return
+        doc.drafters = self._name(doc, "executor", 1 + int(u_count * doc.spec.executors_max),
+                                  u_who)
+        doc.approvers = self._name(doc, "head", doc.spec.approvals, u_approvers)
+        self._execute(doc, doc.drafters)
+
+    def _name(self, doc: Document, role: str, count: int, u: float) -> list[Employee]:
+        """The resolution names people: ``count`` consecutive staff of a role from a random one.
+
+        Naming people (rather than taking whoever is free) is what a resolution does, and it
+        keeps a document with the same people on every architecture (common random numbers).
+        On-site-only documents go to cleared staff.
+        """
+        staff = self.pools[(doc.body, role)].candidates(doc.on_site_only)
+        first = int(u * len(staff))
+        return [staff[(first + j) % len(staff)] for j in range(min(count, len(staff)))]
+
+    def _execute(self, doc: Document, drafters: list[Employee]) -> None:
+        doc.pending = len(drafters)
+        doc.insecure_drafter = False
+        for emp in drafters:
+            self._submit(doc, "execution", self._after_execution, emp)
+
+    def _after_execution(self, step: Step) -> None:
+        doc = step.doc
+        doc.insecure_drafter = doc.insecure_drafter or step.emp.insecure_literacy
+        if self._parallel(step):
+            self._approve(doc)
+
+    def _approve(self, doc: Document) -> None:
+        approvers = doc.approvers
+        if not approvers:
+            self._after_approvals(doc, rework_draw=1.0)
+        elif self.platforms[doc.body].parallel_approvals:
+            doc.pending = len(approvers)
+            for emp in approvers:
+                self._submit(doc, "approval", self._after_parallel_approval, emp)
+        else:
+            doc.approvals_left = len(approvers)
+            self._submit(doc, "approval", self._after_sequential_approval, approvers[0])
+
+    def _after_parallel_approval(self, step: Step) -> None:
+        if self._parallel(step):
+            self._after_approvals(step.doc, step.rework_draw)
+
+    def _after_sequential_approval(self, step: Step) -> None:
+        self._sequential(step)
+        doc = step.doc
+        doc.approvals_left -= 1
+        if doc.approvals_left:
+            nxt = doc.approvers[len(doc.approvers) - doc.approvals_left]
+            self._submit(doc, "approval", self._after_sequential_approval, nxt)
+        else:
+            self._after_approvals(doc, step.rework_draw)
+
+    def _after_approvals(self, doc: Document, rework_draw: float) -> None:
+        """The last approver decides on rework with the draw of their own step."""
+        human = self.human
+        p = human.rework_prob * (
+            human.insecure_literacy_rework_factor if doc.insecure_drafter else 1.0
+        )
+        if doc.spec.approvals and rework_draw < min(p, 1.0) and doc.rework < human.max_rework:
+            doc.rework += 1
+            self._execute(doc, doc.drafters[:1])  # the first executor redrafts
+        elif doc.spec.sign:
+            self._submit(doc, "signature", self._after_signature, doc.head)
+        else:
+            self._decide_dispatch(doc)
+
+    def _after_signature(self, step: Step) -> None:
+        self._sequential(step)
+        self._decide_dispatch(step.doc)
+
+    def _decide_dispatch(self, doc: Document) -> None:
+        spec = doc.spec
+        u_send, u_target, child_seed = doc.rng.random(), doc.rng.random(), doc.rng.getrandbits(63)
+        target: int | None = None
+        if spec.dispatch == "none":
+            self._complete(doc)
+            return
+        if spec.dispatch in ("reply", "other_body"):
+            if u_send >= spec.reply_prob:
+                self._complete(doc)  # nothing to send: filed
+                return
+            target = (doc.origin_body if spec.dispatch == "reply"
+                      else self._other_body(doc, u_target))
+
+        def dispatched(step: Step) -> None:
+            self._sequential(step)
+            self._complete(doc)
+            if target is not None:
+                self._send(doc, target, child_seed)
+
+        self._submit(doc, "dispatch", dispatched)
+
+    def _other_body(self, doc: Document, u: float) -> int | None:
+        """Another body, chosen with probability proportional to its staff."""
+        cum = self._cumulative_staff
+        if len(cum) < 2:
+            return None
+        own = self.bodies[doc.body].size
+        before = cum[doc.body] - own  # staff of the bodies listed before the sender
+        x = u * (cum[-1] - own)
+        if x >= before:
+            x += own  # skip over the sender's own range
+        return min(bisect_right(cum, x), len(cum) - 1)
+
+    def _complete(self, doc: Document) -> None:
+        doc.completed = self.now()
+        del self.open[doc.id]
+        self.observer.document_completed(doc)
+
+    # ------------------------------------------------------------------ delivery
+    def _send(self, doc: Document, target: int, seed: int) -> None:
+        now = self.now()
+        delivery = self.gateway.deliver(self.platforms[doc.body], self.platforms[target], target,
+                                        now, doc.rng)
+        type_name = doc.spec.arrives_as
+        assert type_name is not None  # the schema requires it for sending types
+        child = self.create(f"{doc.id}>{target}", target, type_name, seed, now,
+                            origin_body=doc.body, needs_registration=delivery.needs_registration)
+        child.delays[D["gateway"]] += delivery.arrival - now
+        self.observer.delivered(delivery.attempts)
+        self.schedule(delivery.arrival - now, lambda: self.start(child))

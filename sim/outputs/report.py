@@ -1,0 +1,435 @@
+"""``sim report RUN_DIR``: one self-contained HTML page about a run, for people who plan.
+
+The page holds the scenario in plain words, every KPI with its 95% confidence interval (and the
+paired OSDO-ESED difference when both ran), where the time goes, the plots (PNG, base64-embedded:
+the file opens anywhere, offline) and findings written from the numbers. A finding only claims
+what its interval supports: a difference whose interval includes zero is reported as not
+detected, and a single replication gives no intervals and says so.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.config import InputError, Scenario, ScenarioError, load_scenario
+from sim.config.architectures import ARCHITECTURES, PAIR
+from sim.experiments.statistics import mean_ci
+from sim.model.calendar import WorkCalendar, run_horizon_min
+from sim.model.documents import DELAY_COMPONENTS
+from sim.outputs.run_folder import PAIRED_KEY
+
+__all__ = ["ReportError", "RunData", "load_run", "findings", "render", "write_report"]
+
+REPORT_NAME = "report.html"
+COMPONENT_WORDS = {
+    "handling": "hands-on work",
+    "queue": "waiting for a free employee",
+    "office_day": "on-site-only work waiting for an office day",
+    "off_hours": "outside working hours",
+    "connectivity": "home or office connection down",
+    "vpn": "waiting for a VPN session",
+    "platform_outage": "document system down",
+    "platform": "platform servers and network transfer",
+    "gateway": "inter-agency gateway transit and resends",
+    "rework": "drafts sent back and redone",
+}
+
+
+class ReportError(InputError):
+    """A run folder that cannot be reported on (the message says which file and why)."""
+
+
+class RunData:
+    """What a run folder holds, loaded once."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        summary_json = run_dir / "summary.json"
+        if not run_dir.is_dir():
+            raise ReportError(f"{run_dir}: not a folder; give a run folder written by `sim run`")
+        for name in ("summary.json", "summary.csv", "timeseries.csv", "scenario.resolved.yaml"):
+            if not (run_dir / name).is_file():
+                raise ReportError(f"{run_dir}: {name} is missing; is this a run folder written "
+                                  "by `sim run`?")
+        try:
+            self.meta: dict = json.loads(summary_json.read_text())
+        except json.JSONDecodeError as exc:
+            raise ReportError(f"{summary_json}: not valid JSON ({exc})") from exc
+        self.summary = pd.read_csv(run_dir / "summary.csv")
+        self.timeseries = pd.read_csv(run_dir / "timeseries.csv")
+        docs = run_dir / "documents.csv"
+        self.documents = pd.read_csv(docs) if docs.is_file() else None
+        try:
+            self.scenario: Scenario = load_scenario(run_dir / "scenario.resolved.yaml")
+        except ScenarioError as exc:
+            raise ReportError(str(exc)) from exc
+        self.calendar = WorkCalendar(self.scenario.calendar)
+        self.horizon_min = run_horizon_min(self.scenario)
+        self.platforms: list[str] = list(self.meta["platforms"])
+        self.intervals: dict = self.meta["platforms"]
+        self.paired: dict = self.meta.get(PAIRED_KEY, {})
+        self.descriptions: dict[str, str] = self.meta["kpi_descriptions"]
+
+
+def load_run(run_dir: str | Path) -> RunData:
+    """Load a run folder for reporting; :class:`ReportError` if it is not one."""
+    return RunData(Path(run_dir))
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _fmt(x: float | None, ref: float | None = None) -> str:
+    """A number with about three significant digits (``ref`` sets the precision)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    r = abs(ref if ref is not None and not math.isnan(ref) else x)
+    if r >= 100:
+        digits = 0
+    elif r >= 10:
+        digits = 1
+    elif r >= 1 or r == 0:
+        digits = 2
+    else:
+        digits = min(6, 2 - math.floor(math.log10(r)))
+    return f"{x:,.{digits}f}"
+
+
+def _pm(mean: float, half: float | None) -> str:
+    """``mean ± half``, both to the half-width's second significant digit."""
+    if half is None or math.isnan(half):
+        return _fmt(mean)
+    if abs(half) <= 1e-9 * max(1.0, abs(mean)):  # identical in every replication (float noise)
+        return f"{_fmt(mean)} ± 0"
+    digits = max(0, min(6, 1 - math.floor(math.log10(abs(half)))))
+    text = f"{mean:,.{digits}f}"
+    if text.startswith("-") and not text.strip("-0.,"):
+        text = text[1:]  # "-0.0" reads as a claim about the sign
+    return f"{text} ± {half:,.{digits}f}"
+
+
+def _ci_text(ci: dict | None, scale: float = 1.0) -> str:
+    """A mean with its 95% half-width, from a ``mean_ci`` dict (``-`` when there is none)."""
+    if not ci or ci.get("mean") is None or math.isnan(ci["mean"]):
+        return "-"
+    half = ci.get("half_width")
+    return _pm(ci["mean"] * scale, None if half is None else half * scale)
+
+
+def _has_interval(ci: dict | None) -> bool:
+    return bool(ci) and ci.get("half_width") is not None and not math.isnan(ci["half_width"])
+
+
+def _excludes_zero(ci: dict) -> bool:
+    return _has_interval(ci) and (ci["low"] > 0 or ci["high"] < 0)
+
+
+# --------------------------------------------------------------------------- the scenario
+
+
+def describe_scenario(run: RunData) -> list[str]:
+    """The scenario in plain words: a few sentences, each from the resolved file."""
+    s = run.scenario
+    staff = s.staff
+    bodies = sum(g.count for g in s.bodies)
+    people = sum(g.count * g.staff for g in s.bodies)
+    kinds: Counter[str] = Counter()
+    for g in s.bodies:
+        kinds[g.kind] += g.count
+    kinds_text = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in kinds.items())
+    home = ", ".join(f"{share:.0%} {name.replace('_', ' ')}"
+                     for name, share in staff.home_internet.items() if share > 0)
+    reps = run.meta.get("replications")
+    lines = [
+        f"<b>{html.escape(s.name)}</b>: {html.escape(s.description.strip() or 'no description')}",
+        f"{bodies} bod{'y' if bodies == 1 else 'ies'} ({kinds_text}) with {people:,} staff in "
+        f"all. {staff.remote_share:.0%} of staff work from home"
+        + (f" and {staff.hybrid_share:.0%} are hybrid" if staff.hybrid_share else "")
+        + f"; {staff.remote_eligible_share:.0%} of staff have duties that can be done remotely"
+        + (", so some on-site-only work waits for an office day" if
+           staff.remote_share + staff.hybrid_share > staff.remote_eligible_share else "")
+        + ".",
+        f"Home internet: {home}. Digital literacy: {staff.literacy['insecure']:.0%} insecure "
+        f"users; home equipment adequate for {staff.equipment['adequate']:.0%}.",
+        f"{s.horizon_days} working days are simulated from {s.calendar.start_date}; the first "
+        f"{s.warmup_days} are a warm-up left out of the KPIs.",
+        "Architectures compared: " + "; ".join(ARCHITECTURES[p].words if p in ARCHITECTURES else p
+                    for p in run.platforms)
+        + f". {reps} replication(s) each with seed {run.meta.get('seed')}; every architecture "
+        "sees the same staff, documents and handling times (common random numbers), so "
+        "differences are paired.",
+    ]
+    return lines
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def kpi_rows(run: RunData) -> list[list[str]]:
+    """One row per KPI: name, meaning, each platform's mean ± half-width, paired difference."""
+    rows = []
+    for kpi, meaning in run.descriptions.items():
+        row = [kpi, meaning]
+        row += [_ci_text(run.intervals[p].get(kpi)) for p in run.platforms]
+        if run.paired:
+            row.append(_ci_text(run.paired.get(kpi)))
+        rows.append(row)
+    return rows
+
+
+def attribution_rows(run: RunData) -> list[list[str]]:
+    """Mean share of cycle time per delay component and platform, in percent with intervals."""
+    rows = []
+    for c in DELAY_COMPONENTS:
+        kpi = f"delay_share_{c}"
+        row = [c, COMPONENT_WORDS.get(c, c)]
+        row += [_ci_text(run.intervals[p].get(kpi), 100.0) for p in run.platforms]
+        rows.append(row)
+    return rows
+
+
+def _table(header: list[str], rows: list[list[str]], css_class: str) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "\n".join(
+        "<tr>" + "".join(
+            f"<td>{html.escape(c)}</td>" if i == 1 else f"<td class='n'>{html.escape(c)}</td>"
+            if i > 1 else f"<td><code>{html.escape(c)}</code></td>"
+            for i, c in enumerate(r)) + "</tr>"
+        for r in rows)
+    return (f"<table class='{css_class}'><thead><tr>{head}</tr></thead>"
+            f"<tbody>\n{body}\n</tbody></table>")
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _received_letters(run: RunData) -> pd.DataFrame | None:
+    """Documents that arrived from another modelled body, with working-time measures."""
+    docs = run.documents
+    if docs is None:
+        return None
+    received = docs[docs.id.astype(str).str.contains(">", regex=False)
+                    & docs.completed_min.notna()].copy()
+    if received.empty:
+        return None
+    cal, per_day = run.calendar, run.calendar.minutes_per_day
+    received["cycle_working_days"] = [
+        cal.working_minutes(a, b) / per_day
+        for a, b in zip(received.created_min, received.completed_min, strict=True)]
+    return received
+
+
+def _per_replication(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    return frame.groupby(["platform", "replication"])[column].mean().unstack("platform")
+
+
+def findings(run: RunData) -> list[str]:
+    """Plain-language findings, each backed by an interval (HTML-safe strings)."""
+    out: list[str] = []
+    reps = int(run.meta.get("replications") or 0)
+    both = set(PAIR) <= set(run.platforms) and bool(run.paired)
+    if reps < 2:
+        out.append("Only one replication was run, so there are no confidence intervals: the "
+                   "numbers below are one sample, not an estimate. Run more replications "
+                   "before drawing conclusions.")
+    ci = run.intervals
+    if both:
+        out += _paired_findings(run)
+    letters = _received_letters(run)
+    if letters is not None and both:
+        out += _gateway_findings(letters)
+    for p in run.platforms:
+        out += _attribution_finding(p, ci[p])
+        unofficial = ci[p].get("unofficial_channel_share")
+        if unofficial and unofficial.get("mean") and unofficial["mean"] > 0:
+            out.append(f"On {p.upper()}, {_ci_text(unofficial, 100)}% of completed documents "
+                       "went through a messenger at some step because the official system was "
+                       "out of reach: a security exposure.")
+    stability = run.meta.get("stability") or {}
+    for p, verdict in stability.items():
+        if isinstance(verdict, dict) and verdict.get("unstable_replications"):
+            out.append(f"Warning: on {p.upper()}, {verdict['unstable_replications']} of "
+                       f"{verdict.get('replications')} replications look unstable (the backlog "
+                       "keeps growing); their means depend on the horizon. Busiest resource: "
+                       f"{html.escape(str(verdict.get('saturated_resource', '?')))}.")
+    return out
+
+
+def _paired_findings(run: RunData) -> list[str]:
+    out = []
+    i, d = run.intervals, run.paired
+    specs = [
+        ("cycle_time_mean_h", "Mean cycle time", "hours", " h", 1.0, "shorter", "longer"),
+        ("cycle_time_p95_h", "The slowest 5% of documents (95th percentile cycle time)",
+         "hours", " h", 1.0, "shorter", "longer"),
+        ("on_time_rate", "The on-time rate", "percentage points", "%", 100.0, "lower",
+         "higher"),
+        ("connectivity_loss_h_per_employee", "Time lost to connections, VPN waits and outages",
+         "hours per employee", " h", 1.0, "less", "more"),
+    ]
+    for kpi, what, unit, short, scale, neg, pos in specs:
+        diff = d.get(kpi)
+        if not diff or diff.get("mean") is None:
+            continue
+        osdo = _ci_text(i["osdo"].get(kpi), scale) + short
+        esed = _ci_text(i["esed"].get(kpi), scale) + short
+        if _excludes_zero(diff):
+            word = neg if diff["mean"] < 0 else pos
+            out.append(f"{what} is {_pm(abs(diff['mean']) * scale, diff['half_width'] * scale)} "
+                       f"{unit} {word} on OSDO than on ESED (OSDO {osdo}, ESED {esed}; paired "
+                       f"95% interval over {diff['n']} replications).")
+        elif _has_interval(diff):
+            out.append(f"{what}: no difference between OSDO ({osdo}) and ESED ({esed}) could be "
+                       f"detected; OSDO minus ESED is {_ci_text(diff, scale)} {unit}, and its "
+                       "95% interval includes zero.")
+    return out
+
+
+def _gateway_findings(letters: pd.DataFrame) -> list[str]:
+    out = []
+    gw = _per_replication(letters, "delay_gateway_min")
+    cyc = _per_replication(letters, "cycle_working_days")
+    if not {"osdo", "esed"} <= set(gw.columns):
+        return out
+    n_letters = letters.groupby("platform").size()
+    transit = mean_ci(gw["esed"].to_numpy())
+    transit_osdo = mean_ci(gw["osdo"].to_numpy())
+    extra = mean_ci((cyc["esed"] - cyc["osdo"]).dropna().to_numpy())
+    if _has_interval(transit):
+        out.append(
+            f"Inter-agency letters on ESED spend {_ci_text(transit)} minutes each in the "
+            f"gateway (transit, resends and waiting for the receiver's poll), against "
+            f"{_ci_text(transit_osdo)} minutes inside OSDO's cloud store "
+            f"({int(n_letters.get('esed', 0)):,} and {int(n_letters.get('osdo', 0)):,} "
+            "received letters completed).")
+    if _excludes_zero(extra):
+        word = "longer" if extra["mean"] > 0 else "shorter"
+        out.append(
+            f"From dispatch by the sender to completion at the receiver, an inter-agency "
+            f"letter takes {_pm(abs(extra['mean']), extra['half_width'])} working days "
+            f"{word} on ESED than on OSDO (gateway, re-registration by the "
+            f"receiving clerk and everything else that differs; paired over "
+            f"{extra['n']} replications).")
+    elif _has_interval(extra):
+        out.append(
+            "End to end, inter-agency letters take no detectably different time on ESED and "
+            f"OSDO (ESED minus OSDO {_ci_text(extra)} working days; the 95% interval includes "
+            "zero).")
+    return out
+
+
+def _attribution_finding(platform: str, ci: dict) -> list[str]:
+    shares = []
+    for c in DELAY_COMPONENTS:
+        v = ci.get(f"delay_share_{c}")
+        if v and v.get("mean") is not None and not math.isnan(v["mean"]):
+            shares.append((v["mean"], c, v))
+    if not shares:
+        return []
+    top = sorted(shares, reverse=True)[:3]
+    parts = [f"{COMPONENT_WORDS[c]} ({_ci_text(v, 100)}%)" for _, c, v in top]
+    return [f"Where the time goes on {platform.upper()}: {parts[0]}, then "
+            + ", ".join(parts[1:]) + " of the average document's cycle time."]
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def _png(draw: Callable[[], Any]) -> str:
+    import matplotlib.pyplot as plt
+
+    ax = draw()
+    fig = ax.figure
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def figures(run: RunData) -> list[tuple[str, str]]:
+    """(caption, base64 PNG) of every plot the run's data allows."""
+    from sim.outputs import plots  # matplotlib only when a report is drawn: `sim` starts faster
+
+    data = plots.FigureData(run.summary, run.timeseries, run.documents, run.horizon_min,
+                            run.scenario.name)
+    return [(f.caption, _png(lambda f=f: f.draw(data))) for f in plots.run_figures(data)]
+
+
+# --------------------------------------------------------------------------- the page
+
+CSS = """
+body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
+       color: #222; line-height: 1.45; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc; }
+.meta { color: #666; font-size: 0.9em; }
+table { border-collapse: collapse; font-size: 0.88em; margin: 0.5em 0 1.5em; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; vertical-align: top; }
+th { background: #f2f2f2; text-align: left; } td.n { text-align: right; white-space: nowrap; }
+tbody tr:nth-child(even) { background: #fafafa; }
+figure { margin: 1em 0 2em; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { color: #555; font-size: 0.9em; }
+ul.findings li { margin-bottom: 0.5em; }
+"""
+
+
+def render(run: RunData) -> str:
+    """The whole page as one HTML string (no external resources)."""
+    meta = run.meta
+    title = f"docflow-sim report: {run.scenario.name}"
+    platforms = [p.upper() for p in run.platforms]
+    kpi_header = ["KPI", "meaning", *[f"{p} (mean ± 95% CI)" for p in platforms]]
+    if run.paired:
+        kpi_header.append("OSDO − ESED (paired)")
+    att_header = ["component", "meaning", *[f"{p} share, % (± 95% CI)" for p in platforms]]
+    found = findings(run)
+    parts = [
+        "<!DOCTYPE html>",
+        "<html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        "<link rel='icon' href='data:,'>",  # no favicon request, even from a file:// page
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p class='meta'>docflow-sim {html.escape(str(meta.get('version')))}, seed "
+        f"{meta.get('seed')}, {meta.get('replications')} replication(s), run time "
+        f"{meta.get('runtime_s')} s. Intervals are 95% Student-t intervals over replications.</p>",
+        "<section id='scenario'><h2>The scenario</h2>",
+        *[f"<p>{line}</p>" for line in describe_scenario(run)],
+        "</section>",
+        "<section id='findings'><h2>Findings</h2><ul class='findings'>",
+        *[f"<li>{f}</li>" for f in found],
+        "</ul></section>",
+        "<section id='kpis'><h2>Key performance indicators</h2>",
+        _table(kpi_header, kpi_rows(run), "kpi"),
+        "</section>",
+        "<section id='attribution'><h2>Where the time goes</h2>"
+        "<p>Each completed document's cycle time is split into these components, which add up "
+        "to it; the table gives their mean share per document.</p>",
+        _table(att_header, attribution_rows(run), "attribution"),
+        "</section>",
+        "<section id='plots'><h2>Plots</h2>",
+    ]
+    for caption, data in figures(run):
+        parts.append(f"<figure><img alt='{html.escape(caption)}' "
+                     f"src='data:image/png;base64,{data}'>"
+                     f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    parts += ["</section>", "</body></html>"]
+    return "\n".join(parts)
+
+
+def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
+    """Write the report of a run folder (default ``RUN_DIR/report.html``); return its path."""
+    run = load_run(run_dir)
+    target = Path(out) if out is not None else run.run_dir / REPORT_NAME
+    target.write_text(render(run), encoding="utf-8")
+    return target

@@ -1,0 +1,141 @@
+"""The run folder: every output file, written to a temporary folder and renamed when complete.
+
+An interrupted write leaves no half folder behind; an existing run folder is never overwritten
+unless asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import platform as platform_module
+import shutil
+import tempfile
+from pathlib import Path
+
+from sim import __version__
+from sim.config import dump_resolved
+from sim.config.architectures import PAIR
+from sim.experiments.replications import Experiment
+from sim.experiments.statistics import CONFIDENCE
+from sim.model.calendar import run_horizon_min
+from sim.model.kpis import KPI_DESCRIPTIONS
+
+__all__ = ["write_run", "default_run_dir", "safe_name", "summary_json", "RESULTS_SCHEMA_VERSION",
+           "PAIRED_KEY"]
+
+RESULTS_SCHEMA_VERSION = 1
+PAIRED_KEY = f"paired_{PAIR[0]}_minus_{PAIR[1]}"  # summary.json's paired differences
+
+
+def default_run_dir(name: str, base: Path = Path("results")) -> Path:
+    """``results/<scenario>-<timestamp>``."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return base / f"{safe_name(name)}-{stamp}"
+
+
+def safe_name(name: str) -> str:
+    """A scenario or sweep name as a folder name: letters, digits, '-' and '_' only."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+
+
+def _clean(value: float) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def summary_json(experiment: Experiment, runtime_s: float) -> dict:
+    """The self-describing summary: provenance, per-platform intervals, paired differences."""
+    intervals = experiment.intervals()
+    out = {
+        "results_schema_version": RESULTS_SCHEMA_VERSION,
+        "scenario": experiment.scenario.name,
+        "seed": experiment.seed,
+        "version": __version__,
+        "python": platform_module.python_version(),
+        "runtime_s": round(runtime_s, 3),
+        "replications": int(experiment.summary().groupby("platform").size().max()),
+        "confidence": CONFIDENCE,
+        "kpi_descriptions": KPI_DESCRIPTIONS,
+        "platforms": {
+            p: {k: {m: _clean(v) for m, v in ci.items()} for k, ci in kpis.items()}
+            for p, kpis in intervals.items()
+        },
+    }
+    out["stability"] = {
+        p: {k: _clean(v) if isinstance(v, float) else v for k, v in verdict.items()}
+        for p, verdict in experiment.stability().items()
+    }
+    if set(PAIR) <= set(experiment.platforms):
+        out[PAIRED_KEY] = {
+            k: {m: _clean(v) for m, v in ci.items()} for k, ci in experiment.paired().items()
+        }
+    return out
+
+
+def write_run(
+    experiment: Experiment, out_dir: Path, runtime_s: float, force: bool = False,
+    plots_on: bool | None = None,
+) -> Path:
+    """Write every output file of the experiment into ``out_dir`` atomically."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not force:
+        raise FileExistsError(f"{out_dir} already exists; choose another --out or pass --force")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        _write_files(experiment, tmp, runtime_s, plots_on)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _write_files(experiment: Experiment, folder: Path, runtime_s: float,
+                 plots_on: bool | None) -> None:
+    scenario = experiment.scenario
+    summary = experiment.summary()
+    summary.to_csv(folder / "summary.csv", index=False)
+    (folder / "summary.json").write_text(
+        json.dumps(summary_json(experiment, runtime_s), indent=2, allow_nan=False)
+    )
+    documents = experiment.documents()
+    if documents is not None:
+        documents.to_csv(folder / "documents.csv", index=False)
+    timeseries = experiment.timeseries()
+    timeseries.to_csv(folder / "timeseries.csv", index=False)
+    steps = experiment.steps()
+    if steps is not None:
+        steps.to_csv(folder / "steps.csv", index=False)
+        _write_event_log(steps, scenario, folder)
+    (folder / "scenario.resolved.yaml").write_text(dump_resolved(scenario))
+    if plots_on if plots_on is not None else scenario.output.plots:
+        _write_plots(experiment, folder, summary, documents, timeseries)
+
+
+def _write_event_log(steps, scenario, folder: Path) -> None:
+    """event_log.csv and event_log.xes: the steps in process-mining conventions."""
+    from sim.outputs import eventlog
+
+    log = eventlog.event_log(steps, scenario)
+    eventlog.write_csv(log, folder / "event_log.csv")
+    eventlog.write_xes(log, folder / "event_log.xes", name=scenario.name)
+
+
+def _write_plots(experiment, folder, summary, documents, timeseries) -> None:
+    import matplotlib.pyplot as plt  # here: matplotlib only when plots are drawn
+
+    from sim.outputs import plots
+
+    scenario = experiment.scenario
+    data = plots.FigureData(summary, timeseries, documents, run_horizon_min(scenario),
+                            scenario.name)
+    for figure in plots.run_figures(data):
+        ax = figure.draw(data)
+        ax.figure.tight_layout()
+        ax.figure.savefig(folder / figure.filename, dpi=100)
+        plt.close(ax.figure)
