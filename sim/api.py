@@ -62,8 +62,8 @@ def sweep(sweep_file: str | Path, out: str | Path | None = None, workers: int | 
     timing and the kept KPIs. ``out`` defaults to ``results/sweep-<name>``.
     """
     from sim.experiments.executors import run_sweep
-    from sim.outputs.sweep_folder import default_sweep_dir, write_outputs
     from sim.experiments.sweeps import load_sweep
+    from sim.outputs.sweep_folder import default_sweep_dir, write_outputs
 
     loaded = load_sweep(sweep_file, overrides)
     target = Path(out) if out is not None else default_sweep_dir(loaded.name)

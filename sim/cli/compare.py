@@ -34,7 +34,7 @@ def compare_command(scenario_file: str, replications: int | None, seed: int | No
 
     scenario = load_scenario(scenario_file, list(overrides))
     reps = replications or max(2, scenario.replications)
-    seed = scenario.seed if seed is None else seed
+    seed = scenario.run_seed(seed)
     with click.progressbar(length=2 * reps, label="simulating", file=sys.stderr,
                            show_eta=True, show_pos=True) as bar:
         table = compare(scenario, reps, seed, progress=lambda _d, _t: bar.update(1))

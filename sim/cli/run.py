@@ -92,7 +92,7 @@ def run(scenario_file: str, out_dir: str | None, seed: int | None, replications:
     scenario = _load(scenario_file, overrides)
     platforms = PLATFORM_CHOICES[platform] if platform else list(scenario.platforms)
     reps = replications or scenario.replications
-    seed = scenario.seed if seed is None else seed
+    seed = scenario.run_seed(seed)
     target = Path(out_dir) if out_dir else default_run_dir(scenario.name)
     if target.exists() and not force:
         raise FileExistsError(f"{target} already exists; choose another --out or pass --force")

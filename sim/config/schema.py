@@ -731,6 +731,10 @@ class Scenario(_Spec):
             )
         return self
 
+    def run_seed(self, seed: int | None = None) -> int:
+        """The root seed of a run: ``seed`` when one is given, else the scenario's own."""
+        return self.seed if seed is None else seed
+
     @property
     def total_staff(self) -> int:
         """Staff over all bodies."""

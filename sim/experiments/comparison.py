@@ -94,7 +94,7 @@ def crn_effect(
     pairs the same OSDO runs with ESED runs on an unrelated seed (:func:`independent_seed`), the
     interval two separate experiments would give. ``ratio`` = independent / CRN half-width.
     """
-    seed = scenario.seed if seed is None else seed
+    seed = scenario.run_seed(seed)
     reps = scenario.replications if replications is None else replications
     crn = run_experiment(scenario, list(PAIR), reps, seed, progress=progress)
     other = independent_seed(seed)

@@ -100,7 +100,7 @@ def run_experiment(
     """Run every replication of every architecture, one after another."""
     platforms = platforms or list(scenario.platforms)
     replications = scenario.replications if replications is None else replications
-    seed = scenario.seed if seed is None else seed
+    seed = scenario.run_seed(seed)
     experiment = Experiment(scenario, seed)
     total = replications * len(platforms)
     for r in range(replications):
@@ -162,7 +162,7 @@ def run_to_precision(
         raise ValueError(f"precision must be between 0 and 1 (a share of the mean), got "
                          f"{precision}")
     platforms = platforms or list(scenario.platforms)
-    seed = scenario.seed if seed is None else seed
+    seed = scenario.run_seed(seed)
     start = max(2, scenario.replications if min_replications is None else min_replications)
     start = min(start, max_replications)
     experiment = run_experiment(scenario, platforms, start, seed, keep_steps=keep_steps)

@@ -32,6 +32,11 @@ class OutageTimeline:
         self._generated_until = 0.0 if mtbf_min is not None else NEVER
         self.never_down = mtbf_min is None  #: no outages at all: callers may skip up_at
 
+    @classmethod
+    def from_hours(cls, rng: random.Random, mtbf_h: float | None, mttr_h: float) -> OutageTimeline:
+        """A timeline from mean hours up (None: never down) and mean hours down."""
+        return cls(rng, None if mtbf_h is None else mtbf_h * 60.0, mttr_h * 60.0)
+
     def _generate_past(self, t: float) -> None:
         rng = self._rng
         assert rng is not None, "only a timeline with outages generates them"
@@ -65,8 +70,7 @@ class Connection:
 
     def __init__(self, spec: InternetClass, rng: random.Random) -> None:
         self.spec = spec
-        mtbf = None if spec.mtbf_h is None else spec.mtbf_h * 60.0
-        self.timeline = OutageTimeline(rng, mtbf, spec.mttr_h * 60.0)
+        self.timeline = OutageTimeline.from_hours(rng, spec.mtbf_h, spec.mttr_h)
 
     def transfer_minutes(
         self, interactions: int, round_trips: int, payload_mb: float,

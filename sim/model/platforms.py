@@ -183,10 +183,8 @@ class Osdo(Platform):
         self.ui_time_factor = spec.ui_time_factor
         self.service_mean_min = spec.service_time_ms / 60_000.0
         self._pool = ServerPool(spec.servers)
-        mtbf = None if spec.mtbf_h is None else spec.mtbf_h * 60.0
-        self._outages = OutageTimeline(
-            streams.python(Purpose.PLATFORM_OUTAGE, 0), mtbf, spec.mttr_h * 60.0
-        )
+        self._outages = OutageTimeline.from_hours(
+            streams.python(Purpose.PLATFORM_OUTAGE, 0), spec.mtbf_h, spec.mttr_h)
 
     def outages_for(self, body_id: int) -> OutageTimeline:
         """Every OSDO body is down together."""
@@ -222,7 +220,6 @@ class Esed(Platform):
         self.service_mean_min = spec.service_time_ms / 60_000.0
         self.extra_rtt_ms = spec.vpn_rtt_ms
         self.bandwidth_factor = spec.vpn_bandwidth_factor
-        mtbf = None if spec.mtbf_h is None else spec.mtbf_h * 60.0
         self._pools: dict[int, ServerPool] = {}
         self._vpn: dict[int, SessionPool] = {}
         self._outages: dict[int, OutageTimeline] = {}
@@ -230,9 +227,8 @@ class Esed(Platform):
             self._pools[body_id] = ServerPool(spec.servers_per_body)
             self._vpn[body_id] = SessionPool(env, max(1, sessions))
             # Keyed by body (+1 so OSDO's key 0 is never shared).
-            self._outages[body_id] = OutageTimeline(
-                streams.python(Purpose.PLATFORM_OUTAGE, body_id + 1), mtbf, spec.mttr_h * 60.0
-            )
+            self._outages[body_id] = OutageTimeline.from_hours(
+                streams.python(Purpose.PLATFORM_OUTAGE, body_id + 1), spec.mtbf_h, spec.mttr_h)
 
     def outages_for(self, body_id: int) -> OutageTimeline:
         """Each body's system fails on its own."""

@@ -54,7 +54,7 @@ def run_replication(
     keep_documents: bool | None = None, keep_steps: bool = False,
 ) -> RunRecords:
     """Simulate one replication of one architecture and return its records."""
-    seed = scenario.seed if seed is None else seed
+    seed = scenario.run_seed(seed)
     streams = Streams(seed, replication)
     calendar = WorkCalendar(scenario.calendar)
     horizon = calendar.end_of_working_days(scenario.horizon_days)

@@ -6,9 +6,9 @@ whatever order events happen in.
 
 Keys are derived with :class:`numpy.random.SeedSequence`. Entity streams used in the event loop
 (one per document, one per connection) are :class:`random.Random` *instances* seeded from those
-keys -- never the module-level ``random`` functions. The reason is cost, measured on this machine:
-constructing a NumPy ``Generator`` takes about 13 us and one scalar draw 0.43 us, against 4.3 us
-and 0.15 us for ``random.Random``, and a national run creates hundreds of thousands of documents.
+keys -- never the module-level ``random`` functions. The reason is cost: a ``random.Random`` is
+several times cheaper to create and to draw one number from than a NumPy ``Generator``, and a
+national run creates hundreds of thousands of documents (docs/performance.md).
 """
 
 from __future__ import annotations
