@@ -340,11 +340,12 @@ class OsdoSpec(_Spec):
         "e-gov system failed under load in 2020, DOMAIN.md). null = never.",
     )
     mttr_h: OutageHours = Field(3.0, description="Mean outage duration, hours (assumption).")
-    ui_time_factor: Annotated[float, Field(ge=1.0)] = Field(
+    ui_time_factor: Annotated[float, Field(ge=0.5, le=2.0)] = Field(
         1.10,
-        description="Handling-time factor of UI-bound steps (steps.*.ui_bound) for the cloud "
-        "UI's search and saving, which 30% of surveyed staff found unfriendly (seed paper); the "
-        "size is an assumption.",
+        description="Handling-time factor of UI-bound steps (steps.*.ui_bound) on the cloud, "
+        "relative to ESED's UI (1.0): above 1 the cloud UI is slower, below 1 faster. 30% of "
+        "surveyed staff found its search and saving unfriendly and 35% found it more convenient "
+        "(seed paper); the size is an assumption (0.5-2.0).",
     )
 
 
