@@ -9,8 +9,10 @@ H = 60
 
 @pytest.fixture
 def cal() -> WorkCalendar:
-    # 2023-01-02 is a Monday; 2023-01-04 (Wednesday) is made a holiday here.
-    return WorkCalendar(CalendarSpec(holidays=["2023-01-04"]))
+    # 2023-01-02 is a Monday; 2023-01-04 (Wednesday) is made a holiday here; no official
+    # calendar, so that only the scenario's dates count.
+    return WorkCalendar(CalendarSpec(start_date="2023-01-02", holidays=["2023-01-04"],
+                                     official_calendar=None))
 
 
 def at(day: int, hhmm: str) -> float:

@@ -36,7 +36,9 @@ def tiny_deterministic(step_changes=None, **extra):
                   "literacy": {"advanced": 1.0, "insecure": 0.0}},
         "human": {"rework_prob": 0.0},
         "platform": {"osdo": {"mtbf_h": None, "ui_time_factor": 1.0}, "esed": {"mtbf_h": None}},
-        "internet": {"classes": {"office_lan": OFF}},
+        "internet": {"classes": {"office_lan": OFF, "capital_office_link": OFF},
+                     "access_gateway": OFF},
+        "calendar": {"official_calendar": None},
         # 4 documents a day: one every 120 working minutes.
         "workload": {"documents_per_employee_per_day": 4 / 3, "arrivals": "deterministic"},
         "documents": {
@@ -193,7 +195,9 @@ LADDER = {
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_worse_home_internet_never_shortens_osdo_cycle_time(seed):
+def test_worse_home_internet_never_lowers_osdo_work_in_progress(seed):
+    # Work in progress, not the mean cycle time of completed documents: with a short horizon a
+    # slower system completes fewer documents, and the slowest drop out of that mean.
     def mean_cycle(home):
         scenario = small_scenario(
             seed=seed, internet={"classes": LADDER},
@@ -201,7 +205,7 @@ def test_worse_home_internet_never_shortens_osdo_cycle_time(seed):
                 **{c: 0.0 for c in ("urban_fibre", "urban_mobile", "rural", "poor_rural")},
                 **{c: float(c == home) for c in LADDER}}},
         )
-        return run_replication(scenario, "osdo", 0).kpis["cycle_time_mean_h"]
+        return run_replication(scenario, "osdo", 0).kpis["wip_mean"]
 
     means = [mean_cycle(home) for home in LADDER]
     assert means == sorted(means), dict(zip(LADDER, means, strict=True))
@@ -239,7 +243,8 @@ def test_seed_zero_is_a_seed():
 
 
 def test_kpis_are_consistent():
-    records = run_replication(small_scenario(), "osdo", 0)
+    # Long enough for documents created after the warm-up to fall due (the on-time rate's base).
+    records = run_replication(small_scenario(horizon_days=16), "osdo", 0)
     k = records.kpis
     assert 0 < k["documents_completed"] <= k["documents_created"]
     assert k["cycle_time_p50_h"] <= k["cycle_time_p95_h"]

@@ -62,7 +62,9 @@ def test_an_overloaded_role_is_named(step: str, minutes: float, role: str) -> No
         run = run_replication(scenario, architecture, 0)
         assert run.kpis["unstable"] == 1.0
         assert run.saturated_resource == f"{role} of Office"
-        assert run.kpis["saturated_utilisation"] > 0.75  # long steps: less in the warm-up
+        # Below 1: long steps start late in the warm-up, and a taken step whose system is out
+        # of reach holds its employee without being work.
+        assert run.kpis["saturated_utilisation"] > 0.7
         # The backlog grows by about what is not completed: arrivals minus throughput.
         arrivals = run.kpis["documents_created"] / 12
         assert run.kpis["backlog_growth_per_day"] == pytest.approx(

@@ -21,7 +21,7 @@ __all__ = [
     "Scenario", "CalendarSpec", "StaffSpec", "HumanFactorsSpec", "InternetClass", "InternetSpec",
     "OsdoSpec", "EsedSpec", "GatewaySpec", "PlatformSpec", "StepSpec", "DocumentType",
     "DocumentsSpec", "WorkloadSpec", "BodyGroup", "OutputSpec", "STEP_NAMES", "hhmm_minutes",
-    "DEFAULT_SEED",
+    "DEFAULT_SEED", "AccessGatewaySpec", "BODY_KINDS",
 ]
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -57,8 +57,9 @@ class CalendarSpec(_Spec):
     """Working time. The clock starts at 00:00 on `start_date`, which must be a Monday."""
 
     start_date: str = Field(
-        "2023-01-02",
-        description="ISO date of simulated minute 0; a Monday (assumption: an ordinary week).",
+        "2023-01-09",
+        description="ISO date of simulated minute 0; a Monday (assumption: the first full "
+        "working week of 2023; 2 and 3 January were public holidays).",
     )
     workdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
         [0, 1, 2, 3, 4],
@@ -67,15 +68,27 @@ class CalendarSpec(_Spec):
     work_periods: list[tuple[str, str]] = Field(
         [("09:00", "13:00"), ("14:30", "18:30")],
         description="Working periods of a working day as HH:MM pairs (09:00-18:30 with lunch "
-        "13:00-14:30, the civil-service schedule; source: DESIGN.md section 3).",
+        "13:00-14:30, the civil-service schedule; assumption).",
+    )
+    official_calendar: Literal["KZ"] | None = Field(
+        "KZ",
+        description="Country whose public holidays, days off moved by decree and weekend days "
+        "worked in their place apply, for any year (from the `holidays` package; source: "
+        "Labour Code art. 84 and the government's yearly decrees on moved days off); null = "
+        "weekdays only.",
     )
     holidays: list[str] = Field(
-        ["2023-03-08", "2023-03-21", "2023-03-22", "2023-03-23", "2023-05-01", "2023-05-08",
-         "2023-05-09", "2023-07-06", "2023-08-30", "2023-10-25", "2023-12-18"],
-        description="Non-working dates (ISO). Source: public holidays of Kazakhstan, 2023.",
+        [],
+        description="Extra non-working dates (ISO) on top of the official calendar (none by "
+        "default: assumption).",
+    )
+    working_dates: list[str] = Field(
+        [],
+        description="Dates (ISO) that are working days whatever the weekday or the official "
+        "calendar says (none by default: assumption).",
     )
 
-    @field_validator("start_date", "holidays", mode="before")
+    @field_validator("start_date", "holidays", "working_dates", mode="before")
     @classmethod
     def _dates_as_text(cls, value: Any) -> Any:
         # YAML reads an unquoted 2023-01-02 as a date; the schema keeps ISO text.
@@ -95,7 +108,7 @@ class CalendarSpec(_Spec):
             )
         return value
 
-    @field_validator("holidays")
+    @field_validator("holidays", "working_dates")
     @classmethod
     def _holiday_dates(cls, value: list[str]) -> list[str]:
         for text in value:
@@ -258,6 +271,16 @@ class HumanFactorsSpec(_Spec):
     max_rework: Annotated[int, Field(ge=0, le=20)] = Field(
         3, description="Rework rounds after which a draft is accepted as is (assumption)."
     )
+    messenger_reentry_share: NonNegative = Field(
+        0.2,
+        description="Work done through a messenger must be entered into the system once it is "
+        "back in reach: this share of the work's minutes (assumption).",
+    )
+    outage_work_loss_prob: Share = Field(
+        0.3,
+        description="Probability that a step interrupted by an outage during working time loses "
+        "its unsaved work and redoes it (assumption).",
+    )
 
     @model_validator(mode="after")
     def _equipment_keys(self) -> HumanFactorsSpec:
@@ -286,6 +309,29 @@ class InternetClass(_Spec):
     )
 
 
+BODY_KINDS = ("central_ministry", "committee", "territorial_division", "local_executive",
+              "district_akimat")
+
+
+class AccessGatewaySpec(_Spec):
+    """The state bodies' single internet access gateway: every office's way to the internet."""
+
+    rtt_ms: NonNegative = Field(
+        15.0, description="Round-trip time the gateway adds, milliseconds (assumption)."
+    )
+    channels: Annotated[int, Field(ge=1)] = Field(
+        5000,
+        description="Transfers the gateway carries at once; more wait (assumption: ample in "
+        "normal operation).",
+    )
+    mtbf_h: OutageHours | None = Field(
+        1000.0,
+        description="Mean hours between national outages of the gateway; null = never "
+        "(assumption).",
+    )
+    mttr_h: OutageHours = Field(2.0, description="Mean outage duration, hours (assumption).")
+
+
 def _default_internet_classes() -> dict[str, InternetClass]:
     # Speeds: DOMAIN.md [S]; drop rates and failure probabilities: assumptions.
     return {
@@ -300,7 +346,21 @@ def _default_internet_classes() -> dict[str, InternetClass]:
         "poor_rural": InternetClass(
             bandwidth_mbps=0.5, rtt_ms=300, mtbf_h=6, mttr_h=3, attempt_failure_prob=0.6
         ),
+        # A body's own internet link, shared by its office (assumptions): ministries in the
+        # capital on good lines, district akimats on the weakest.
+        "capital_office_link": InternetClass(bandwidth_mbps=100, rtt_ms=10, mtbf_h=700,
+                                             mttr_h=2),
+        "regional_office_link": InternetClass(bandwidth_mbps=50, rtt_ms=25, mtbf_h=300,
+                                              mttr_h=3, attempt_failure_prob=0.01),
+        "district_office_link": InternetClass(bandwidth_mbps=20, rtt_ms=40, mtbf_h=120,
+                                              mttr_h=4, attempt_failure_prob=0.03),
     }
+
+
+def _default_office_links() -> dict[str, str]:
+    return {"central_ministry": "capital_office_link", "committee": "capital_office_link",
+            "territorial_division": "regional_office_link",
+            "local_executive": "regional_office_link", "district_akimat": "district_office_link"}
 
 
 class InternetSpec(_Spec):
@@ -315,6 +375,13 @@ class InternetSpec(_Spec):
     office_class: str = Field(
         "office_lan", description="Class used on site (assumption: a good, rarely failing LAN)."
     )
+    office_links: dict[str, str] = Field(
+        default_factory=_default_office_links,
+        description="Internet link class of a body's office, by body kind: on the path from the "
+        "office to a system on the public internet (the cloud), not to the agency's own system "
+        "(assumption: capital bodies on the best links, district akimats on the weakest).",
+    )
+    access_gateway: AccessGatewaySpec = Field(default_factory=AccessGatewaySpec)
     connect_timeout_s: Positive = Field(
         25.0,
         description="Seconds lost per failed attempt. Source: integration logs, connect "
@@ -400,6 +467,11 @@ class GatewaySpec(_Spec):
     osdo_internal_delivery_s: NonNegative = Field(
         5.0, description="Seconds to deliver inside the cloud store (assumption)."
     )
+    secret_courier_h: NonNegative = Field(
+        24.0,
+        description="Hours for a secret document to reach another body on paper by special "
+        "courier, never through a platform or the gateway (assumption).",
+    )
 
 
 class PlatformSpec(_Spec):
@@ -439,6 +511,12 @@ class StepSpec(_Spec):
     payload_mb: NonNegative = Field(
         0.5, description="Megabytes transferred per interaction (assumption)."
     )
+    messenger_allowed: bool = Field(
+        False,
+        description="Whether the step is preparatory work that may move to a messenger while "
+        "the system is out of reach (drafting); registration, resolution, approval, the "
+        "digital signature and dispatch exist only inside the system (assumption).",
+    )
     ui_bound: bool = Field(
         True,
         description="Whether the step's handling is mostly finding, opening and saving documents "
@@ -454,7 +532,7 @@ def _default_steps() -> dict[str, StepSpec]:
         "resolution": StepSpec(role="head", handling_mean_min=10, interactions=2),
         "execution": StepSpec(
             role="executor", handling_mean_min=120, handling_cv=1.0, interactions=4,
-            payload_mb=2.0, ui_bound=False,
+            payload_mb=2.0, ui_bound=False, messenger_allowed=True,
         ),
         "approval": StepSpec(role="head", handling_mean_min=15, interactions=2, payload_mb=1.0),
         "signature": StepSpec(role="head", handling_mean_min=5, interactions=3, payload_mb=1.0),
@@ -707,6 +785,14 @@ class Scenario(_Spec):
         if len(set(self.platforms)) != len(self.platforms):
             raise ValueError(f"platforms has duplicates: {self.platforms}")
         classes = set(self.internet.classes)
+        links = self.internet.office_links
+        if set(links) != set(BODY_KINDS):
+            raise ValueError(f"internet.office_links must have exactly the keys "
+                             f"{list(BODY_KINDS)}, got {sorted(links)}")
+        unknown_links = sorted(set(links.values()) - classes)
+        if unknown_links:
+            raise ValueError(f"internet.office_links: unknown internet class {unknown_links}; "
+                             f"allowed: {sorted(classes)}")
         if self.internet.office_class not in classes:
             raise ValueError(
                 f"internet.office_class {self.internet.office_class!r} is not a class; "

@@ -140,7 +140,7 @@ def reduced_scenario(
                 for i in range(bodies)],
     )
     base["calendar"].update(workdays=list(range(7)), work_periods=[("00:00", "24:00")],
-                            holidays=[])
+                            holidays=[], official_calendar=None)
     base["staff"].update(
         remote_share=0.0, hybrid_share=0.0,
         roles=roles or {"clerk": 0.3, "head": 0.2, "executor": 0.5},
@@ -148,7 +148,9 @@ def reduced_scenario(
     )
     base["human"].update(rework_prob=0.0, insecure_literacy_time_factor=1.0)
     for cls in base["internet"]["classes"].values():
-        cls["mtbf_h"] = None  # nobody is at home, but the office LAN must never drop
+        # Nobody is at home, but the office LAN and internet links must never drop.
+        cls.update(mtbf_h=None, attempt_failure_prob=0.0)
+    base["internet"]["access_gateway"]["mtbf_h"] = None
     base["platform"]["osdo"].update(mtbf_h=None, ui_time_factor=1.0)
     base["platform"]["esed"].update(mtbf_h=None)
     base["documents"] = {"types": types, "steps": steps}

@@ -8,12 +8,14 @@ maps are O(log days) with a cumulative table that grows on demand.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 
 from sim.config.schema import CalendarSpec, Scenario, hhmm_minutes
 
-__all__ = ["WorkCalendar", "MINUTES_PER_DAY", "run_horizon_min"]
+__all__ = ["WorkCalendar", "MINUTES_PER_DAY", "run_horizon_min", "official_dates"]
 
 MINUTES_PER_DAY = 1440
 # About a hundred years: far beyond any horizon (at most 2,600 working days plus deadlines).
@@ -22,10 +24,13 @@ FAR_DAYS = 36_600
 
 
 class WorkCalendar:
-    """When people work: weekdays, daily periods and holidays.
+    """When people work: weekdays, daily periods, the official calendar and a scenario's dates.
 
     Times are float minutes since the start date's 00:00. A *working day* is a weekday listed in
-    ``workdays`` that is not a holiday; it holds the same ``work_periods`` every time.
+    ``workdays`` that is not a public holiday or a day off moved by decree, or a day made a
+    working day by such a move (Kazakhstan's official calendar, from the ``holidays`` package),
+    then the scenario's own ``holidays`` (non-working) and ``working_dates`` (working) on top.
+    Every working day holds the same ``work_periods``.
     """
 
     def __init__(self, spec: CalendarSpec) -> None:
@@ -34,7 +39,12 @@ class WorkCalendar:
             raise ValueError(f"calendar.start_date {spec.start_date} is not a Monday")
         self.start_date = start
         self._workdays = frozenset(spec.workdays)
-        self._holidays = frozenset((dt.date.fromisoformat(h) - start).days for h in spec.holidays)
+        self._country = spec.official_calendar
+        self._years: set[int] = set()  # years whose official dates are in the two sets below
+        self._off: set[int] = set()  # days off: public holidays and days off moved by decree
+        self._on: set[int] = set()  # weekend days made working days by decree
+        self._extra_off = frozenset(_day_numbers(spec.holidays, start))
+        self._extra_on = frozenset(_day_numbers(spec.working_dates, start))
         self._periods = [(hhmm_minutes(a), hhmm_minutes(b)) for a, b in spec.work_periods]
         # (start, end, working minutes before the period, working minutes by its end) per period,
         # within a day; precomputed because every step asks the calendar several times.
@@ -65,7 +75,25 @@ class WorkCalendar:
 
     def is_working_day(self, day: int) -> bool:
         """Whether calendar day ``day`` (0 = start date) is a working day."""
-        return day % 7 in self._workdays and day not in self._holidays
+        if day in self._extra_off:
+            return False
+        if day in self._extra_on:
+            return True
+        if self._country is not None:
+            self._load_year((self.start_date + dt.timedelta(days=day)).year)
+            if day in self._off:
+                return False
+            if day in self._on:
+                return True
+        return day % 7 in self._workdays
+
+    def _load_year(self, year: int) -> None:
+        if year in self._years:
+            return
+        self._years.add(year)
+        off, on = official_dates(self._country, year)
+        self._off.update(_day_numbers(off, self.start_date))
+        self._on.update(_day_numbers(on, self.start_date))
 
     # ------------------------------------------------------------------ index maps
     def work_index(self, t: float) -> float:
@@ -194,6 +222,27 @@ class WorkCalendar:
     def working_days_between(self, a: float, b: float) -> float:
         """Working days (fractional) between two clock times."""
         return self.working_minutes(a, b) / self.minutes_per_day
+
+
+@functools.lru_cache(maxsize=512)
+def official_dates(country: str, year: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A country's official calendar for a year: (days off, weekend days worked), ISO dates.
+
+    Days off are public holidays (and the weekdays they are observed on when they fall on a
+    weekend) and days off moved by decree; weekend days worked are the days those were moved
+    from. Read from the ``holidays`` package.
+    """
+    import holidays  # here: only calendars that use the official dates need it
+
+    calendar = holidays.country_holidays(country, years=year)
+    off = tuple(sorted(d.isoformat() for d in calendar if d.year == year))
+    on = tuple(sorted(d.isoformat() for d in getattr(calendar, "weekend_workdays", ())
+                      if d.year == year))
+    return off, on
+
+
+def _day_numbers(dates: Iterable[str], start: dt.date) -> list[int]:
+    return [(dt.date.fromisoformat(d) - start).days for d in dates]
 
 
 def run_horizon_min(scenario: Scenario) -> float:

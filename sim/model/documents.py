@@ -11,7 +11,10 @@ from sim.config.schema import DocumentType
 if TYPE_CHECKING:
     from sim.model.population import Employee
 
-__all__ = ["Document", "DELAY_COMPONENTS", "D"]
+__all__ = ["Document", "DELAY_COMPONENTS", "D", "CONFIDENTIALITY"]
+
+#: Markings of a document: open, for official use (never leaves the system), secret (paper only).
+CONFIDENTIALITY = ("open", "official_use", "secret")
 
 #: Components a document's cycle time is split into; they sum to the cycle time.
 DELAY_COMPONENTS = (

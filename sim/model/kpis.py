@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.model.documents import DELAY_COMPONENTS
+from sim.model.documents import CONFIDENTIALITY, DELAY_COMPONENTS
 
 __all__ = ["Kpi", "KPIS", "KPI_COLUMNS", "KPI_DESCRIPTIONS", "MAIN_KPIS"]
 
@@ -43,18 +43,24 @@ KPIS: dict[str, Kpi] = {k.name: k for k in (
     Kpi("cycle_time_p95_h", "h", "95th percentile cycle time, calendar hours", "{:.1f}", False,
         True),
     Kpi("on_time_rate", "share",
-        "share of documents due by the horizon that were completed by their deadline", "{:.3f}",
-        True, True),
+        "of the documents created after the warm-up whose deadline fell within the horizon, the "
+        "share completed by it", "{:.3f}", True, True),
     Kpi("overdue_open", "documents",
         "documents still open at the horizon with their deadline passed", "{:.1f}", False, True),
     Kpi("wip_mean", "documents", "time-average open documents after the warm-up", "{:.1f}",
         False, True),
     Kpi("staff_utilisation", "share", "share of staff working time spent on document steps",
         "{:.3f}", None, True),
-    Kpi("connectivity_loss_h_per_employee", "h", "hours per employee lost to connection drops, "
-        "failed attempts, VPN waits and platform outages", "{:.2f}", False, True),
+    Kpi("connectivity_loss_h_per_employee", "h", "working hours per employee, after the "
+        "warm-up, that steps lost to connection drops, failed attempts, VPN waits, platform "
+        "outages, interruptions and re-entering messenger work", "{:.2f}", False, True),
     Kpi("unofficial_channel_share", "share",
         "share of completed documents that went through a messenger", "{:.3f}", False, True),
+    *(Kpi(f"left_system_{c}", "documents", f"completed {c.replace('_', ' ')} documents that "
+          "went through a messenger (only open ones may)", "{:.0f}", False)
+      for c in CONFIDENTIALITY),
+    Kpi("interrupted_step_share", "share", "share of steps after the warm-up stopped by an "
+        "outage of their system or connection while in progress", "{:.3f}", False),
     Kpi("remote_step_share", "share", "share of steps done from home", "{:.3f}"),
     Kpi("rework_per_document", "rounds", "rework rounds per completed document", "{:.3f}",
         False),

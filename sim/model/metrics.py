@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.model.documents import DELAY_COMPONENTS, D, Document
+from sim.model.documents import CONFIDENTIALITY, DELAY_COMPONENTS, Document
+from sim.model.platforms import Delivery
 from sim.model.work import Step
 
 __all__ = ["Recorder", "RunRecords", "DOCUMENT_COLUMNS", "STEP_COLUMNS"]
 
-_CONNECTIVITY, _VPN, _OUTAGE = D["connectivity"], D["vpn"], D["platform_outage"]
 
 DOCUMENT_COLUMNS = [
     "id", "replication", "platform", "body", "body_kind", "type", "confidentiality",
@@ -28,7 +28,7 @@ DOCUMENT_COLUMNS = [
 ]
 STEP_COLUMNS = [
     "document", "replication", "platform", "body", "type", "step", "employee", "role",
-    "enqueued_min", "start_min", "end_min", "at_home", "unofficial",
+    "enqueued_min", "start_min", "end_min", "at_home", "unofficial", "system", "interruptions",
 ]
 
 
@@ -64,8 +64,12 @@ class Recorder:
         self.body_kinds = body_kinds
         self.created_after_warmup = 0
         self.cycle_times = array("d")
-        self.on_time = 0
+        self.on_time = 0  # completed by the deadline, among documents due by the horizon
+        self.due_completed = 0  # completed documents whose deadline fell within the horizon
         self.unofficial = 0
+        self.left_system = dict.fromkeys(CONFIDENTIALITY, 0)
+        self.steps_interrupted = 0
+        self.steps_in_window = 0
         self.rework = 0
         self.completed_in_window = 0
         self.completed_count = 0
@@ -109,8 +113,12 @@ class Recorder:
             return
         cycle = t - doc.created
         self.cycle_times.append(cycle)
-        self.on_time += t <= doc.deadline
+        if doc.deadline <= self.horizon:
+            self.due_completed += 1
+            self.on_time += t <= doc.deadline
         self.unofficial += doc.unofficial
+        if doc.unofficial:
+            self.left_system[doc.confidentiality] += 1
         self.rework += doc.rework
         if cycle > 0:
             for i, v in enumerate(doc.delays):
@@ -121,19 +129,21 @@ class Recorder:
     def step_done(self, step: Step) -> None:  # noqa: D102
         self.steps += 1
         self.remote_steps += step.at_home
-        components = step.components
-        self.connectivity_minutes += (
-            components[_CONNECTIVITY] + components[_VPN] + components[_OUTAGE]
-        )
+        if step.start >= self.warmup_end:
+            # Working minutes only: an outage at night costs nobody any work.
+            self.connectivity_minutes += step.lost_working
+            self.steps_interrupted += step.interruptions > 0
+            self.steps_in_window += 1
         if self.keep_steps:
             doc, emp = step.doc, step.emp
             self.step_rows.append((
                 doc.id, self.replication, self.platform, doc.body, doc.type_name, step.name,
                 emp.id, emp.role, step.enqueued, step.start, step.end, step.at_home,
-                step.unofficial,
+                step.unofficial, step.system, step.interruptions,
             ))
 
-    def delivered(self, attempts: int) -> None:  # noqa: D102
+    def delivered(self, delivery: Delivery) -> None:  # noqa: D102
+        attempts = delivery.attempts
         self.gateway_transmissions += attempts
         self.gateway_resends += max(0, attempts - 1)
 
@@ -170,7 +180,7 @@ class Recorder:
             self.doc_rows.extend(self._row(d) for d in open_docs if d.created >= self.warmup_end)
         ct = np.frombuffer(self.cycle_times, dtype=float) / 60.0
         n_done = len(ct)
-        due = n_done + overdue_measured
+        due = self.due_completed + overdue_measured
         window_min = horizon - self.warmup_end
         kpis = {
             "documents_created": float(self.created_after_warmup),
@@ -185,6 +195,9 @@ class Recorder:
             "staff_utilisation": busy_minutes / staff_working_minutes,
             "connectivity_loss_h_per_employee": self.connectivity_minutes / 60.0 / staff,
             "unofficial_channel_share": self.unofficial / n_done if n_done else math.nan,
+            **{f"left_system_{c}": float(n) for c, n in self.left_system.items()},
+            "interrupted_step_share": (self.steps_interrupted / self.steps_in_window
+                                       if self.steps_in_window else math.nan),
             "remote_step_share": self.remote_steps / self.steps if self.steps else math.nan,
             "rework_per_document": self.rework / n_done if n_done else math.nan,
             "gateway_transmissions": float(self.gateway_transmissions),

@@ -37,14 +37,38 @@ class OutageTimeline:
         """A timeline from mean hours up (None: never down) and mean hours down."""
         return cls(rng, None if mtbf_h is None else mtbf_h * 60.0, mttr_h * 60.0)
 
+    @classmethod
+    def scheduled(cls, intervals: list[tuple[float, float]]) -> OutageTimeline:
+        """A timeline down exactly in the given (start, end) clock-minute intervals."""
+        timeline = cls(None, None, 1.0)
+        ordered = sorted((s, e) for s, e in intervals if e > s)
+        timeline._intervals.extend(ordered)
+        timeline.never_down = not ordered
+        return timeline
+
     def _generate_past(self, t: float) -> None:
         rng = self._rng
-        assert rng is not None, "only a timeline with outages generates them"
         while self._generated_until <= t:
+            assert rng is not None, "only a random timeline generates outages"
             start = self._generated_until + rng.expovariate(self._up_rate)
             end = start + rng.expovariate(self._down_rate)
             self._intervals.append((start, end))
             self._generated_until = end
+
+    def next_down(self, t: float, now: float) -> float:
+        """The start of the first outage that begins after ``t`` (``NEVER`` if none does)."""
+        if self.never_down:
+            return NEVER
+        intervals = self._intervals
+        while intervals and intervals[0][1] <= now:
+            intervals.popleft()
+        while True:
+            for start, _end in intervals:
+                if start > t:
+                    return start
+            if self._rng is None:
+                return NEVER
+            self._generate_past(self._generated_until)
 
     def up_at(self, t: float, now: float) -> float:
         """The earliest time >= ``t`` at which the resource is up."""

@@ -137,6 +137,9 @@ class Platform:
     #: Whether bodies on this system share one store, so that a document sent between two of
     #: them is delivered inside it (no gateway, no re-registration).
     shared_store: bool = False
+    #: Whether the system is a service on the public internet: from the office it is reached
+    #: through the body's internet link and the state bodies' internet access gateway.
+    reached_over_internet: bool = False
     ui_time_factor: float
     service_mean_min: float
     extra_rtt_ms: float = 0.0
@@ -171,6 +174,7 @@ class Osdo(Platform):
     name = "osdo"
     parallel_approvals = True
     shared_store = True
+    reached_over_internet = True
 
     @classmethod
     def build(cls, scenario: Scenario, streams: Streams, vpn_sessions: dict[int, int],
@@ -254,6 +258,7 @@ class Delivery:
     arrival: float  # clock minute the receiving body's system holds it
     attempts: int  # transmissions through the gateway (0 inside the cloud store)
     needs_registration: bool  # re-registered by the receiving clerk
+    via: str  # "store" (inside the cloud), "gateway" (ESEDO) or "courier" (secret, on paper)
 
 
 class Gateway:
@@ -272,19 +277,26 @@ class Gateway:
         self._poll_phase = (phase_rng.random(body_count) * spec.poll_interval_min).tolist()
 
     def deliver(
-        self, src: Platform, dst: Platform, dst_body: int, t: float, rng: random.Random
+        self, src: Platform, dst: Platform, dst_body: int, t: float, rng: random.Random,
+        secret: bool = False,
     ) -> Delivery:
-        """Deliver a document sent at ``t``; ``rng`` is the document's own stream."""
+        """Deliver a document sent at ``t``; ``rng`` is the document's own stream.
+
+        A secret document goes on paper by special courier, never through a platform or the
+        gateway (``via`` says which way it went).
+        """
         spec = self.spec
+        if secret:
+            return Delivery(t + spec.secret_courier_h * 60.0, 0, True, "courier")
         if src is dst and src.shared_store:
-            return Delivery(t + spec.osdo_internal_delivery_s / 60.0, 0, False)
+            return Delivery(t + spec.osdo_internal_delivery_s / 60.0, 0, False, "store")
         attempts = _geometric_attempts(rng.random(), spec.failure_prob)
         landed = t + (attempts - 1) * spec.resend_after_min + attempts * spec.transit_s / 60.0
         if src.name != dst.name:
             landed += spec.cross_platform_delay_min
         period, phase = spec.poll_interval_min, self._poll_phase[dst_body]
         polls = math.ceil((landed - phase) / period)
-        return Delivery(max(landed, phase + polls * period), attempts, True)
+        return Delivery(max(landed, phase + polls * period), attempts, True, "gateway")
 
 
 def _geometric_attempts(u: float, failure_prob: float) -> int:

@@ -62,7 +62,7 @@ def run_replication(
     bodies = sample_population(scenario, streams)
     env = simpy.Environment()
     platforms = _platforms(scenario, architecture, bodies, streams, env)
-    timer = StepTimer(env, scenario, calendar, platforms, streams)
+    timer = StepTimer(env, scenario, calendar, platforms, streams, [b.kind for b in bodies])
     pools = {
         (b.id, role): RolePool(env, calendar, timer, b.staff[role])
         for b in bodies for role in ROLES

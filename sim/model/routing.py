@@ -21,7 +21,7 @@ from typing import Protocol
 from sim.config.schema import Scenario
 from sim.model.calendar import WorkCalendar
 from sim.model.documents import DELAY_COMPONENTS, D, Document
-from sim.model.platforms import Gateway, Platform
+from sim.model.platforms import Delivery, Gateway, Platform
 from sim.model.population import Body, Employee
 from sim.model.staffing import RolePool
 from sim.model.work import Step
@@ -40,7 +40,7 @@ class FlowObserver(Protocol):
 
     def step_done(self, step: Step) -> None: ...  # noqa: D102
 
-    def delivered(self, attempts: int) -> None: ...  # noqa: D102
+    def delivered(self, delivery: Delivery) -> None: ...  # noqa: D102
 
 
 class DocumentFlow:
@@ -252,11 +252,11 @@ class DocumentFlow:
     def _send(self, doc: Document, target: int, seed: int) -> None:
         now = self.now()
         delivery = self.gateway.deliver(self.platforms[doc.body], self.platforms[target], target,
-                                        now, doc.rng)
+                                        now, doc.rng, secret=doc.confidentiality == "secret")
         type_name = doc.spec.arrives_as
         assert type_name is not None  # the schema requires it for sending types
         child = self.create(f"{doc.id}>{target}", target, type_name, seed, now,
                             origin_body=doc.body, needs_registration=delivery.needs_registration)
         child.delays[D["gateway"]] += delivery.arrival - now
-        self.observer.delivered(delivery.attempts)
+        self.observer.delivered(delivery)
         self.schedule(delivery.arrival - now, lambda: self.start(child))

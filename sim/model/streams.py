@@ -31,6 +31,8 @@ class Purpose(enum.IntEnum):
     OFFICE_LAN = 5
     GATEWAY = 6
     SERVICE = 7
+    OFFICE_LINK = 8
+    ACCESS_GATEWAY = 9
 
 
 class Streams:

@@ -20,6 +20,7 @@ the phases are written out with their look-ups precomputed per body and per step
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable
 from statistics import NormalDist
 from typing import Any
@@ -29,18 +30,19 @@ import simpy
 from sim.config.schema import Scenario, StepSpec
 from sim.model.calendar import MINUTES_PER_DAY, WorkCalendar
 from sim.model.documents import DELAY_COMPONENTS, D, Document
-from sim.model.network import Connection
-from sim.model.platforms import Platform, SessionPool
+from sim.model.network import NEVER, Connection, OutageTimeline
+from sim.model.platforms import Platform, ServerPool, SessionPool
 from sim.model.population import Employee
 from sim.model.streams import Purpose, Streams
 
-__all__ = ["Step", "StepTimer"]
+__all__ = ["Step", "StepTimer", "PAPER"]
 
 _N = len(DELAY_COMPONENTS)
 _inv_normal = NormalDist().inv_cdf
 _QUEUE, _OFFICE_DAY, _OFF_HOURS = D["queue"], D["office_day"], D["off_hours"]
 _CONNECTIVITY, _VPN, _OUTAGE = D["connectivity"], D["vpn"], D["platform_outage"]
 _PLATFORM, _HANDLING = D["platform"], D["handling"]
+PAPER = "paper"  #: the `system` of a step done off every platform (secret documents)
 
 
 class Step:
@@ -55,12 +57,13 @@ class Step:
         "doc", "name", "spec", "enqueued", "on_site_only", "done",  # set by the route
         "emp", "on_end",  # set by the pool
         "draws", "components", "start", "end", "at_home", "unofficial", "platform", "conn",
-        "vpn", "vpn_from", "occupied", "busy_minutes",  # by the timer
+        "nets", "link", "vpn", "vpn_from", "occupied", "busy_minutes", "lost_working",
+        "interruptions", "system",  # by the timer
     )
     # Set after construction (see above); declared here for type checkers.
     emp: Employee
     on_end: Callable[[simpy.Event], None]
-    draws: tuple[float, float, float, float, float]
+    draws: tuple[float, float, float, float, float, float]
     components: list[float]
     start: float
     end: float
@@ -68,10 +71,15 @@ class Step:
     unofficial: bool
     platform: Platform
     conn: Connection
+    nets: tuple[OutageTimeline, ...]
+    link: Connection | None
     vpn: SessionPool | None
     vpn_from: float
     occupied: float
     busy_minutes: float
+    lost_working: float
+    interruptions: int
+    system: str
 
     def __init__(
         self, doc: Document, name: str, spec: StepSpec, enqueued: float,
@@ -89,13 +97,18 @@ class Step:
         """The uniform an approver's step uses to decide on rework."""
         return self.draws[4]
 
+    @property
+    def paper(self) -> bool:
+        """Whether the step is done on paper, off every platform (secret documents)."""
+        return self.system == PAPER
+
 
 class StepTimer:
     """Times steps for one architecture in one replication."""
 
     def __init__(
         self, env: simpy.Environment, scenario: Scenario, calendar: WorkCalendar,
-        platforms: list[Platform], streams: Streams,
+        platforms: list[Platform], streams: Streams, body_kinds: list[str],
     ) -> None:
         self.env = env
         self.calendar = calendar
@@ -110,6 +123,25 @@ class StepTimer:
         self._systems = [p.outages_for(b) for b, p in zip(bodies, platforms, strict=True)]
         self._servers = [p.servers_for(b) for b, p in zip(bodies, platforms, strict=True)]
         self._vpn = [p.vpn_for(b) for b, p in zip(bodies, platforms, strict=True)]
+        # From the office, a system on the public internet is reached through the body's internet
+        # link and the state bodies' single internet access gateway; a system on the agency's
+        # own network only through the office LAN.
+        internet = scenario.internet
+        gateway = internet.access_gateway
+        self._access = OutageTimeline.from_hours(
+            streams.python(Purpose.ACCESS_GATEWAY, 0), gateway.mtbf_h, gateway.mttr_h)
+        self._access_pool = ServerPool(gateway.channels)
+        self._access_rtt_ms = gateway.rtt_ms
+        self._links: list[Connection | None] = [
+            Connection(internet.classes[internet.office_links[kind]],
+                       streams.python(Purpose.OFFICE_LINK, b))
+            if p.reached_over_internet else None
+            for b, (kind, p) in enumerate(zip(body_kinds, platforms, strict=True))]
+        self._office_nets: list[tuple[OutageTimeline, ...]] = [
+            (lan.timeline,) if link is None else (lan.timeline, link.timeline, self._access)
+            for lan, link in zip(self.office, self._links, strict=True)]
+        self.messenger_reentry_share = scenario.human.messenger_reentry_share
+        self.outage_loss_prob = scenario.human.outage_work_loss_prob
         self.timeout_min = scenario.internet.connect_timeout_s / 60.0
         # Per step spec, its handling-time distribution with the lognormal's mu and sigma (for
         # mean handling_mean_min and coefficient of variation handling_cv) worked out once.
@@ -123,13 +155,13 @@ class StepTimer:
             else:
                 self._handling[name] = (spec.distribution, mean, 0.0)
         # Network minutes of a step kind over a connection class and path, computed once each.
-        self._transfer: dict[tuple[int, int, bool, int], float] = {}
+        self._transfer: dict[tuple[int, int, int, bool, int], float] = {}
 
     def online(self, emp: Employee, now: float) -> bool:
         """Connected, with the body's system up, at ``now`` (as ``_begin`` would find it)."""
         at_home = not emp.on_site(int(now // MINUTES_PER_DAY))
-        conn = self.home_connection(emp) if at_home else self.office[emp.body]
-        return (conn.timeline.up_at(now, now) == now
+        nets = (self.home_connection(emp).timeline,) if at_home else self._office_nets[emp.body]
+        return (all(line.up_at(now, now) == now for line in nets)
                 and self._systems[emp.body].up_at(now, now) == now)
 
     def home_connection(self, emp: Employee) -> Connection:
@@ -145,14 +177,17 @@ class StepTimer:
         """``step.emp`` takes the step up now; ``step.on_end`` is called at the step's end."""
         now = self.env.now
         u = step.doc.rng.random
-        # Five uniforms every step, used or not (handling, service, failed attempts, crash,
-        # rework), so that the OSDO and ESED runs of a document stay aligned on the same
-        # numbers (common random numbers).
-        step.draws = (u(), u(), u(), u(), u())
+        # Six uniforms every step, used or not (handling, service, failed attempts, crash,
+        # rework, lost work in an interruption), so that the OSDO and ESED runs of a document
+        # stay aligned on the same numbers (common random numbers).
+        step.draws = (u(), u(), u(), u(), u(), u())
         step.components = comp = [0.0] * _N
         step.vpn = None
+        step.link = None
         step.unofficial = False
         step.occupied = 0.0
+        step.lost_working = 0.0
+        step.interruptions = 0
         enqueued = step.enqueued
         # On-site-only work waits for an office day only while its taker is away; once they are
         # on site it waits for them like any other work (queue). Charging the whole wait to
@@ -199,27 +234,31 @@ class StepTimer:
         now = self.env.now
         emp = step.emp
         body = emp.body
-        step.at_home = at_home = not emp.on_site(int(now // MINUTES_PER_DAY))
-        step.platform = self.platforms[body]
-        step.conn = conn = self.home_connection(emp) if at_home else self.office[body]
-        line, system = conn.timeline, self._systems[body]
-        if line.never_down and system.never_down:
-            self._connect(step)
+        if step.doc.confidentiality == "secret":
+            # Secret documents are paper in the secret records office: on site, off every
+            # platform, never through a messenger.
+            step.at_home = False
+            step.system = PAPER
+            step.platform = self.platforms[body]
+            self._work(step, now)
             return
-        reach, conn_wait, down_wait = now, 0.0, 0.0
-        while True:
-            a = line.up_at(reach, now)
-            b = system.up_at(a, now)
-            conn_wait += a - reach
-            down_wait += b - a
-            reach = b
-            if b == a:
-                break
+        step.at_home = at_home = not emp.on_site(int(now // MINUTES_PER_DAY))
+        step.platform = platform = self.platforms[body]
+        step.system = platform.name
+        if at_home:
+            step.conn = conn = self.home_connection(emp)
+            step.nets = (conn.timeline,)
+        else:
+            step.conn = self.office[body]
+            step.link = self._links[body]
+            step.nets = self._office_nets[body]
+        reach, conn_wait, down_wait = self._reach(step.nets, self._systems[body], now, now)
         if reach == now:
             self._connect(step)
             return
-        # Secret work is only ever taken up on site, so it never falls back to a messenger.
-        if at_home and emp.messenger_user and step.doc.confidentiality != "secret":
+        # Only preparatory work of open documents may leave the system (see _unofficial).
+        if (at_home and emp.messenger_user and step.spec.messenger_allowed
+                and step.doc.confidentiality == "open"):
             step.unofficial = True
             self._work(step, now)
             return
@@ -228,7 +267,28 @@ class StepTimer:
         comp[_CONNECTIVITY] += conn_wait
         comp[_OUTAGE] += down_wait
         comp[_OFF_HOURS] += resume - reach
+        step.lost_working += self.calendar.working_minutes(now, resume)
         self._at(resume, self._resume_connect, step)
+
+    @staticmethod
+    def _reach(nets: tuple[OutageTimeline, ...], system: OutageTimeline, t: float,
+               now: float) -> tuple[float, float, float]:
+        """The first time >= ``t`` when every link and the system are up, and the waits.
+
+        Returns (that time, minutes waited for links, minutes waited for the system).
+        """
+        conn_wait = down_wait = 0.0
+        while True:
+            start = t
+            for line in nets:
+                up = line.up_at(t, now)
+                conn_wait += up - t
+                t = up
+            up = system.up_at(t, now)
+            down_wait += up - t
+            t = up
+            if t == start:
+                return t, conn_wait, down_wait
 
     def _connect(self, step: Step) -> None:
         """Remote ESED staff need a VPN session, held until the step's work is done."""
@@ -247,6 +307,7 @@ class StepTimer:
         """A session freed up for a step that waited for one since ``since``."""
         now = self.env.now
         step.components[_VPN] += now - since
+        step.lost_working += self.calendar.working_minutes(since, now)
         step.vpn_from = now
         self._attempt(step)
 
@@ -256,12 +317,15 @@ class StepTimer:
             self._work(step, self.env.now)
             return
         p = step.conn.spec.attempt_failure_prob
+        if step.link is not None:  # an attempt fails if either network drops it
+            p = 1.0 - (1.0 - p) * (1.0 - step.link.spec.attempt_failure_prob)
         if p <= 0.0:
             self._interact(step)
             return
         lost = _failed_attempts(step.draws[2], p) * self.timeout_min
         step.components[_CONNECTIVITY] += lost
         step.occupied += lost
+        step.lost_working += lost
         if lost > 0.0:
             self._at(self.env.now + lost, self._resume_interact, step)
         else:
@@ -273,24 +337,38 @@ class StepTimer:
         spec, platform, body = step.spec, step.platform, step.emp.body
         service = -platform.service_mean_min * spec.interactions * math.log1p(-step.draws[1])
         start = self._servers[body].serve(now, service)
-        remote_path = step.vpn is not None
-        conn_spec = step.conn.spec
-        key = (id(conn_spec), id(platform), remote_path, id(spec))
-        network = self._transfer.get(key)
-        if network is None:
-            network = self._transfer[key] = step.conn.transfer_minutes(
-                spec.interactions, spec.round_trips, spec.payload_mb,
-                platform.extra_rtt_ms if remote_path else 0.0,
-                platform.bandwidth_factor if remote_path else 1.0,
-            )
-        platform_minutes = (start - now) + service + network
+        network = self._network_minutes(step)
+        done = start + service
+        if step.link is not None:
+            # Through the national access gateway: a channel for the transfer's duration.
+            done = self._access_pool.serve(done, network)
+        platform_minutes = (done - now) + network
         step.components[_PLATFORM] += platform_minutes
         step.occupied += platform_minutes
         self._work(step, now + platform_minutes)
 
-    def _work(self, step: Step, t: float) -> None:
-        """Hands-on work from ``t`` in working time; schedule the step's end."""
-        emp, comp, draws, spec = step.emp, step.components, step.draws, step.spec
+    def _network_minutes(self, step: Step) -> float:
+        """Network time of the step's interactions over its path (cached per path and kind)."""
+        spec, platform, conn, link = step.spec, step.platform, step.conn, step.link
+        remote_path = step.vpn is not None
+        key = (id(conn.spec), id(link.spec) if link is not None else 0, id(platform),
+               remote_path, id(spec))
+        network = self._transfer.get(key)
+        if network is None:
+            if link is not None:  # office LAN, the body's internet link, the access gateway
+                extra_rtt = link.spec.rtt_ms + self._access_rtt_ms
+                bandwidth = min(1.0, link.spec.bandwidth_mbps / conn.spec.bandwidth_mbps)
+            elif remote_path:  # home connection through the agency's VPN
+                extra_rtt, bandwidth = platform.extra_rtt_ms, platform.bandwidth_factor
+            else:
+                extra_rtt, bandwidth = 0.0, 1.0
+            network = self._transfer[key] = conn.transfer_minutes(
+                spec.interactions, spec.round_trips, spec.payload_mb, extra_rtt, bandwidth)
+        return network
+
+    def _handling_minutes(self, step: Step) -> float:
+        """Hands-on minutes of the step: a draw from its distribution times the factors."""
+        emp, draws, spec = step.emp, step.draws, step.spec
         # Human handling time by inversion of one uniform draw, clamped away from 0 and 1
         kind, a, b = self._handling[step.name]
         if kind == "deterministic":
@@ -302,28 +380,110 @@ class StepTimer:
             else:
                 minutes = math.exp(a + b * _inv_normal(u))
         human = self.human
-        f = step.platform.ui_time_factor if spec.ui_bound else 1.0
+        f = step.platform.ui_time_factor if spec.ui_bound and not step.paper else 1.0
         if emp.insecure_literacy:
             f *= human.insecure_literacy_time_factor
-        at_home = step.at_home
-        if at_home:
+        if step.at_home:
             f *= human.remote_time_factor * human.equipment_time_factor[emp.equipment]
         minutes *= f
-        if at_home and draws[3] < human.equipment_crash_prob[emp.equipment]:
+        if step.at_home and draws[3] < human.equipment_crash_prob[emp.equipment]:
             minutes *= 2.0  # the work was lost and done again
-        end = self.calendar.add(t, minutes)
+        return minutes
+
+    def _work(self, step: Step, t: float) -> None:
+        """Hands-on work from ``t`` in working time; schedule the step's end."""
+        comp, calendar = step.components, self.calendar
+        minutes = self._handling_minutes(step)
         comp[_HANDLING] += minutes
-        comp[_OFF_HOURS] += (end - t) - minutes
+        end = calendar.add(t, minutes)
+        extra = 0.0  # minutes charged to connectivity or outages within the work
+        busy = minutes  # the employee's time on the step (re-entry and redone work included)
+        if step.unofficial:
+            end, extra, reentry = self._reenter(step, end, minutes)
+            busy += reentry
+        elif step.spec.ui_bound and not step.paper:
+            end, extra = self._interrupted(step, t, minutes, end)
+            busy += extra
+        comp[_OFF_HOURS] += (end - t) - minutes - extra
         if step.vpn is not None:
             # Sessions end with the working day (they time out overnight); a step that runs on
             # the next morning is not charged a second session.
-            until = min(end, self.calendar.day_end(t))
-            step.vpn.release(until, self.calendar.working_minutes(step.vpn_from, until))
+            until = min(end, calendar.day_end(t))
+            step.vpn.release(until, calendar.working_minutes(step.vpn_from, until))
         step.end = end
-        step.busy_minutes = minutes + step.occupied
+        step.busy_minutes = busy + step.occupied
         # Always through an event, even for zero-length work, so that finishing a step never
         # recurses into starting the next one.
         self.env.timeout(end - self.env.now, step).callbacks.append(step.on_end)
+
+    def _reenter(self, step: Step, end: float, minutes: float) -> tuple[float, float, float]:
+        """Work done through a messenger is entered into the system once it is back in reach.
+
+        The wait for the system goes to the connectivity and outage components; re-entering
+        costs ``human.messenger_reentry_share`` of the work's minutes, charged to the component
+        that kept the system out of reach.
+        """
+        calendar, comp = self.calendar, step.components
+        reach, conn_wait, down_wait = self._reach(
+            step.nets, self._systems[step.emp.body], end, self.env.now)
+        resume = calendar.next_working(reach)
+        reentry = self.messenger_reentry_share * minutes
+        done = calendar.add(resume, reentry)
+        waited = calendar.working_minutes(end, resume)
+        cause = _OUTAGE if down_wait > conn_wait else _CONNECTIVITY
+        comp[_CONNECTIVITY] += conn_wait
+        comp[_OUTAGE] += down_wait
+        comp[cause] += reentry
+        step.lost_working += waited + reentry
+        # The waits above are clock time; what is not working time is off hours (by the caller).
+        return done, conn_wait + down_wait + reentry, reentry
+
+    def _interrupted(self, step: Step, t: float, minutes: float,
+                     end: float) -> tuple[float, float]:
+        """Stop the work while a link or the system is down; it may lose its unsaved part.
+
+        Returns the step's new end and the working minutes charged to the outages.
+        """
+        nets, system = step.nets, self._systems[step.emp.body]
+        if system.never_down and all(line.never_down for line in nets):
+            return end, 0.0
+        calendar, comp, now = self.calendar, step.components, self.env.now
+        cur, remaining, charged = t, minutes, 0.0
+        while True:
+            down, cause = system.next_down(cur, now), _OUTAGE
+            for line in nets:
+                s = line.next_down(cur, now)
+                if s < down:
+                    down, cause = s, _CONNECTIVITY
+            if down >= end or down == NEVER:
+                return end, charged
+            reach, _, _ = self._reach(nets, system, down, now)
+            resume = calendar.next_working(reach)
+            done = calendar.working_minutes(cur, down)
+            lost = calendar.working_minutes(down, resume)
+            remaining -= done
+            cur = resume
+            if lost > 0.0:  # the outage took working time: the step was interrupted
+                step.interruptions += 1
+                # Work is saved at the end of a day: only an outage during work loses any.
+                during_work = calendar.next_working(down) == down
+                if during_work and done > 0.0 and self._loses_work(step):
+                    remaining += done  # unsaved work since the step (re)started is redone
+                    lost += done
+                comp[cause] += lost
+                charged += lost
+                step.lost_working += lost
+            end = calendar.add(cur, remaining)
+
+    def _loses_work(self, step: Step) -> bool:
+        """Whether this interruption loses the unsaved work (the step's own draw, then more)."""
+        p = self.outage_loss_prob
+        if p <= 0.0:
+            return False
+        u = step.draws[5]
+        if step.interruptions > 1:  # later interruptions of one step: a stream of its own
+            u = random.Random(f"{u}-{step.interruptions}").random()
+        return u < p
 
 
 def _failed_attempts(u: float, p: float) -> int:
