@@ -25,20 +25,26 @@ def _scenario(scenario: str | Path | Scenario, overrides: list[str] | None) -> S
 def run(scenario: str | Path | Scenario, platforms: list[str] | None = None,
         replications: int | None = None, seed: int | None = None,
         overrides: list[str] | None = None, precision: float | None = None,
-        kpi: str = "cycle_time_mean_h", max_replications: int = 100) -> pd.DataFrame:
+        kpi: str = "cycle_time_mean_h", max_replications: int = 100,
+        workers: int | None = None, scheduler: str | None = None) -> pd.DataFrame:
     """Replications of a scenario: one row per (platform, replication), one column per KPI.
 
     With ``precision`` (e.g. 0.05) replications are added until the 95% half-width of ``kpi`` is
     within that share of its mean on every platform, up to ``max_replications``; the frame's
     ``attrs["precision"]`` then says how many it took and whether the target was met.
+
+    Runs are spread over ``workers`` processes (default: one per core; 1 runs them here) or a
+    Dask ``scheduler`` (``tcp://host:port``); the result is the same either way.
     """
     from sim.experiments.replications import run_experiment, run_to_precision
 
     resolved = _scenario(scenario, overrides)
     if precision is None:
-        return run_experiment(resolved, platforms, replications, seed).summary()
+        return run_experiment(resolved, platforms, replications, seed, workers=workers,
+                              scheduler=scheduler).summary()
     experiment, result = run_to_precision(resolved, kpi, precision, platforms, replications,
-                                          max_replications, seed)
+                                          max_replications, seed, workers=workers,
+                                          scheduler=scheduler)
     frame = experiment.summary()
     frame.attrs["precision"] = {"kpi": kpi, "target": precision, "reached": result.reached,
                                 "replications": result.replications}
@@ -46,11 +52,16 @@ def run(scenario: str | Path | Scenario, platforms: list[str] | None = None,
 
 
 def compare(scenario: str | Path | Scenario, replications: int | None = None,
-            seed: int | None = None, overrides: list[str] | None = None) -> pd.DataFrame:
-    """OSDO vs ESED on common random numbers: per KPI the paired difference and a sentence."""
+            seed: int | None = None, overrides: list[str] | None = None,
+            workers: int | None = None, scheduler: str | None = None) -> pd.DataFrame:
+    """OSDO vs ESED on common random numbers: per KPI the paired difference and a sentence.
+
+    ``workers`` and ``scheduler`` as in :func:`run`.
+    """
     from sim.experiments.comparison import compare as _compare
 
-    return _compare(_scenario(scenario, overrides), replications, seed)
+    return _compare(_scenario(scenario, overrides), replications, seed, workers=workers,
+                    scheduler=scheduler)
 
 
 def sweep(sweep_file: str | Path, out: str | Path | None = None, workers: int | None = None,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from sim.cli.errors import user_errors
+from sim.cli.run import RunProgress, parallel_options, where
 
 __all__ = ["compare_command"]
 
@@ -23,10 +22,12 @@ __all__ = ["compare_command"]
 @click.option("--crn-check", is_flag=True,
               help="Also run ESED on independent seeds and show how much common random "
               "numbers narrow each interval.")
+@parallel_options
 @user_errors
 def compare_command(scenario_file: str, replications: int | None, seed: int | None,
                     overrides: tuple[str, ...], csv_path: str | None,
-                    crn_check: bool) -> None:
+                    crn_check: bool, workers: int | None = None,
+                    scheduler: str | None = None) -> None:
     """OSDO vs ESED on SCENARIO_FILE with common random numbers: paired differences."""
     from sim.config import load_scenario
     from sim.experiments.comparison import compare, crn_effect
@@ -35,9 +36,14 @@ def compare_command(scenario_file: str, replications: int | None, seed: int | No
     scenario = load_scenario(scenario_file, list(overrides))
     reps = replications or max(2, scenario.replications)
     seed = scenario.run_seed(seed)
-    with click.progressbar(length=2 * reps, label="simulating", file=sys.stderr,
-                           show_eta=True, show_pos=True) as bar:
-        table = compare(scenario, reps, seed, progress=lambda _d, _t: bar.update(1))
+    progress = RunProgress()
+    progress.start(f"{2 * reps} runs ({reps} replications x osdo, esed) on "
+                   f"{where(workers, scheduler, 2 * reps)}")
+    try:
+        table = compare(scenario, reps, seed, progress=progress, workers=workers,
+                        scheduler=scheduler)
+    finally:
+        progress.end()
     click.echo(f"{scenario.name}: OSDO - ESED over {reps} paired replications (common "
                f"random numbers), seed {seed}; 95% intervals")
     for text in table.sentence:
@@ -46,7 +52,14 @@ def compare_command(scenario_file: str, replications: int | None, seed: int | No
         table.to_csv(csv_path, index=False)
         click.echo(f"written to {csv_path}")
     if crn_check:
-        effect = crn_effect(scenario, reps, seed, MAIN_KPIS)
+        progress.start(f"for the check: {2 * reps} runs (OSDO and ESED on common random "
+                       f"numbers), then {reps} (ESED on independent seeds) on "
+                       f"{where(workers, scheduler, 2 * reps)}")
+        try:
+            effect = crn_effect(scenario, reps, seed, MAIN_KPIS, progress=progress,
+                                workers=workers, scheduler=scheduler)
+        finally:
+            progress.end()
         click.echo("\nhalf-width of OSDO - ESED: common random numbers vs independent seeds "
                    "(ratio = independent / CRN; above 1, CRN is narrower)")
         for row in effect.itertuples():

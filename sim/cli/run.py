@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,12 +17,85 @@ from sim.model.kpis import KPI_COLUMNS
 
 if TYPE_CHECKING:
     from sim.config import Scenario
-    from sim.experiments.replications import Experiment
+    from sim.experiments.replications import Experiment, RunDone
 
-__all__ = ["run", "validate", "schema", "PLATFORM_CHOICES"]
+__all__ = ["run", "validate", "schema", "PLATFORM_CHOICES", "RunProgress", "parallel_options",
+           "where"]
 
 #: ``--platform`` values: each architecture alone, or ``both`` of the compared pair.
 PLATFORM_CHOICES = {**{name: [name] for name in ARCHITECTURES}, "both": list(PAIR)}
+
+
+def parallel_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--workers`` and ``--scheduler``, as ``sim sweep`` has them."""
+    command = click.option(
+        "--scheduler", default=None, metavar="tcp://HOST:PORT",
+        help="Run on this Dask distributed scheduler instead of local processes.")(command)
+    return click.option(
+        "--workers", type=click.IntRange(min=1), default=None,
+        help="Local worker processes (default: the machine's cores; results are the same "
+        "for any number).")(command)
+
+
+def where(workers: int | None, scheduler: str | None, runs: int | None = None) -> str:
+    """Where runs go, in words: ``2 worker processes``, ``Dask at ...``."""
+    if scheduler:
+        return f"Dask at {scheduler}"
+    from sim.experiments.executors import default_workers
+
+    n = workers or default_workers()
+    n = min(n, runs) if runs else n
+    return "1 process" if n <= 1 else f"{n} worker processes"
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+
+
+class RunProgress:
+    """Progress of the simulations on stderr.
+
+    On a terminal, one line rewritten in place (runs done, elapsed, ETA); otherwise (a log
+    file, a pipe, a CI job) one line per finished run, e.g. ``run 3/10 done (osdo r1), 4.2 s``.
+    """
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.started = time.perf_counter()
+        self.last = 0.0
+        self.open_line = False  # an in-place line is showing
+
+    def start(self, text: str) -> None:
+        """The opening line: what is about to be simulated, and where."""
+        self.started = time.perf_counter()
+        click.echo(f"simulating {text}", err=True)
+
+    def __call__(self, run: RunDone) -> None:
+        """A run has finished."""
+        now = time.perf_counter()
+        if not self.tty:
+            click.echo(f"run {run.done}/{run.total} done ({run.platform} r{run.replication}), "
+                       f"{run.runtime_s:.1f} s", err=True)
+            return
+        if run.done < run.total and now - self.last < 0.2:
+            return
+        self.last = now
+        elapsed = now - self.started
+        eta = _clock(elapsed / run.done * (run.total - run.done))
+        click.echo(f"\r  runs {run.done}/{run.total} done, {_clock(elapsed)} elapsed, ETA {eta}"
+                   "   ", err=True, nl=False)
+        self.open_line = True
+
+    def note(self, text: str) -> None:
+        """A line of its own (below an in-place line, which is then redrawn by the next run)."""
+        self.end()
+        click.echo(text, err=True)
+
+    def end(self) -> None:
+        """Close the in-place line."""
+        if self.open_line:
+            click.echo("", err=True)
+            self.open_line = False
 
 
 def _load(path: str, overrides: tuple[str, ...]) -> Scenario:
@@ -31,28 +105,41 @@ def _load(path: str, overrides: tuple[str, ...]) -> Scenario:
 
 
 def _progress_runner(scenario: Scenario, platforms: list[str], replications: int, seed: int,
-                     keep_steps: bool) -> Experiment:
+                     keep_steps: bool, workers: int | None, scheduler: str | None
+                     ) -> Experiment:
     from sim.experiments.replications import run_experiment
 
     total = replications * len(platforms)
-    with click.progressbar(length=total, label="simulating", file=sys.stderr,
-                           show_eta=True, show_pos=True) as bar:
-        return run_experiment(
-            scenario, platforms, replications, seed, keep_steps=keep_steps,
-            progress=lambda done, _total: bar.update(1),
-        )
+    progress = RunProgress()
+    progress.start(f"{total} run(s) ({replications} replication(s) x {', '.join(platforms)}) "
+                   f"on {where(workers, scheduler, total)}")
+    try:
+        return run_experiment(scenario, platforms, replications, seed, keep_steps=keep_steps,
+                              progress=progress, workers=workers, scheduler=scheduler)
+    finally:
+        progress.end()
 
 
 def _precision_runner(scenario: Scenario, platforms: list[str], kpi: str, precision: float,
-                      start: int, cap: int, seed: int, keep_steps: bool):
+                      start: int, cap: int, seed: int, keep_steps: bool, workers: int | None,
+                      scheduler: str | None):
     from sim.experiments.replications import run_to_precision
 
-    def report(reps: int, worst: float) -> None:
-        click.echo(f"{reps} replication(s): {kpi} half-width {worst:.1%} of the mean "
-                   f"(target {precision:.1%})", err=True)
+    progress = RunProgress()
 
-    return run_to_precision(scenario, kpi, precision, platforms, start, cap, seed, keep_steps,
-                            progress=report)
+    def report(reps: int, worst: float) -> None:
+        progress.note(f"{reps} replication(s): {kpi} half-width {worst:.1%} of the mean "
+                      f"(target {precision:.1%})")
+
+    progress.start(f"{', '.join(platforms)} until the {kpi} half-width is within "
+                   f"{precision:.1%} of the mean (from {start}, at most {cap} replications) on "
+                   f"{where(workers, scheduler, cap * len(platforms))}")
+    try:
+        return run_to_precision(scenario, kpi, precision, platforms, start, cap, seed,
+                                keep_steps, progress=report, workers=workers,
+                                scheduler=scheduler, on_run=progress)
+    finally:
+        progress.end()
 
 
 @click.command()
@@ -67,8 +154,8 @@ def _precision_runner(scenario: Scenario, platforms: list[str], kpi: str, precis
               help="Override a scenario field, e.g. --set staff.remote_share=0.8 (repeatable).")
 @click.option("--force", is_flag=True, help="Replace an existing run folder.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
-@click.option("--event-log", is_flag=True, help="Also write steps.csv and a process-mining "
-              "event log (event_log.csv, event_log.xes), one row or trace event per step.")
+@click.option("--event-log", is_flag=True, help="Also write steps.csv.gz and a process-mining "
+              "event log (event_log.csv.gz, event_log.xes.gz), one row or trace event per step.")
 @click.option("--report", "html_report", is_flag=True,
               help="Also write report.html, a self-contained page (see `sim report`).")
 @click.option("--precision", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
@@ -78,11 +165,13 @@ def _precision_runner(scenario: Scenario, platforms: list[str], kpi: str, precis
               help="KPI for --precision (default: cycle_time_mean_h).")
 @click.option("--max-replications", type=click.IntRange(min=2), default=100, show_default=True,
               help="Cap on replications for --precision.")
+@parallel_options
 @user_errors
 def run(scenario_file: str, out_dir: str | None, seed: int | None, replications: int | None,
         platform: str | None, overrides: tuple[str, ...], force: bool, no_plots: bool,
         event_log: bool, precision: float | None = None, precision_kpi: str | None = None,
-        max_replications: int = 100, html_report: bool = False) -> None:
+        max_replications: int = 100, html_report: bool = False, workers: int | None = None,
+        scheduler: str | None = None) -> None:
     """Simulate SCENARIO_FILE and write a run folder."""
     if precision_kpi is not None and precision is None:
         raise click.UsageError("--kpi goes with --precision (e.g. --precision 0.05)")
@@ -101,11 +190,13 @@ def run(scenario_file: str, out_dir: str | None, seed: int | None, replications:
     if precision is not None:
         experiment, stopping = _precision_runner(
             scenario, platforms, precision_kpi or "cycle_time_mean_h", precision, reps,
-            max_replications, seed, event_log)
+            max_replications, seed, event_log, workers, scheduler)
         reps = stopping.replications
     else:
-        experiment = _progress_runner(scenario, platforms, reps, seed, event_log)
+        experiment = _progress_runner(scenario, platforms, reps, seed, event_log, workers,
+                                      scheduler)
     runtime = time.perf_counter() - started
+    click.echo(f"writing results to {target} ...", err=True)
     written = write_run(experiment, target, runtime, force=force,
                         plots_on=False if no_plots else None)
     click.echo(f"{scenario.name}: {reps} replication(s) x {', '.join(platforms)}, seed {seed}, "

@@ -16,10 +16,9 @@ import pandas as pd
 
 from sim.config import Scenario
 from sim.config.architectures import PAIR
-from sim.experiments.replications import Experiment, run_experiment
+from sim.experiments.replications import Experiment, RunDone, run_experiment
 from sim.experiments.statistics import mean_ci
 from sim.model.kpis import KPI_COLUMNS, KPI_DESCRIPTIONS, MAIN_KPIS
-from sim.model.replication import run_replication
 
 __all__ = ["compare", "compare_table", "crn_effect", "sentence", "independent_seed"]
 
@@ -76,17 +75,22 @@ def compare_table(experiment: Experiment, kpis: list[str] | None = None) -> pd.D
 
 def compare(
     scenario: Scenario, replications: int | None = None, seed: int | None = None,
-    kpis: list[str] | None = None, progress: Callable[[int, int], None] | None = None,
+    kpis: list[str] | None = None, progress: Callable[[RunDone], None] | None = None,
+    workers: int | None = 1, scheduler: str | None = None,
 ) -> pd.DataFrame:
-    """Run OSDO and ESED on common random numbers and return :func:`compare_table`."""
+    """Run OSDO and ESED on common random numbers and return :func:`compare_table`.
+
+    ``workers`` and ``scheduler`` as in :func:`run_experiment` (the table is the same).
+    """
     experiment = run_experiment(scenario, list(PAIR), replications, seed,
-                                progress=progress)
+                                progress=progress, workers=workers, scheduler=scheduler)
     return compare_table(experiment, kpis)
 
 
 def crn_effect(
     scenario: Scenario, replications: int | None = None, seed: int | None = None,
-    kpis: list[str] | None = None, progress: Callable[[int, int], None] | None = None,
+    kpis: list[str] | None = None, progress: Callable[[RunDone], None] | None = None,
+    workers: int | None = 1, scheduler: str | None = None,
 ) -> pd.DataFrame:
     """How much common random numbers narrow the OSDO - ESED interval, per KPI.
 
@@ -96,9 +100,11 @@ def crn_effect(
     """
     seed = scenario.run_seed(seed)
     reps = scenario.replications if replications is None else replications
-    crn = run_experiment(scenario, list(PAIR), reps, seed, progress=progress)
+    crn = run_experiment(scenario, list(PAIR), reps, seed, progress=progress, workers=workers,
+                         scheduler=scheduler)
     other = independent_seed(seed)
-    esed_alone = [run_replication(scenario, PAIR[1], r, other) for r in range(reps)]
+    esed_alone = run_experiment(scenario, [PAIR[1]], reps, other, progress=progress,
+                                workers=workers, scheduler=scheduler).runs
     summary = crn.summary()
     osdo = summary[summary.platform == PAIR[0]].set_index("replication")
     rows = []

@@ -1,10 +1,15 @@
-"""Running a sweep's runs on a local process pool or a Dask cluster, into the result store.
+"""Running runs on a local process pool or a Dask cluster: a sweep's, into its result store.
 
-Each run is :func:`execute_run`: a pure function of (point scenario, platform, replication, seed)
-returning its KPIs, or its error when it raises. Workers only compute; the parent process writes
-every finished run to the store in its own transaction, as it arrives. Since a run's seed comes
-from its point and replication (:func:`sim.experiments.sweeps.point_seed`), the stored KPIs
-are the same whatever the number of workers, the executor or the order in which runs finish.
+:class:`RunPool` runs calls of one function in this process (one worker), on a local process
+pool (workers that watch their parent) or on a Dask cluster, and yields each as it finishes;
+:func:`sim.experiments.replications.run_experiment` and a sweep both use it.
+
+Each run of a sweep is :func:`execute_run`: a pure function of (point scenario, platform,
+replication, seed) returning its KPIs, or its error when it raises. Workers only compute; the
+parent process writes every finished run to the store in its own transaction, as it arrives.
+Since a run's seed comes from its point and replication
+(:func:`sim.experiments.sweeps.point_seed`), the stored KPIs are the same whatever the number of
+workers, the executor or the order in which runs finish.
 
 Outputs and interruption (the contract ``tests/test_sweep_signals.py`` checks): while runs are
 going, the sweep folder holds only the store (outputs of an earlier pass are removed as soon as
@@ -25,7 +30,7 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +42,7 @@ from sim.experiments.sweeps import RunSpec, Sweep, expand
 from sim.model.replication import run_replication
 
 __all__ = ["execute_run", "run_sweep", "open_store", "SweepOutcome", "Progress",
-           "SchedulerError", "OUTPUTS"]
+           "SchedulerError", "OUTPUTS", "RunPool", "default_workers"]
 
 # Files and folders write_outputs derives from the store (removed when new runs start).
 OUTPUTS = ("runs.csv", "timing.csv", "points.csv", "sweep.yaml", "scenario.resolved.yaml",
@@ -120,26 +125,132 @@ def _worker_setup() -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _local(specs: list[RunSpec], sweep: Sweep, workers: int,
-           runner: Runner) -> Iterator[tuple[RunSpec, Callable[[], dict[str, Any]]]]:
-    """Yield (spec, result getter) as runs finish on a local process pool (in process for 1)."""
-    if workers <= 1:
-        for spec in specs:
-            result = runner(sweep.scenarios[spec.point], spec.platform, spec.replication,
-                            spec.seed, sweep.kpis)
-            yield spec, lambda result=result: result
-        return
-    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup)
+def default_workers() -> int:
+    """Local worker processes when none are asked for: one per core."""
+    return os.cpu_count() or 1
+
+
+def _connect(address: str) -> Any:
+    """A Dask distributed client of the scheduler at ``address``."""
     try:
-        futures = {
-            pool.submit(runner, sweep.scenarios[s.point], s.platform, s.replication, s.seed,
-                        sweep.kpis): s
-            for s in specs
-        }
-        for future in cf.as_completed(futures):
-            yield futures[future], future.result
-        pool.shutdown(wait=True)
-    except BaseException:
+        from distributed import Client
+    except ImportError:
+        raise SchedulerError(
+            "--scheduler needs Dask distributed: pip install 'docflow-sim[dask]'"
+        ) from None
+    try:
+        return Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SchedulerError(f"--scheduler {address}: cannot connect ({exc})") from None
+
+
+class RunPool:
+    """Where runs go: this process (one worker), a local process pool, or a Dask cluster.
+
+    ``scheduler`` (a ``tcp://host:port`` address) sends calls to a Dask cluster; otherwise
+    ``workers`` local processes run them (default: one per core; 1 runs them here, in order).
+    The pool is made on first use and kept, so successive batches (the rounds of
+    :func:`sim.experiments.replications.run_to_precision`) reuse it. Used as a context manager:
+    leaving on an exception (Ctrl-C, SIGTERM, a closed stream) stops the workers at once
+    instead of waiting for their runs.
+    """
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None,
+                 max_tasks: int | None = None) -> None:
+        self.scheduler = scheduler
+        wanted = workers or default_workers()
+        self.workers = max(1, min(wanted, max_tasks) if max_tasks else wanted)
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._client: Any = _connect(scheduler) if scheduler else None
+
+    @property
+    def in_process(self) -> bool:
+        """True when calls run here, one after another."""
+        return self._client is None and self.workers <= 1
+
+    @property
+    def parallelism(self) -> int:
+        """How many calls run at once: local workers, or the Dask cluster's threads."""
+        if self._client is None:
+            return self.workers
+        return max(1, sum(self._client.nthreads().values()))
+
+    def describe(self) -> str:
+        """Where the runs go, for the user."""
+        if self._client is not None:
+            return f"Dask at {self.scheduler}"
+        if self.workers <= 1:
+            return "1 process"
+        return f"{self.workers} worker processes"
+
+    def __enter__(self) -> RunPool:
+        return self
+
+    def __exit__(self, exc_type: Any, _exc: Any, _tb: Any) -> None:
+        self.close(abort=exc_type is not None)
+
+    def as_completed(self, fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]],
+                     scatter: tuple[int, ...] = ()
+                     ) -> Iterator[tuple[int, Callable[[], Any]]]:
+        """Yield ``(index in calls, result getter)`` as each ``fn(*call)`` finishes.
+
+        The getter returns the result or raises the call's exception. ``scatter`` names argument
+        positions holding large objects shared by many calls (a scenario): on Dask each distinct
+        object is sent to the cluster once. In process, each call runs when the previous one
+        has been taken.
+        """
+        if self._client is not None:
+            yield from self._dask(fn, calls, scatter)
+            return
+        if self.workers <= 1:
+            for index, call in enumerate(calls):
+                result = fn(*call)
+                yield index, lambda result=result: result
+            return
+        if self._pool is None:
+            self._pool = cf.ProcessPoolExecutor(max_workers=self.workers,
+                                                initializer=_worker_setup)
+        futures = {self._pool.submit(fn, *call): index for index, call in enumerate(calls)}
+        try:
+            for future in cf.as_completed(futures):
+                yield futures[future], future.result
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+    def _dask(self, fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]],
+              scatter: tuple[int, ...]) -> Iterator[tuple[int, Callable[[], Any]]]:
+        from distributed import as_completed
+
+        client = self._client
+        shared = {id(call[i]): call[i] for call in calls for i in scatter}
+        remote = dict(zip(shared, client.scatter(list(shared.values()), broadcast=False),
+                          strict=True)) if shared else {}
+        stamp = f"{os.getpid()}-{time.monotonic_ns()}"
+        futures: dict[Any, int] = {}
+        try:
+            for index, call in enumerate(calls):
+                args = [remote[id(a)] if i in scatter else a for i, a in enumerate(call)]
+                futures[client.submit(fn, *args, pure=False,
+                                      key=f"sim-run-{index}-{stamp}")] = index
+            for future in as_completed(futures):
+                yield futures[future], future.result
+        except BaseException:
+            client.cancel(list(futures))
+            raise
+
+    def close(self, abort: bool = False) -> None:
+        """Release the workers: wait for them, or with ``abort`` stop them now."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if not abort:
+            pool.shutdown(wait=True)
+            return
         # Interrupted: stop the workers now rather than wait for their runs to finish. Their
         # list and the pool's manager thread are taken first: shutdown() drops both.
         processes = list((getattr(pool, "_processes", None) or {}).values())
@@ -152,38 +263,16 @@ def _local(specs: list[RunSpec], sweep: Sweep, workers: int,
             # interpreter's exit hook, which then writes to the closed pipe and prints a
             # traceback (Python 3.11's concurrent.futures).
             manager.join(timeout=10)
-        raise
 
 
-def _dask(specs: list[RunSpec], sweep: Sweep, address: str,
-          runner: Runner) -> Iterator[tuple[RunSpec, Callable[[], dict[str, Any]]]]:
-    """Yield (spec, result getter) as runs finish on a Dask distributed cluster."""
-    try:
-        from distributed import Client, as_completed
-    except ImportError:
-        raise SchedulerError(
-            "--scheduler needs Dask distributed: pip install 'docflow-sim[dask]'"
-        ) from None
-    try:
-        client = Client(address, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise SchedulerError(f"--scheduler {address}: cannot connect ({exc})") from None
-    futures: dict[Any, RunSpec] = {}
-    try:
-        scenarios = client.scatter(sweep.scenarios, broadcast=False)
-        futures = {
-            client.submit(runner, scenarios[s.point], s.platform, s.replication, s.seed,
-                          sweep.kpis, pure=False, key=f"sim-run-{s.run_id}-{os.getpid()}-"
-                          f"{time.monotonic_ns()}"): s
-            for s in specs
-        }
-        for future in as_completed(futures):
-            yield futures[future], future.result
-    except BaseException:
-        client.cancel(list(futures))
-        raise
-    finally:
-        client.close()
+def _stream(specs: list[RunSpec], sweep: Sweep, workers: int | None, scheduler: str | None,
+            runner: Runner) -> Iterator[tuple[RunSpec, Callable[[], dict[str, Any]]]]:
+    """Yield (spec, result getter) as a sweep's runs finish (closing it stops the workers)."""
+    calls = [(sweep.scenarios[s.point], s.platform, s.replication, s.seed, sweep.kpis)
+             for s in specs]
+    with RunPool(workers, scheduler) as pool:
+        for index, get in pool.as_completed(runner, calls, scatter=(0,)):
+            yield specs[index], get
 
 
 def run_sweep(
@@ -209,10 +298,7 @@ def run_sweep(
                 remove_path(out_dir / name)
         if progress is not None:
             progress(0, len(todo), 0)
-        if scheduler:
-            stream = _dask(todo, sweep, scheduler, runner)
-        else:
-            stream = _local(todo, sweep, workers or os.cpu_count() or 1, runner)
+        stream = _stream(todo, sweep, workers, scheduler, runner)
         for spec, get in stream:
             try:
                 result = get()

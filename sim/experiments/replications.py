@@ -3,24 +3,32 @@
 Replication ``r`` of every architecture uses the same root seed and replication number, so the
 architectures see the same staff, documents and handling times; their per-replication
 differences are then paired and have a much smaller variance than independent runs would.
+
+Each run is a pure function of (scenario, architecture, replication, seed), so runs can go to
+worker processes or a Dask cluster (:class:`sim.experiments.executors.RunPool`) and finish in any
+order: the experiment keeps them replication-major, then platform, and is the same, byte for
+byte, whatever the number of workers.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pandas as pd
 
 from sim.config import Scenario
 from sim.config.architectures import PAIR
+from sim.experiments.executors import RunPool
 from sim.experiments.statistics import mean_ci, paired_differences
 from sim.model.kpis import KPI_COLUMNS
 from sim.model.metrics import RunRecords
 from sim.model.replication import run_replication
 
-__all__ = ["Experiment", "run_experiment", "run_to_precision", "Precision",
+__all__ = ["Experiment", "run_experiment", "run_to_precision", "Precision", "RunDone",
            "relative_half_widths"]
 
 
@@ -92,24 +100,69 @@ class Experiment:
         return paired_differences(self.summary(), a, b)
 
 
+class RunDone(NamedTuple):
+    """A finished run, for progress reports: how many are done of how many started so far."""
+
+    done: int
+    total: int
+    platform: str
+    replication: int
+    runtime_s: float
+
+
+def _timed_run(scenario: Scenario, platform: str, replication: int, seed: int,
+               keep_steps: bool) -> tuple[RunRecords, float]:
+    """One run and its wall time (in a worker process: the records come back pickled)."""
+    clock = time.perf_counter()
+    records = run_replication(scenario, platform, replication, seed, keep_steps=keep_steps)
+    return records, time.perf_counter() - clock
+
+
+class _Batches:
+    """Runs (replication, platform) of one scenario on a pool; results in the order asked."""
+
+    def __init__(self, pool: RunPool, scenario: Scenario, seed: int, keep_steps: bool,
+                 progress: Callable[[RunDone], None] | None) -> None:
+        self.pool, self.scenario, self.seed, self.keep_steps = pool, scenario, seed, keep_steps
+        self.progress = progress
+        self.done = 0
+        self.started = 0
+
+    def run(self, replications: range, platforms: list[str]) -> list[RunRecords]:
+        """Every platform of every replication in ``replications``, replication-major."""
+        order = [(r, p) for r in replications for p in platforms]
+        calls = [(self.scenario, p, r, self.seed, self.keep_steps) for r, p in order]
+        self.started += len(calls)
+        out: list[RunRecords | None] = [None] * len(calls)
+        for index, get in self.pool.as_completed(_timed_run, calls, scatter=(0,)):
+            records, runtime = get()
+            out[index] = records
+            self.done += 1
+            if self.progress is not None:
+                r, p = order[index]
+                self.progress(RunDone(self.done, self.started, p, r, runtime))
+        return out  # type: ignore[return-value] - every slot is filled above
+
+
 def run_experiment(
     scenario: Scenario, platforms: list[str] | None = None, replications: int | None = None,
     seed: int | None = None, keep_steps: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[RunDone], None] | None = None, workers: int | None = 1,
+    scheduler: str | None = None,
 ) -> Experiment:
-    """Run every replication of every architecture, one after another."""
+    """Run every replication of every architecture.
+
+    ``workers`` processes share the runs (``None``: one per core; 1: in this process, one after
+    another); ``scheduler`` (``tcp://host:port``) sends them to a Dask cluster instead. The
+    result is the same either way. ``progress`` is called as each run finishes.
+    """
     platforms = platforms or list(scenario.platforms)
     replications = scenario.replications if replications is None else replications
     seed = scenario.run_seed(seed)
     experiment = Experiment(scenario, seed)
-    total = replications * len(platforms)
-    for r in range(replications):
-        for platform in platforms:
-            experiment.runs.append(
-                run_replication(scenario, platform, r, seed, keep_steps=keep_steps)
-            )
-            if progress is not None:
-                progress(len(experiment.runs), total)
+    with RunPool(workers, scheduler, max_tasks=replications * len(platforms)) as pool:
+        batches = _Batches(pool, scenario, seed, keep_steps, progress)
+        experiment.runs = batches.run(range(replications), platforms)
     return experiment
 
 
@@ -148,13 +201,21 @@ def run_to_precision(
     scenario: Scenario, kpi: str, precision: float, platforms: list[str] | None = None,
     min_replications: int | None = None, max_replications: int = 100, seed: int | None = None,
     keep_steps: bool = False, progress: Callable[[int, float], None] | None = None,
+    workers: int | None = 1, scheduler: str | None = None,
+    on_run: Callable[[RunDone], None] | None = None,
 ) -> tuple[Experiment, Precision]:
     """Add replications until each platform's 95% half-width of ``kpi`` is within precision.
 
     The target is ``precision`` x |mean| for every platform; the cap is ``max_replications``.
     Starts from ``min_replications`` (default: the scenario's, at least 2) and adds one
     replication of every platform at a time, so replication ``r`` is the same whether the
-    procedure stops early or not. ``progress(replications, worst relative half-width)``.
+    procedure stops early or not. ``progress(replications, worst relative half-width)`` after
+    each check; ``on_run`` as each run finishes.
+
+    With several ``workers`` (or a ``scheduler``, as in :func:`run_experiment`) the next few
+    replications are run at once, enough to keep every worker busy, and then taken one at a
+    time by the same rule: those past the stopping point are dropped, so the experiment and the
+    stopping point are exactly the serial procedure's.
     """
     if kpi not in KPI_COLUMNS:
         raise ValueError(f"unknown KPI {kpi!r}; allowed: {', '.join(KPI_COLUMNS)}")
@@ -165,18 +226,25 @@ def run_to_precision(
     seed = scenario.run_seed(seed)
     start = max(2, scenario.replications if min_replications is None else min_replications)
     start = min(start, max_replications)
-    experiment = run_experiment(scenario, platforms, start, seed, keep_steps=keep_steps)
-    r = start
-    while True:
-        widths = relative_half_widths(experiment, kpi)
-        worst = max(widths.values())
-        reached = worst <= precision
-        if progress is not None:
-            progress(r, worst)
-        if reached or r >= max_replications:
-            break
-        for platform in platforms:
-            experiment.runs.append(
-                run_replication(scenario, platform, r, seed, keep_steps=keep_steps))
-        r += 1
+    experiment = Experiment(scenario, seed)
+    with RunPool(workers, scheduler, max_tasks=max_replications * len(platforms)) as pool:
+        batches = _Batches(pool, scenario, seed, keep_steps, on_run)
+        experiment.runs = batches.run(range(start), platforms)
+        # Replications run ahead of the rule, in platform order; taken one at a time below.
+        ahead: list[RunRecords] = []
+        per_round = max(1, math.ceil(pool.parallelism / len(platforms)))
+        r = start
+        while True:
+            widths = relative_half_widths(experiment, kpi)
+            worst = max(widths.values())
+            reached = worst <= precision
+            if progress is not None:
+                progress(r, worst)
+            if reached or r >= max_replications:
+                break
+            if not ahead:
+                ahead = batches.run(range(r, min(r + per_round, max_replications)), platforms)
+            experiment.runs += ahead[:len(platforms)]
+            del ahead[:len(platforms)]
+            r += 1
     return experiment, Precision(kpi, precision, r, reached, widths)
