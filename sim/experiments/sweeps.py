@@ -1,14 +1,20 @@
 """Sweep files: a base scenario, the parameters to vary, a design, and their expansion into runs.
 
 A sweep file (YAML; the format is described with examples in ``docs/experiments.md``) names a
-base scenario, fixed overrides, platforms, replications, a seed, a design (grid, Latin hypercube
-or explicit points), the swept parameters (value lists, labelled values or ranges) and the KPIs
-to keep.
+base scenario, fixed overrides, platforms, replications, a seed, a design (grid, Latin hypercube,
+explicit points, or a global sensitivity design: Morris trajectories or Saltelli's Sobol
+sample), the swept parameters (value lists, labelled values or ranges, with a distribution over
+the range for the sensitivity designs) and the KPIs to keep.
 
 :func:`load_sweep` reads and checks it (every point's scenario is validated before any run, and
 problems raise :class:`~sim.config.errors.SweepFileError` naming the file, field and value);
 :func:`expand` turns it into numbered :class:`RunSpec` s, one per point x replication x platform.
 Both are pure: the expansion never depends on the order in which runs later execute.
+
+The sensitivity designs come from SALib's samplers, seeded from the sweep seed, so their points
+are a pure function of the sweep file and seed too; :func:`salib_problem` and
+:func:`salib_sample` give the problem and the unrounded sample that
+:mod:`sim.experiments.sensitivity` analyses.
 
 Seeds: every run of point ``p`` and replication ``r`` uses the root seed ``SeedSequence(seed,
 spawn_key=(SWEEP_KEY, p))`` and replication number ``r``, so its random streams depend on the
@@ -48,7 +54,8 @@ from sim.model.kpis import KPI_COLUMNS
 
 __all__ = [
     "SweepFile", "Sweep", "Point", "RunSpec", "load_sweep", "sweep_from_dict", "design_points",
-    "expand", "point_seed", "point_summary", "MAX_POINTS", "SWEEP_KEY",
+    "expand", "point_seed", "point_summary", "salib_problem", "salib_sample", "MAX_POINTS",
+    "SWEEP_KEY", "SENSITIVITY_DESIGNS", "MORRIS_LEVELS",
 ]
 
 SWEEP_KEY = 0x5EE9  # first spawn key of point seeds, apart from the streams' own keys
@@ -57,6 +64,25 @@ _SET_BY_SWEEP = {"seed", "replications", "platforms"}
 _NOT_SWEPT = {"name", "description", "extends", "output", *_SET_BY_SWEEP}
 _SWEEP_KEYS = "name, base and parameters (or design: {kind: list, points: [...]})"
 _ROUND = 12  # digits kept of range values, so 0.1 * 3 reads 0.3 in tables and the store
+_SAMPLED_DIGITS = 6  # digits kept of sampled (lhs, morris, sobol) values: readable labels
+#: Designs made for global sensitivity analysis (``sim sensitivity``), sampled by SALib.
+SENSITIVITY_DESIGNS = ("morris", "sobol")
+MORRIS_LEVELS = 4  # Morris grid levels per range unless design.levels says otherwise
+
+
+class DistSpec(BaseModel):
+    """How a sensitivity design spreads a parameter's values over its range."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    kind: Literal["unif", "logunif", "triang", "truncnorm"] = Field(
+        description="unif: uniform over the range; logunif: uniform in the logarithm (low > 0); "
+        "triang: triangular with its mode at `peak`; truncnorm: a normal (mean, sd) cut to the "
+        "range."
+    )
+    peak: float | None = Field(None, description="triang: the most likely value, in the range.")
+    mean: float | None = Field(None, description="truncnorm: mean of the normal before the cut.")
+    sd: float | None = Field(None, description="truncnorm: its standard deviation (> 0).")
 
 
 class _Spec(BaseModel):
@@ -78,6 +104,14 @@ class ParameterSpec(_Spec):
     complement: str | None = Field(
         None, description="Another field set to 1 - value (e.g. the other share of a pair)."
     )
+    dist: DistSpec | None = Field(
+        None, description="morris and sobol: how values spread over the range (default unif)."
+    )
+
+    @field_validator("dist", mode="before")
+    @classmethod
+    def _dist_shorthand(cls, value: Any) -> Any:
+        return {"kind": value} if isinstance(value, str) else value
 
     @field_validator("range", mode="before")
     @classmethod
@@ -92,10 +126,17 @@ class ParameterSpec(_Spec):
 class DesignSpec(_Spec):
     """How points are chosen."""
 
-    kind: Literal["grid", "lhs", "list"] = Field("grid", description="Full grid, Latin "
-                                                "hypercube with n points, or explicit points.")
-    n: int | None = Field(None, description="lhs: number of points.")
+    kind: Literal["grid", "lhs", "list", "morris", "sobol"] = Field(
+        "grid", description="Full grid, Latin hypercube with n points, explicit points, Morris "
+        "trajectories or Saltelli's Sobol sample (global sensitivity).")
+    n: int | None = Field(None, description="lhs: points; morris: trajectories; sobol: base "
+                          "samples (a power of 2).")
     points: list[dict[str, Any]] | None = Field(None, description="list: the points.")
+    levels: int | None = Field(None, description=f"morris: levels of each range's grid (even; "
+                               f"default {MORRIS_LEVELS}).")
+    calc_second_order: bool | None = Field(
+        None, description="sobol: also second-order indices (n x (2k+2) points instead of "
+        "n x (k+2)); default false.")
 
 
 class SweepFile(_Spec):
@@ -256,10 +297,138 @@ def _grid_values(spec: ParameterSpec, where: str) -> list[tuple[Any, Any]]:
     return [(v, v) for v in spec.values or []]
 
 
+def _design_rng(seed: int) -> np.random.Generator:
+    """The random generator of a sampled design (lhs, morris, sobol): the sweep seed's own."""
+    sequence = np.random.SeedSequence(seed, spawn_key=(SWEEP_KEY,))
+    return np.random.Generator(np.random.PCG64(sequence))
+
+
+def _sampled_value(spec: ParameterSpec, value: float) -> int | float:
+    """A sampled range value as points carry it: whole if ``integer``, else 6 digits."""
+    return int(round(value)) if spec.integer else round(float(value), _SAMPLED_DIGITS)
+
+
+def _check_design_options(design: DesignSpec, source: str) -> None:
+    """Options of one design kind given with another."""
+    if design.levels is not None and design.kind != "morris":
+        raise SweepFileError(f"{source}: design.levels: {design.levels} is not allowed with "
+                            f"kind: {design.kind}; levels goes with kind: morris")
+    if design.calc_second_order is not None and design.kind != "sobol":
+        raise SweepFileError(f"{source}: design.calc_second_order is not allowed with kind: "
+                            f"{design.kind}; it goes with kind: sobol")
+
+
+def _dist_bounds(path: str, p: ParameterSpec, kind: str, source: str) -> tuple[str, list[float]]:
+    """SALib's name and bounds of one parameter's distribution (checked)."""
+    where = f"{source}: parameters.{path}"
+    if p.range is None:
+        shown = f"values: {p.values!r}" if p.values is not None else "no range"
+        raise SweepFileError(f"{where}: {shown} cannot be sampled by a {kind} design; give "
+                            f"range: [low, high] (a {kind} design varies numbers over a range)")
+    if p.num is not None or p.step is not None:
+        given = "num: " + str(p.num) if p.num is not None else f"step: {p.step:g}"
+        raise SweepFileError(f"{where}: {given} is not allowed with kind: {kind} (it places its "
+                            f"own points); num and step go with kind: grid")
+    low, high = (float(v) for v in p.range)
+    if low == high:
+        raise SweepFileError(f"{where}.range: [{low:g}, {high:g}] has no width; a {kind} design "
+                            f"needs low < high (fix a constant in set: instead)")
+    dist = p.dist or DistSpec(kind="unif")
+    extra = {"peak": dist.peak, "mean": dist.mean, "sd": dist.sd}
+    wanted = {"unif": set(), "logunif": set(), "triang": {"peak"},
+              "truncnorm": {"mean", "sd"}}[dist.kind]
+    for name, value in extra.items():
+        if value is None and name in wanted:
+            raise SweepFileError(f"{where}.dist.{name}: required field is missing: "
+                                f"dist {dist.kind} needs {' and '.join(sorted(wanted))}")
+        if value is not None and name not in wanted:
+            raise SweepFileError(f"{where}.dist.{name}: {value:g} is not allowed with kind: "
+                                f"{dist.kind}" + (f" (it takes {', '.join(sorted(wanted))})"
+                                                  if wanted else " (it takes only the range)"))
+    if dist.kind == "logunif":
+        if low <= 0:
+            raise SweepFileError(f"{where}.range: [{low:g}, {high:g}] is not allowed with dist "
+                                f"logunif: low must be > 0")
+        return "logunif", [low, high]
+    if dist.kind == "triang":
+        assert dist.peak is not None
+        if not low <= dist.peak < high:
+            raise SweepFileError(f"{where}.dist.peak: {dist.peak:g} is not allowed: it must be "
+                                f"in the range, at least {low:g} and below {high:g}")
+        return "triang", [low, high, (dist.peak - low) / (high - low)]
+    if dist.kind == "truncnorm":
+        assert dist.mean is not None and dist.sd is not None
+        if dist.sd <= 0:
+            raise SweepFileError(f"{where}.dist.sd: {dist.sd:g} is not allowed: must be > 0")
+        return "truncnorm", [low, high, dist.mean, dist.sd]
+    return "unif", [low, high]
+
+
+def salib_problem(spec: SweepFile, source: str = "<sweep>") -> dict[str, Any]:
+    """SALib's problem of a morris or sobol sweep: names, bounds and distributions (checked)."""
+    kind = spec.design.kind
+    if kind not in SENSITIVITY_DESIGNS:
+        raise SweepFileError(f"{source}: design.kind: {kind!r} is not a sensitivity design; "
+                            f"use {' or '.join(SENSITIVITY_DESIGNS)}")
+    names, bounds, dists = [], [], []
+    for path, p in spec.parameters.items():
+        dist, bound = _dist_bounds(path, p, kind, source)
+        names.append(path)
+        bounds.append(bound)
+        dists.append(dist)
+    return {"num_vars": len(names), "names": names, "bounds": bounds, "dists": dists}
+
+
+def salib_sample(spec: SweepFile, seed: int, source: str = "<sweep>") -> np.ndarray:
+    """The unrounded sample of a morris or sobol sweep: a row per point, a column per parameter.
+
+    Pure: SALib's sampler is seeded from the sweep seed. Morris: ``n`` trajectories of k + 1
+    points on a grid of ``levels`` levels per range (the distribution's quantiles). Sobol:
+    Saltelli's scheme on ``n`` base samples (a power of 2), n x (k + 2) points, or
+    n x (2k + 2) with ``calc_second_order``.
+    """
+    design = spec.design
+    problem = salib_problem(spec, source)
+    k = problem["num_vars"]
+    if design.n is None:
+        example = "{kind: morris, n: 10}" if design.kind == "morris" else "{kind: sobol, n: 64}"
+        what = "n >= 2 trajectories" if design.kind == "morris" else "n base samples, a power of 2"
+        raise SweepFileError(f"{source}: design.n: required field is missing: a {design.kind} "
+                            f"design needs {what}, e.g. design: {example}")
+    if design.kind == "morris":
+        from SALib.sample import morris
+
+        levels = MORRIS_LEVELS if design.levels is None else design.levels
+        if design.n < 2:
+            raise SweepFileError(f"{source}: design.n: {design.n} is not allowed: a morris "
+                                f"design needs n >= 2 trajectories (for sigma and an interval)")
+        if levels < 2 or levels % 2:
+            raise SweepFileError(f"{source}: design.levels: {levels} is not allowed: an even "
+                                f"number >= 2 (e.g. 4)")
+        total = design.n * (k + 1)
+        if total > MAX_POINTS:
+            raise SweepFileError(f"{source}: design.n: {design.n:,} trajectories give {total:,} "
+                                f"points; at most {MAX_POINTS:,}")
+        return morris.sample(problem, design.n, num_levels=levels, seed=_design_rng(seed))
+    from SALib.sample import sobol
+
+    n = design.n
+    if n < 2 or n & (n - 1):
+        raise SweepFileError(f"{source}: design.n: {n} is not allowed: a sobol design needs a "
+                            f"power of 2 base samples (2, 4, ..., 64, 128, ...)")
+    second = bool(design.calc_second_order)
+    total = n * (2 * k + 2 if second else k + 2)
+    if total > MAX_POINTS:
+        raise SweepFileError(f"{source}: design.n: {n:,} base samples give {total:,} points; "
+                            f"at most {MAX_POINTS:,}")
+    return sobol.sample(problem, n, calc_second_order=second, seed=_design_rng(seed))
+
+
 def design_points(spec: SweepFile, seed: int, source: str = "<sweep>") -> list[Point]:
     """The points of the design, numbered from 0 in a fixed order (pure)."""
     design = spec.design
     params = spec.parameters
+    _check_design_options(design, source)
     if design.kind == "list":
         if params:
             raise SweepFileError(f"{source}: parameters: a list design takes its values from "
@@ -289,6 +458,19 @@ def design_points(spec: SweepFile, seed: int, source: str = "<sweep>") -> list[P
         raise SweepFileError(f"{source}: design.points goes with kind: list, not {design.kind}")
     for path, p in params.items():
         _check_parameter(path, p, f"{source}: parameters.{path}")
+        if p.dist is not None and design.kind not in SENSITIVITY_DESIGNS:
+            raise SweepFileError(f"{source}: parameters.{path}.dist is not allowed with kind: "
+                                f"{design.kind}; dist goes with kind: morris or sobol")
+    if design.kind in SENSITIVITY_DESIGNS:
+        # Points in SALib's order: trajectory after trajectory (morris), or Saltelli's blocks
+        # (sobol); the analysis pairs each point's results with its row of the sample.
+        sample = salib_sample(spec, seed, source)
+        points = []
+        for i, row in enumerate(sample):
+            values = {path: _sampled_value(p, v)
+                      for (path, p), v in zip(params.items(), row, strict=True)}
+            points.append(Point(i, dict(values), values))
+        return points
     if design.kind == "grid":
         if design.n is not None:
             raise SweepFileError(f"{source}: design.n: {design.n} is not allowed with kind: grid "
@@ -319,8 +501,7 @@ def design_points(spec: SweepFile, seed: int, source: str = "<sweep>") -> list[P
             raise SweepFileError(f"{source}: parameters.{path}: {given} is not allowed with kind: "
                                 f"lhs (a Latin hypercube samples the range continuously); num "
                                 f"and step go with kind: grid")
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(SWEEP_KEY,))))
-    unit = qmc.LatinHypercube(d=len(params), rng=rng).random(design.n)
+    unit = qmc.LatinHypercube(d=len(params), rng=_design_rng(seed)).random(design.n)
     categories = {path: _grid_values(p, f"{source}: parameters.{path}")
                   for path, p in params.items() if p.range is None}
     points = []
@@ -329,9 +510,7 @@ def design_points(spec: SweepFile, seed: int, source: str = "<sweep>") -> list[P
         for (path, p), u in zip(params.items(), row, strict=True):
             if p.range is not None:
                 low, high = p.range
-                v = low + float(u) * (high - low)
-                v = int(round(v)) if p.integer else round(v, 6)  # readable labels
-                labels[path] = values[path] = v
+                labels[path] = values[path] = _sampled_value(p, low + float(u) * (high - low))
             else:
                 items = categories[path]
                 labels[path], values[path] = items[min(int(u * len(items)), len(items) - 1)]
