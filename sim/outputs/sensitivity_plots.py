@@ -1,0 +1,159 @@
+"""The sensitivity outputs of a sweep folder: ranked text tables, sensitivity.csv, bar charts.
+
+The table comes from :func:`sim.experiments.sensitivity.sensitivity_table`: one row per
+(target, KPI, parameter), a target being a platform or the paired difference OSDO - ESED.
+:func:`sensitivity_bars` draws one target of one KPI (``ax=None`` like every plot here),
+:func:`sensitivity_figure` a KPI's targets side by side, and :func:`write_sensitivity` writes
+``sensitivity.csv`` and ``plots/sensitivity_<kpi>.png``, each under a temporary name renamed
+when complete.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from sim.experiments.sensitivity import DIFFERENCE, MEASURES, RANK_BY, target_label
+from sim.experiments.store import replacing
+from sim.model.kpis import KPIS
+from sim.outputs.plots import COLOURS, new_axes, plt
+from sim.outputs.run_folder import safe_name
+from sim.outputs.tables import text_table
+
+__all__ = ["sensitivity_bars", "sensitivity_figure", "sensitivity_text", "write_sensitivity",
+           "METHOD_WORDS"]
+
+METHOD_WORDS = {
+    "morris": "Morris mu* ± 95% CI: the mean absolute change of the KPI as a factor moves "
+              "across its range",
+    "sobol": "Sobol indices ± 95% CI: S1 the factor's own share of the KPI's variance, ST with "
+             "its interactions",
+}
+_DIFF_COLOUR = "tab:purple"
+
+
+def _num(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return "0" if abs(value) < 1e-12 else f"{value:.3g}"
+
+
+def _targets(table: pd.DataFrame, kpi: str) -> list[str]:
+    return list(dict.fromkeys(table[table.kpi == kpi].target))
+
+
+def _order(table: pd.DataFrame, kpi: str) -> list[str]:
+    """Parameters in the rank of the difference (else the first target), strongest first."""
+    targets = _targets(table, kpi)
+    lead = DIFFERENCE if DIFFERENCE in targets else targets[0]
+    part = table[(table.kpi == kpi) & (table.target == lead)].sort_values("rank")
+    return list(part.parameter)
+
+
+def sensitivity_bars(table: pd.DataFrame, kpi: str, target: str, order: list[str] | None = None,
+                     ax: Axes | None = None) -> Axes:
+    """Horizontal bars of one target's indices for ``kpi``, strongest on top, with intervals.
+
+    Morris: mu* with its 95% interval and, dashed, the noise floor (the mu* of a factor with no
+    effect). Sobol: S1 and ST with their intervals and ST's noise floor.
+    """
+    ax = new_axes(ax)
+    part = table[(table.kpi == kpi) & (table.target == target)].set_index("parameter")
+    order = order or list(part.sort_values("rank").index)
+    part = part.loc[order]
+    y = np.arange(len(part))[::-1]
+    method = part["method"].iloc[0]
+    colour = COLOURS.get(target, _DIFF_COLOUR)
+    if method == "morris":
+        ax.barh(y, part.mu_star, xerr=part.mu_star_conf, color=colour, alpha=0.8, capsize=3,
+                label="mu*")
+        floor = float(part.mu_star_noise.iloc[0])
+        unit = KPIS[kpi].unit if kpi in KPIS else ""
+        ax.set_xlabel(f"mu* ({unit}; 95% CI)" if unit else "mu* (95% CI)")
+    else:
+        ax.barh(y + 0.2, part.S1, height=0.4, xerr=part.S1_conf, color=colour, alpha=0.45,
+                capsize=3, label="S1")
+        ax.barh(y - 0.2, part.ST, height=0.4, xerr=part.ST_conf, color=colour, alpha=0.9,
+                capsize=3, label="ST")
+        floor = float(part.ST_noise.iloc[0])
+        ax.set_xlabel("index (share of variance; 95% CI)")
+    if not math.isnan(floor) and floor > 0:
+        ax.axvline(floor, color="grey", ls="--", lw=1, label="noise floor")
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(y, list(part.label))
+    ax.set_title(target_label(target))
+    ax.legend(fontsize="small", loc="best")
+    return ax
+
+
+def sensitivity_figure(table: pd.DataFrame, kpi: str, title: str = "") -> Figure:
+    """One KPI: a panel per target (each platform, then OSDO - ESED), parameters in one order."""
+    targets = _targets(table, kpi)
+    order = _order(table, kpi)
+    fig, axes = plt.subplots(1, len(targets), figsize=(3.6 * len(targets) + 3.4,
+                                                         1.0 + 0.45 * len(order)),
+                             sharex=True, sharey=True, squeeze=False)
+    for ax, target in zip(axes[0], targets, strict=True):
+        sensitivity_bars(table, kpi, target, order, ax=ax)
+    method = table[table.kpi == kpi]["method"].iloc[0]
+    fig.suptitle(f"{kpi}: {method} sensitivity{' - ' + title if title else ''}")
+    fig.tight_layout()
+    return fig
+
+
+def sensitivity_text(table: pd.DataFrame, kpi: str) -> str:
+    """A KPI's ranked table for the terminal: a row per parameter, a column per target.
+
+    Ranked by the difference OSDO - ESED (else the first target); ``~`` marks an index whose
+    95% interval does not rise above the noise floor (indistinguishable from no effect).
+    """
+    part = table[table.kpi == kpi]
+    targets = _targets(table, kpi)
+    method = part["method"].iloc[0]
+    cells = part.set_index(["target", "parameter"])
+    rows = [["rank", "parameter", *[target_label(t) for t in targets]]]
+    for rank, parameter in enumerate(_order(table, kpi), start=1):
+        row = [str(rank), f"{cells.loc[(targets[0], parameter), 'label']} ({parameter})"]
+        for target in targets:
+            cell = cells.loc[(target, parameter)]
+            mark = "  " if cell.above_noise else " ~"
+            if method == "morris":
+                row.append(f"{_num(cell.mu_star)} ± {_num(cell.mu_star_conf)}{mark}")
+            else:
+                row.append(f"S1 {_num(cell.S1)} ± {_num(cell.S1_conf)}, "
+                           f"ST {_num(cell.ST)} ± {_num(cell.ST_conf)}{mark}")
+        rows.append(row)
+    floor = MEASURES[method][-1]
+    rows.append(["", "noise floor (a factor without effect)",
+                 *[_num(float(cells.loc[t][floor].iloc[0])) + "  " for t in targets]])
+    unit = KPIS[kpi].unit if kpi in KPIS else ""
+    head = f"{kpi}{f' ({unit})' if unit else ''}: {METHOD_WORDS[method]}"
+    lead = DIFFERENCE if DIFFERENCE in targets else targets[0]
+    note = (f"ranked by {target_label(lead)}'s {RANK_BY[method]}; ~ : not above the noise floor "
+            f"at 95%")
+    return "\n".join([head, text_table(rows, [True, False, *[True] * len(targets)]), note])
+
+
+def write_sensitivity(table: pd.DataFrame, folder: Path, plots: bool = True,
+                      title: str = "") -> list[Path]:
+    """``sensitivity.csv`` and (with ``plots``) ``plots/sensitivity_<kpi>.png`` in ``folder``."""
+    written = []
+    path = folder / "sensitivity.csv"
+    with replacing(path) as tmp:
+        table.to_csv(tmp, index=False)
+    written.append(path)
+    if plots:
+        (folder / "plots").mkdir(exist_ok=True)
+        for kpi in dict.fromkeys(table.kpi):
+            fig = sensitivity_figure(table, kpi, title)
+            path = folder / "plots" / f"sensitivity_{safe_name(kpi)}.png"
+            with replacing(path) as tmp:
+                fig.savefig(tmp, dpi=90, format="png")
+            plt.close(fig)
+            written.append(path)
+    return written
