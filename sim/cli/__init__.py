@@ -12,6 +12,7 @@ from sim import __version__
 from sim.cli.compare import compare_command
 from sim.cli.report import report_command
 from sim.cli.run import run, schema, validate
+from sim.cli.sensitivity import discover_command, sensitivity_command
 from sim.cli.sweep import sweep_command
 from sim.cli.verify import verify_command
 
@@ -25,5 +26,5 @@ def main() -> None:
 
 
 for _command in (run, validate, schema, verify_command, sweep_command, compare_command,
-                 report_command):
+                 report_command, sensitivity_command, discover_command):
     main.add_command(_command)
