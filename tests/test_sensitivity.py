@@ -144,6 +144,7 @@ def test_distributions_stay_in_the_range_and_take_their_shape():
                                                   "range: [low, high]"]),
     ({"parameters": {"a": {"range": [1, 2], "num": 3}}}, ["num: 3 is not allowed"]),
     ({"parameters": {"a": {"range": [1, 1]}}}, ["has no width"]),
+    ({"parameters": {"a": {"range": [1, 3], "integer": True}}}, ["to the same whole number"]),
     ({"parameters": {"a": {"range": [1, 2], "dist": "triang"}}}, ["dist.peak: required"]),
     ({"parameters": {"a": {"range": [1, 2], "dist": {"kind": "triang", "peak": 3}}}},
      ["dist.peak: 3 is not allowed"]),

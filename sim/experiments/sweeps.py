@@ -409,7 +409,16 @@ def salib_sample(spec: SweepFile, seed: int, source: str = "<sweep>") -> np.ndar
         if total > MAX_POINTS:
             raise SweepFileError(f"{source}: design.n: {design.n:,} trajectories give {total:,} "
                                 f"points; at most {MAX_POINTS:,}")
-        return morris.sample(problem, design.n, num_levels=levels, seed=_design_rng(seed))
+        sample = morris.sample(problem, design.n, num_levels=levels, seed=_design_rng(seed))
+        for column, (path, p) in enumerate(spec.parameters.items()):
+            # A step between two levels that round to the same whole number would change
+            # nothing in the runs, yet count as an effect of zero: the effect would be diluted.
+            if p.integer and len({round(v) for v in sample[:, column]}) < len(
+                    set(sample[:, column])):
+                raise SweepFileError(f"{source}: parameters.{path}: integer: true rounds some of "
+                                    f"its {levels} Morris levels in {list(p.range or [])} to the "
+                                    f"same whole number; widen the range or use fewer levels")
+        return sample
     from SALib.sample import sobol
 
     n = design.n
