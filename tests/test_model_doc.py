@@ -76,6 +76,14 @@ def test_source_extraction():
     assert paramdoc.source_of("x", "", "Classes; rates are assumptions.") == "assumption"
     assert paramdoc.source_of("seed", "Root seed.") == "run setting"
     assert paramdoc.source_of("x", "No mark here.") == ""
+    assert paramdoc.source_of("x", "Speeds of 2023 [speedtest], [rural-internet].") == \
+        "[speedtest] [rural-internet]"
+    assert paramdoc.source_of("x", "Shares; see docs/sources.md.") == "docs/sources.md"
+
+
+def test_citations_are_source_ids_not_links():
+    assert paramdoc.citations("See [seed], [png](figures/a.png) and [seed] again; [A], [1].") == \
+        ["seed"]
 
 
 def test_sections_of_stress_des_are_present():

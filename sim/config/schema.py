@@ -32,7 +32,7 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 OutageHours = Annotated[float, Field(ge=0.01, le=1_000_000.0)]
 SHARE_TOLERANCE = 1e-6
 DEFAULT_SEED = 20230101  # the root seed when a scenario names none
-MAX_TOTAL_STAFF = 2_000_000  # a sanity bound: Kazakhstan has ~90,000 civil-service positions
+MAX_TOTAL_STAFF = 2_000_000  # sanity bound; Kazakhstan has ~90,000 civil-service posts [acsa-2023]
 
 
 class _Spec(BaseModel):
@@ -63,7 +63,8 @@ class CalendarSpec(_Spec):
     )
     workdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
         [0, 1, 2, 3, 4],
-        description="Working weekdays, 0=Monday..6=Sunday. Source: Labour Code, five-day week.",
+        description="Working weekdays, 0=Monday..6=Sunday. Source: Labour Code, five-day week "
+        "[labour-code].",
     )
     work_periods: list[tuple[str, str]] = Field(
         [("09:00", "13:00"), ("14:30", "18:30")],
@@ -172,7 +173,7 @@ class StaffSpec(_Spec):
     remote_share: Share = Field(
         0.5,
         description="Share of staff working fully remotely: the policy lever. About half of "
-        "civil servants stayed remote after May 2020 (source: DOMAIN.md, press reports).",
+        "civil servants stayed remote after May 2020 (source: press reports [remote-2020]).",
     )
     hybrid_share: Share = Field(
         0.0, description="Share of staff on a hybrid schedule (assumption: none by default)."
@@ -181,7 +182,7 @@ class StaffSpec(_Spec):
         0.75,
         description="Share of staff whose duties can be done remotely; the rest hold on-site "
         "duties (state secrets, mobilization, paper-only documents). Source: seed paper, 3 of "
-        "12 functions, hypothesis 75%.",
+        "12 functions, hypothesis 75% [seed].",
     )
     hybrid_office_days_per_week: Annotated[int, Field(ge=0, le=7)] = Field(
         2, description="Office days a week of hybrid staff (assumption)."
@@ -198,11 +199,11 @@ class StaffSpec(_Spec):
     )
     literacy: dict[str, Share] = Field(
         {"advanced": 0.61, "insecure": 0.39},
-        description="Digital literacy shares. Source: seed paper, 2022 survey (61% / 39%).",
+        description="Digital literacy shares. Source: seed paper, 2022 survey (61% / 39%) [seed].",
     )
     equipment: dict[str, Share] = Field(
         {"adequate": 0.45, "inadequate": 0.44, "insufficient": 0.11},
-        description="Home equipment shares. Source: seed paper, 2022 survey (45/44/11).",
+        description="Home equipment shares. Source: seed paper, 2022 survey (45/44/11) [seed].",
     )
     home_internet: dict[str, Share] = Field(
         {"urban_fibre": 0.45, "urban_mobile": 0.30, "rural": 0.18, "poor_rural": 0.07},
@@ -211,7 +212,8 @@ class StaffSpec(_Spec):
     messenger_user_share: Share = Field(
         0.41,
         description="Share of staff who fall back to messengers when the official system is out "
-        "of reach. Source: seed paper, 2022 survey (41% used open sources and messengers).",
+        "of reach. Source: seed paper, 2022 survey (41% used open sources and messengers) "
+        "[seed].",
     )
 
     @model_validator(mode="after")
@@ -240,23 +242,23 @@ class StaffSpec(_Spec):
 
 
 class HumanFactorsSpec(_Spec):
-    """Multipliers on human handling time and rework (DOMAIN.md, human factors)."""
+    """Multipliers on human handling time and rework (literature: docs/sources.md section 5)."""
 
     insecure_literacy_time_factor: Annotated[float, Field(ge=1.0)] = Field(
-        1.6, description="Handling-time factor of insecure users (assumption, DOMAIN.md)."
+        1.6, description="Handling-time factor of insecure users (assumption)."
     )
     insecure_literacy_rework_factor: Annotated[float, Field(ge=1.0)] = Field(
-        3.0, description="Rework-probability factor of insecure users (assumption, DOMAIN.md)."
+        3.0, description="Rework-probability factor of insecure users (assumption)."
     )
     remote_time_factor: Positive = Field(
         1.0,
         description="Handling-time factor when working from home. Literature ranges from 0.88 "
-        "(+13%, Bloom et al. 2015) to 1.22 (-18%, Atkin et al. 2023); neutral by assumption.",
+        "(+13%, Bloom et al. 2015 [bloom-2015]) to 1.22 (-18%, Atkin et al. 2023 [atkin-2023]); "
+        "neutral by assumption.",
     )
     equipment_time_factor: dict[str, Positive] = Field(
         {"adequate": 1.0, "inadequate": 1.25, "insufficient": 1.5},
-        description="Handling-time factor at home by equipment class (assumption, DOMAIN.md "
-        "suggests x1.25 for inadequate).",
+        description="Handling-time factor at home by equipment class (assumption).",
     )
     equipment_crash_prob: dict[str, Share] = Field(
         {"adequate": 0.0, "inadequate": 0.02, "insufficient": 0.10},
@@ -333,7 +335,8 @@ class AccessGatewaySpec(_Spec):
 
 
 def _default_internet_classes() -> dict[str, InternetClass]:
-    # Speeds: DOMAIN.md [S]; drop rates and failure probabilities: assumptions.
+    # Speeds: [speedtest] and [rural-internet] in docs/sources.md; drop rates and failure
+    # probabilities: assumptions.
     return {
         "office_lan": InternetClass(bandwidth_mbps=100, rtt_ms=5, mtbf_h=2000, mttr_h=2),
         "urban_fibre": InternetClass(bandwidth_mbps=75, rtt_ms=20, mtbf_h=400, mttr_h=2),
@@ -368,7 +371,8 @@ class InternetSpec(_Spec):
 
     classes: dict[str, InternetClass] = Field(
         default_factory=_default_internet_classes,
-        description="Connection classes. Bandwidths: DOMAIN.md (fixed 70-95 Mbps, mobile 23-38, "
+        description="Connection classes. Bandwidths [speedtest], [rural-internet] (fixed 70-95 "
+        "Mbps, mobile 23-38, "
         "rural 2-10, poor rural 0.34 measured); outage rates and failure probabilities: "
         "assumptions (poor rural: 24 of 60 attempts succeeded in a ministerial test).",
     )
@@ -385,7 +389,7 @@ class InternetSpec(_Spec):
     connect_timeout_s: Positive = Field(
         25.0,
         description="Seconds lost per failed attempt. Source: integration logs, connect "
-        "timeouts after 21-29 s (DOMAIN.md).",
+        "timeouts after 21-29 s [esedo].",
     )
 
 
@@ -404,7 +408,7 @@ class OsdoSpec(_Spec):
     mtbf_h: OutageHours | None = Field(
         300.0,
         description="Mean hours between outages of the whole cloud (assumption; a central "
-        "e-gov system failed under load in 2020, DOMAIN.md). null = never.",
+        "e-gov system failed under load in 2020 [egov-2020]). null = never.",
     )
     mttr_h: OutageHours = Field(3.0, description="Mean outage duration, hours (assumption).")
     ui_time_factor: Annotated[float, Field(ge=0.5, le=2.0)] = Field(
@@ -412,7 +416,7 @@ class OsdoSpec(_Spec):
         description="Handling-time factor of UI-bound steps (steps.*.ui_bound) on the cloud, "
         "relative to ESED's UI (1.0): above 1 the cloud UI is slower, below 1 faster. 30% of "
         "surveyed staff found its search and saving unfriendly and 35% found it more convenient "
-        "(seed paper); the size is an assumption (0.5-2.0).",
+        "(seed paper [seed]); the size is an assumption (0.5-2.0).",
     )
 
 
@@ -448,7 +452,7 @@ class GatewaySpec(_Spec):
     poll_interval_min: Positive = Field(
         30.0,
         description="Minutes between the receiving system's polls of the gateway. Source: "
-        "inbox checked at least every 30 minutes (DOMAIN.md, S-RU).",
+        "Russian analogue, inbox checked at least every 30 minutes [ru-inbox].",
     )
     transit_s: NonNegative = Field(
         20.0, description="Seconds to pass a message through the gateway (assumption)."
@@ -462,7 +466,7 @@ class GatewaySpec(_Spec):
     cross_platform_delay_min: NonNegative = Field(
         30.0,
         description="Extra minutes for exchange between OSDO and ESED through the operator's "
-        "paid gateway (assumption; the 2025 competition case, DOMAIN.md).",
+        "paid gateway (assumption; the 2025 competition case [competition-2025]).",
     )
     osdo_internal_delivery_s: NonNegative = Field(
         5.0, description="Seconds to deliver inside the cloud store (assumption)."
@@ -490,10 +494,11 @@ class StepSpec(_Spec):
 
     role: Literal["clerk", "head", "executor"] = Field(
         description="Who does the step: records office, head or executor. Source: law on "
-        "administrative procedures No. 107 (2000) art. 12 (DOMAIN.md)."
+        "administrative procedures No. 107 (2000) art. 12 [law-107]."
     )
     handling_mean_min: Positive = Field(
-        description="Mean human handling time, working minutes (assumption; DOMAIN.md gives none)."
+        description="Mean human handling time, working minutes (assumption; nothing published "
+        "was found)."
     )
     handling_cv: NonNegative = Field(
         0.8, description="Coefficient of variation (lognormal); ignored for exponential."
@@ -526,7 +531,7 @@ class StepSpec(_Spec):
 
 
 def _default_steps() -> dict[str, StepSpec]:
-    # Handling times: assumptions (DOMAIN.md gives none); skewed, lognormal.
+    # Handling times: assumptions (nothing published was found); skewed, lognormal.
     return {
         "register": StepSpec(role="clerk", handling_mean_min=8, interactions=3, payload_mb=1.0),
         "resolution": StepSpec(role="head", handling_mean_min=10, interactions=2),
@@ -614,8 +619,9 @@ class DocumentsSpec(_Spec):
     types: dict[str, DocumentType] = Field(
         default_factory=_default_document_types,
         description="Document types by name. Deadlines: citizen appeals 15 working days "
-        "(Administrative Procedural Code 2020, art. 76); 'operative' 10 days and unmarked one "
-        "month (~22 working days) (S-RU records rules, DOMAIN.md); shares and routes: assumptions.",
+        "(Administrative Procedural Code 2020, art. 76 [appc-2020]); 'operative' 10 days and "
+        "unmarked one month (~22 working days) (Russian analogue [ru-deadlines]); shares and "
+        "routes: assumptions.",
     )
     steps: dict[str, StepSpec] = Field(
         default_factory=_default_steps,
@@ -657,7 +663,7 @@ class WorkloadSpec(_Spec):
     documents_per_employee_per_day: Annotated[float, Field(ge=0.0, le=100.0)] = Field(
         0.63,
         description="External arrivals per employee per working day. Derived: 1.9 million "
-        "citizen appeals a year (2020, DOMAIN.md) / 0.15 appeal share of all correspondence "
+        "citizen appeals a year (2020 [appeals-2020]) / 0.15 appeal share of all correspondence "
         "(assumption) / 250 working days / 80,000 staff = 0.63. At most 100 (a sanity bound).",
     )
     arrivals: Literal["poisson", "deterministic"] = Field(
@@ -769,7 +775,8 @@ class Scenario(_Spec):
     workload: WorkloadSpec = Field(default_factory=WorkloadSpec)
     bodies: list[BodyGroup] = Field(
         default_factory=_default_bodies,
-        description="Body groups. Default: the seed paper's four bodies (staff: assumptions).",
+        description="Body groups. Default: the seed paper's four bodies [seed] (staff: "
+        "assumptions).",
     )
     output: OutputSpec = Field(default_factory=OutputSpec)
 
