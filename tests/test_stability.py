@@ -54,9 +54,11 @@ def test_verdict_uses_the_share_of_the_rate_and_the_window() -> None:
     ("register", 120, "clerks"), ("approval", 200, "heads"), ("execution", 1500, "executors"),
 ])
 def test_an_overloaded_role_is_named(step: str, minutes: float, role: str) -> None:
+    # One level of resolution: every head shares the approvals (no idle leadership).
     scenario = _scenario(
         workload={"documents_per_employee_per_day": 1.0},
         documents={"steps": {step: {"handling_mean_min": minutes}}},
+        staff={"resolution_levels": 1},
     )
     for architecture in ("osdo", "esed"):
         run = run_replication(scenario, architecture, 0)

@@ -67,7 +67,7 @@ def test_pass_rule_needs_closeness_and_precision():
 def test_quick_cases_agree_with_theory():
     results = run_cases(quick=True)  # the M/M/c and tandem cases share their runs
     table = verification_table(results)
-    assert len(results) == 6, table
+    assert len(results) == 9, table
     for r in results:
         assert not math.isnan(r.half_width), table
         assert r.passed, table
@@ -80,6 +80,15 @@ def test_quick_cases_agree_with_theory():
         0.225 * 7.59375 / 13.375 / 0.075)
     assert analytic["mean sojourn W1 + W2, min"] == pytest.approx(
         7.59375 / 13.375 / 0.075 + 10.0 + 1 / (0.2 - 0.1125))
+    # Pooled heads: M/M/2 with a = 0.225 / 0.2 = 1.125: P(wait) = (a^2 / 2) / (1 - 0.5625)
+    # over 1 + a + that; Wq = P / (2 x 0.2 - 0.225).
+    tail = 1.125**2 / 2 / (1 - 0.5625)
+    assert analytic["resolution wait Wq, min"] == pytest.approx(tail / (2.125 + tail) / 0.175)
+    # Least-loaded naming: the range between that and two M/M/1 queues (wait rho / (mu - lam)).
+    separate = 0.5625 * 5.0 / (1 - 0.5625)
+    assert analytic["mean wait, min (range midpoint)"] == pytest.approx(
+        (tail / (2.125 + tail) / 0.175 + separate) / 2)
+    assert analytic["mean cycle time, min"] == 112.7
     assert analytic["mean attempts 1/(1-p)"] == pytest.approx(1 / 0.7)
     assert analytic["availability MTBF/(MTBF+MTTR)"] == pytest.approx(0.8)
     assert "M/M/3 Erlang C (clerks, rho 0.75)" in table

@@ -11,7 +11,8 @@ __all__ = ["verify_command"]
 
 # The case names, for --case; sim.experiments.verification.CASES holds the cases themselves
 # (a test keeps the two equal) and is imported only when cases run.
-CASE_NAMES = ("mmc", "tandem", "little", "gateway", "availability")
+CASE_NAMES = ("mmc", "tandem", "pooled", "least_loaded", "reference", "little", "gateway",
+              "availability")
 
 
 @click.command(name="verify")

@@ -209,6 +209,33 @@ class StaffSpec(_Spec):
         {"urban_fibre": 0.45, "urban_mobile": 0.30, "rural": 0.18, "poor_rural": 0.07},
         description="Home internet class shares (assumption; classes in `internet.classes`).",
     )
+    assignment: dict[str, Literal["pooled", "named_uniform", "least_loaded"]] = Field(
+        {"clerk": "pooled", "head": "least_loaded", "executor": "least_loaded"},
+        description="How work is assigned, by role: pooled (any free member takes the next "
+        "item), named_uniform (a uniformly random person, whatever their backlog) or "
+        "least_loaded (the assigner names the eligible person with the least outstanding "
+        "work). Assumption: records offices take incoming mail in turn, and a head who names "
+        "executors knows who is busy.",
+    )
+    queue_discipline: dict[str, Literal["fifo", "deadline"]] = Field(
+        {"clerk": "fifo", "head": "deadline", "executor": "deadline"},
+        description="Order in which a person takes waiting work, by role: fifo (first come) or "
+        "deadline (earliest deadline first). Assumption: registration goes in arrival order, "
+        "while heads and executors work to the terms of documents under control.",
+    )
+    resolution_levels: Literal[1, 2] = Field(
+        2,
+        description="Levels that resolve incoming mail: 2 = the body's leadership refers it to "
+        "a department, whose head resolves it and names executors; 1 = any head resolves it "
+        "directly. Source: law on administrative procedures No. 107 (2000) art. 12 (management "
+        "issues a resolution naming executors); the two levels are an assumption.",
+    )
+    leadership_size: Annotated[int, Field(ge=1, le=20)] = Field(
+        3,
+        description="Heads of a body who form its leadership (the head of the body and "
+        "deputies: a minister and vice ministers [law-civil-service]), at most a quarter of its "
+        "heads; the other heads lead departments. The number is an assumption.",
+    )
     messenger_user_share: Share = Field(
         0.41,
         description="Share of staff who fall back to messengers when the official system is out "
@@ -222,6 +249,8 @@ class StaffSpec(_Spec):
         # home_internet is checked by Scenario, which knows the internet classes.
         for key, allowed in (
             ("roles", {"clerk", "head", "executor"}),
+            ("assignment", {"clerk", "head", "executor"}),
+            ("queue_discipline", {"clerk", "head", "executor"}),
             ("literacy", {"advanced", "insecure"}),
             ("equipment", {"adequate", "inadequate", "insufficient"}),
         ):
@@ -534,6 +563,7 @@ def _default_steps() -> dict[str, StepSpec]:
     # Handling times: assumptions (nothing published was found); skewed, lognormal.
     return {
         "register": StepSpec(role="clerk", handling_mean_min=8, interactions=3, payload_mb=1.0),
+        "referral": StepSpec(role="head", handling_mean_min=5, interactions=2),
         "resolution": StepSpec(role="head", handling_mean_min=10, interactions=2),
         "execution": StepSpec(
             role="executor", handling_mean_min=120, handling_cv=1.0, interactions=4,
@@ -545,7 +575,8 @@ def _default_steps() -> dict[str, StepSpec]:
     }
 
 
-STEP_NAMES = ("register", "resolution", "execution", "approval", "signature", "dispatch")
+STEP_NAMES = ("register", "referral", "resolution", "execution", "approval", "signature",
+              "dispatch")
 
 
 # --------------------------------------------------------------------------- documents
@@ -582,17 +613,23 @@ class DocumentType(_Spec):
     arrives_as: str | None = Field(
         None, description="Type the receiving body registers a sent document as."
     )
+    referral: bool = Field(
+        False,
+        description="Whether the body's leadership first refers a document of this type to a "
+        "department (incoming mail); internal documents start in a department (assumption).",
+    )
 
 
 def _default_document_types() -> dict[str, DocumentType]:
     return {
         "citizen_appeal": DocumentType(
             share=0.15, deadline_working_days=15, official_use_share=0.1, executors_max=1,
-            approvals=1, dispatch="external",
+            approvals=1, dispatch="external", referral=True,
         ),
         "incoming_letter": DocumentType(
             share=0.40, deadline_working_days=22, official_use_share=0.2, secret_share=0.03,
             paper_share=0.02, dispatch="reply", reply_prob=0.6, arrives_as="reply_letter",
+            referral=True,
         ),
         "internal_order": DocumentType(
             share=0.20, deadline_working_days=10, official_use_share=0.2, secret_share=0.02,
@@ -600,7 +637,7 @@ def _default_document_types() -> dict[str, DocumentType]:
         ),
         "instruction_from_above": DocumentType(
             share=0.12, deadline_working_days=10, official_use_share=0.3, secret_share=0.05,
-            paper_share=0.02, dispatch="external",
+            paper_share=0.02, dispatch="external", referral=True,
         ),
         "outgoing_initiative": DocumentType(
             share=0.13, deadline_working_days=22, official_use_share=0.1, approvals=3,

@@ -70,6 +70,8 @@ class Experiment:
                 "backlog_growth_per_day": float(judged.backlog_growth_per_day.mean()),
                 "saturated_resource": str(judged.saturated_resource.mode().iloc[0]),
                 "saturated_utilisation": float(judged.saturated_utilisation.mean()),
+                "overloaded_people": float(rows.overloaded_people.mean()),
+                "busiest_person_utilisation": float(rows.busiest_person_utilisation.max()),
             }
         return out
 

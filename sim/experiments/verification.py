@@ -12,6 +12,9 @@ case                   theory
 ``mmc_wait``           M/M/c at the clerks' pool: Erlang C mean wait in queue Wq
 ``mmc_queue``          the same pool: mean number waiting Lq = lambda Wq (time-average)
 ``tandem``             register -> resolution as a Jackson tandem: sum of station sojourns
+``pooled``             heads as one pool: the resolution station is M/M/c (Erlang C)
+``least_loaded``       heads named least-loaded: a wait between M/M/c and c x M/M/1
+``reference``          the reference process, pooled: Prosimos' and Allen-Cunneen's cycle time
 ``little``             Little's law L = lambda W on a long run of ``scenarios/baseline.yaml``
 ``gateway``            ESED gateway resends: geometric attempts, mean 1 / (1 - p)
 ``availability``       OSDO outage process: long-run availability MTBF / (MTBF + MTTR)
@@ -104,13 +107,15 @@ def reduced_scenario(
     name: str = "verify", *, staff: int = 10, roles: dict[str, float] | None = None,
     arrivals_per_day: float, register_mean_min: float, resolution_mean_min: float,
     horizon_days: int, warmup_days: int, bodies: int = 1, send_to_other_body: bool = False,
-    extra: dict[str, Any] | None = None,
+    heads: str = "named_uniform", extra: dict[str, Any] | None = None,
 ) -> Scenario:
     """The real scenario schema with every mechanism off except two exponential stations.
 
     ``arrivals_per_day`` is per body (calendar day = working day on the 24/7 calendar), turned into
     ``workload.documents_per_employee_per_day`` by dividing by ``staff``. ``extra`` holds further
-    top-level sections merged onto the result (e.g. platform settings of one case). With
+    top-level sections merged onto the result (e.g. platform settings of one case). Clerks are
+    a pool, first come first served; ``heads`` is the heads' assignment policy (one level of
+    resolution: the head who resolves is named by it). With
     ``send_to_other_body`` each document is dispatched (in 0.01 min) to another body, where it
     arrives through the gateway as a ``reply`` that is registered, resolved and filed.
     """
@@ -123,6 +128,7 @@ def reduced_scenario(
     steps = {s: step(r, 1.0) for s, r in (("execution", "executor"), ("approval", "head"),
                                            ("signature", "head"), ("dispatch", "clerk"))}
     steps["register"] = step("clerk", register_mean_min)
+    steps["referral"] = step("head", 1.0)  # unused: one level of resolution
     steps["resolution"] = step("head", resolution_mean_min)
     if send_to_other_body:
         steps["dispatch"] = step("clerk", 0.01)
@@ -145,6 +151,9 @@ def reduced_scenario(
         remote_share=0.0, hybrid_share=0.0,
         roles=roles or {"clerk": 0.3, "head": 0.2, "executor": 0.5},
         literacy={"advanced": 1.0, "insecure": 0.0},
+        assignment={"clerk": "pooled", "head": heads, "executor": "named_uniform"},
+        queue_discipline={"clerk": "fifo", "head": "fifo", "executor": "fifo"},
+        resolution_levels=1,
     )
     base["human"].update(rework_prob=0.0, insecure_literacy_time_factor=1.0)
     for cls in base["internet"]["classes"].values():
@@ -247,6 +256,61 @@ def _case_tandem(quick: bool, seed: int, cache: dict[str, Any]) -> list[CaseResu
                     _QUEUE_BUDGET[quick].precision)]
 
 
+def _resolution_waits(quick: bool, seed: int, heads: str) -> list[float]:
+    """Mean wait before resolution per replication, with the heads assigned by ``heads``."""
+    b = _QUEUE_BUDGET[quick]
+    scenario = reduced_scenario(
+        f"verify-{heads}", staff=_STAFF, roles=_QUEUE_ROLES, arrivals_per_day=_LAMBDA * _DAY,
+        register_mean_min=_REG_MEAN, resolution_mean_min=_RES_MEAN, horizon_days=b.days,
+        warmup_days=2, heads=heads,
+    )
+    waits = []
+    for r in range(b.reps):
+        steps = run_replication(scenario, "osdo", r, seed, keep_steps=True).steps
+        assert steps is not None
+        res = steps[(steps.step == "resolution") & (steps.enqueued_min >= 2 * _DAY)
+                    & (steps.enqueued_min < (b.days - 1) * _DAY)]
+        waits.append(float((res.start_min - res.enqueued_min).mean()))
+    return waits
+
+
+def _case_pooled(quick: bool, seed: int, cache: dict[str, Any]) -> list[CaseResult]:
+    """Pooled heads: the resolution station is M/M/c (Burke: the clerks' output is Poisson)."""
+    _, wq, _ = erlang_c(_HEADS, _LAMBDA, 1 / _RES_MEAN)
+    waits = _resolution_waits(quick, seed, "pooled")
+    cache["pooled"] = waits
+    return [_result(f"pooled heads: M/M/{_HEADS} Erlang C", "resolution wait Wq, min", wq, waits,
+                    0.02, 2 * _QUEUE_BUDGET[quick].precision)]
+
+
+def _case_least_loaded(quick: bool, seed: int, cache: dict[str, Any]) -> list[CaseResult]:
+    """Least-loaded naming lies between one pool (M/M/c) and c separate queues (c x M/M/1)."""
+    pooled = erlang_c(_HEADS, _LAMBDA, 1 / _RES_MEAN)[1]
+    rho = _LAMBDA * _RES_MEAN / _HEADS
+    separate = rho * _RES_MEAN / (1 - rho)  # M/M/1 mean wait in queue at each named head
+    middle, half = (pooled + separate) / 2, (separate - pooled) / 2
+    waits = _resolution_waits(quick, seed, "least_loaded")
+    # The pass rule with allowance half/middle accepts exactly the range [pooled, separate].
+    return [_result(f"least-loaded heads: between M/M/{_HEADS} ({pooled:.2f}) and "
+                    f"{_HEADS} x M/M/1 ({separate:.2f})", "mean wait, min (range midpoint)",
+                    middle, waits, half / middle, 1.0)]
+
+
+_REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "reference_process.yaml"
+#: The reference process's mean cycle time, minutes: Prosimos 113.1, Allen-Cunneen 112.1.
+REFERENCE_CYCLE_MIN = 112.7
+
+
+def _case_reference(quick: bool, seed: int, cache: dict[str, Any]) -> list[CaseResult]:
+    """The reference process, pooled, against the cycle time Prosimos and Allen-Cunneen give."""
+    reps, days = (5, 100) if quick else (12, 300)
+    scenario = load_scenario(_REFERENCE, [f"horizon_days={days}", "warmup_days=2"])
+    cycles = [run_replication(scenario, "osdo", r, seed).kpis["cycle_time_mean_h"] * 60.0
+              for r in range(reps)]
+    return [_result("reference process (pooled roles)", "mean cycle time, min",
+                    REFERENCE_CYCLE_MIN, cycles, 0.03, 0.05)]
+
+
 def _case_little(quick: bool, seed: int, cache: dict[str, Any]) -> list[CaseResult]:
     """Little's law on baseline.yaml, exact over a finite window and in steady state."""
     out = []
@@ -338,6 +402,9 @@ Case = Callable[[bool, int, dict[str, Any]], list[CaseResult]]
 CASES: dict[str, Case] = {
     "mmc": _case_mmc,
     "tandem": _case_tandem,
+    "pooled": _case_pooled,
+    "least_loaded": _case_least_loaded,
+    "reference": _case_reference,
     "little": _case_little,
     "gateway": _case_gateway,
     "availability": _case_availability,

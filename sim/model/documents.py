@@ -40,7 +40,7 @@ class Document:
         "confidentiality", "on_site_only", "origin_body", "needs_registration", "rework",
         "unofficial", "completed", "delays", "pending", "branch", "insecure_drafter",
         "approvals_left", "drafters",
-        "head", "approvers",
+        "head", "head_draw", "approvers",
     )
 
     def __init__(
@@ -73,9 +73,11 @@ class Document:
         self.branch: tuple[float, list[float]] | None = None  # latest-ending parallel branch
         self.insecure_drafter = False
         self.approvals_left = 0
-        self.drafters: list[Employee] = []  # the executors named in the resolution
-        self.approvers: list[Employee] = []  # the heads named to approve the draft
+        # Named people; None where the role is pooled (whoever is free takes the step).
+        self.drafters: list[Employee | None] = []  # the executors named in the resolution
+        self.approvers: list[Employee | None] = []  # the heads named to approve the draft
         self.head: Employee | None = None  # the head who resolves and signs
+        self.head_draw = 0.0  # the uniform that chooses who resolves (or refers)
 
     def add_delays(self, components: list[float]) -> None:
         """Add a sequential step's components to the document's account."""

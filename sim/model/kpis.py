@@ -76,6 +76,10 @@ KPIS: dict[str, Kpi] = {k.name: k for k in (
         "horizon), else 0", "{:.0f}", False),
     Kpi("saturated_utilisation", "share",
         "utilisation of the busiest resource (named in saturated_resource)", "{:.3f}"),
+    Kpi("overloaded_people", "people", "employees busy 95% of their working time or more",
+        "{:.0f}", False),
+    Kpi("busiest_person_utilisation", "share", "utilisation of the busiest employee", "{:.3f}",
+        False),
 )}
 #: Every KPI name, in summary.csv's column order.
 KPI_COLUMNS: list[str] = list(KPIS)

@@ -35,6 +35,9 @@ class Employee:
     mode: str
     office_weekdays: frozenset[int]
     messenger_user: bool
+    #: Expected handling-time factor of this person's work (literacy, and equipment on the
+    #: days at home): what an assigner who knows their staff expects of them.
+    pace: float = 1.0
     # Filled by the model: the home connection, made on first use.
     connection: Connection | None = None
 
@@ -125,7 +128,8 @@ def _sample_staff(
         "hybrid": staff.hybrid_office_days_per_week,
         "remote": staff.remote_office_days_per_week,
     }
-    return [
+    human = scenario.human
+    people = [
         Employee(
             id=first_id + i, body=body_id, role=roles[i], cleared=bool(cleared[i]),
             insecure_literacy=bool(insecure[i]), equipment=equipment[i], home_internet=home[i],
@@ -135,6 +139,12 @@ def _sample_staff(
         )
         for i in range(n)
     ]
+    for emp in people:
+        home_days = 1.0 - len(emp.office_weekdays & set(range(_WEEKDAYS))) / _WEEKDAYS
+        at_home = human.remote_time_factor * human.equipment_time_factor[emp.equipment]
+        literacy = human.insecure_literacy_time_factor if emp.insecure_literacy else 1.0
+        emp.pace = literacy * (1.0 + home_days * (at_home - 1.0))
+    return people
 
 
 def _work_modes(

@@ -63,8 +63,9 @@ def run_replication(
     env = simpy.Environment()
     platforms = _platforms(scenario, architecture, bodies, streams, env)
     timer = StepTimer(env, scenario, calendar, platforms, streams, [b.kind for b in bodies])
+    discipline = scenario.staff.queue_discipline
     pools = {
-        (b.id, role): RolePool(env, calendar, timer, b.staff[role])
+        (b.id, role): RolePool(env, calendar, timer, b.staff[role], discipline[role])
         for b in bodies for role in ROLES
     }
     recorder = Recorder(
@@ -113,6 +114,8 @@ def run_replication(
         lambda t: calendar.working_days_between(0.0, t), warmup_end, rate,
         _utilisation(bodies, pools, platforms, calendar.working_minutes(0.0, horizon)),
         scenario.output.unstable_growth_share, scenario.output.unstable_min_window_days,
+        [busy / working for pool in pools.values() for busy in pool.person_busy.values()]
+        if (working := calendar.working_minutes(0.0, horizon)) > 0 else [],
     )
     kpis.update(verdict.kpis())
     records.saturated_resource = verdict.saturated_resource

@@ -1,7 +1,8 @@
-"""The document route: register -> resolution -> execution -> approvals -> signature -> dispatch.
+"""The document route: register, referral, resolution, execution, approvals, signature, dispatch.
 
-Clerks form a pool: whoever is free registers and dispatches. Everyone else is named: a document
-has its head (who resolves and signs), and the resolution names its executors and approvers.
+Who does each step is the assigner's (:mod:`sim.model.assignment`): incoming mail may first be
+referred by the leadership to a department, whose head resolves it, names its executors and
+approvers, and signs; by default clerks are a pool (whoever is free registers and dispatches).
 
 :class:`DocumentFlow` is a state machine driven by step completions: each finished step decides
 the next one and hands it to the right role pool. Execution by several executors runs in
@@ -19,6 +20,7 @@ from itertools import accumulate
 from typing import Protocol
 
 from sim.config.schema import Scenario
+from sim.model.assignment import Assigner
 from sim.model.calendar import WorkCalendar
 from sim.model.documents import DELAY_COMPONENTS, D, Document
 from sim.model.platforms import Delivery, Gateway, Platform
@@ -65,6 +67,7 @@ class DocumentFlow:
         self.now = now
         self.schedule = schedule  # schedule(delay, callback): run callback after delay
         self.open: dict[str, Document] = {}
+        self.assigner = Assigner(scenario, bodies, pools)
         # (step spec, role pool) by body and step name: looked up on every step.
         steps = scenario.documents.steps
         self._stations = [
@@ -88,12 +91,11 @@ class DocumentFlow:
 
     def start(self, doc: Document) -> None:
         """Enter the route: registration, unless the cloud store delivered it already."""
-        heads = self.pools[(doc.body, "head")].candidates(doc.on_site_only)
-        doc.head = heads[int(doc.rng.random() * len(heads))]
+        doc.head_draw = doc.rng.random()
         if doc.needs_registration:
             self._submit(doc, "register", self._after_register)
         else:
-            self._submit(doc, "resolution", self._after_resolution, doc.head)
+            self._route_to_resolution(doc)
 
     # ------------------------------------------------------------------ helpers
     def _submit(self, doc: Document, name: str, done: Callable[[Step], None],
@@ -128,7 +130,23 @@ class DocumentFlow:
     # ------------------------------------------------------------------ the route
     def _after_register(self, step: Step) -> None:
         self._sequential(step)
-        self._submit(step.doc, "resolution", self._after_resolution, step.doc.head)
+        self._route_to_resolution(step.doc)
+
+    def _route_to_resolution(self, doc: Document) -> None:
+        """To the leadership for referral, or straight to the head who resolves."""
+        assigner = self.assigner
+        if assigner.refers(doc):
+            self._submit(doc, "referral", self._after_referral,
+                         assigner.referrer(doc, doc.head_draw))
+            return
+        doc.head = assigner.department_head(doc, doc.head_draw)
+        self._submit(doc, "resolution", self._after_resolution, doc.head)
+
+    def _after_referral(self, step: Step) -> None:
+        self._sequential(step)
+        doc = step.doc
+        doc.head = self.assigner.department_head(doc, doc.rng.random())
+        self._submit(doc, "resolution", self._after_resolution, doc.head)
 
     def _after_resolution(self, step: Step) -> None:
         self._sequential(step)
@@ -137,23 +155,12 @@ class DocumentFlow:
         if doc.spec.executors_max == 0:
             self._after_approvals(doc, rework_draw=1.0)
             return
-        doc.drafters = self._name(doc, "executor", 1 + int(u_count * doc.spec.executors_max),
-                                  u_who)
-        doc.approvers = self._name(doc, "head", doc.spec.approvals, u_approvers)
+        assigner = self.assigner
+        doc.drafters = assigner.executors(doc, 1 + int(u_count * doc.spec.executors_max), u_who)
+        doc.approvers = assigner.approvers(doc, doc.spec.approvals, u_approvers)
         self._execute(doc, doc.drafters)
 
-    def _name(self, doc: Document, role: str, count: int, u: float) -> list[Employee]:
-        """The resolution names people: ``count`` consecutive staff of a role from a random one.
-
-        Naming people (rather than taking whoever is free) is what a resolution does, and it
-        keeps a document with the same people on every architecture (common random numbers).
-        On-site-only documents go to cleared staff.
-        """
-        staff = self.pools[(doc.body, role)].candidates(doc.on_site_only)
-        first = int(u * len(staff))
-        return [staff[(first + j) % len(staff)] for j in range(min(count, len(staff)))]
-
-    def _execute(self, doc: Document, drafters: list[Employee]) -> None:
+    def _execute(self, doc: Document, drafters: list[Employee | None]) -> None:
         doc.pending = len(drafters)
         doc.insecure_drafter = False
         for emp in drafters:

@@ -17,7 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Stability", "backlog_growth_per_day", "assess", "warnings"]
+__all__ = ["Stability", "backlog_growth_per_day", "assess", "warnings", "OVERLOAD"]
+
+#: A person busy this share of their working time or more is overloaded: their named queue
+#: grows while the pool around them may look fine (assumption).
+OVERLOAD = 0.95
 
 @dataclass(frozen=True)
 class Stability:
@@ -27,6 +31,8 @@ class Stability:
     backlog_growth_per_day: float
     saturated_resource: str
     saturated_utilisation: float
+    overloaded_people: int = 0  # people busy at least OVERLOAD of their working time
+    busiest_person_utilisation: float = math.nan
 
     def kpis(self) -> dict[str, float]:
         """The numeric part, as KPI columns."""
@@ -34,6 +40,8 @@ class Stability:
             "backlog_growth_per_day": self.backlog_growth_per_day,
             "unstable": float(self.unstable),
             "saturated_utilisation": self.saturated_utilisation,
+            "overloaded_people": float(self.overloaded_people),
+            "busiest_person_utilisation": self.busiest_person_utilisation,
         }
 
 
@@ -50,7 +58,7 @@ def backlog_growth_per_day(working_days: np.ndarray, open_documents: np.ndarray)
 def assess(
     times_min: np.ndarray, open_documents: np.ndarray, working_days_at: Callable[[float], float],
     warmup_end: float, rate_per_day: float, utilisation: dict[str, float], growth_share: float,
-    min_window_days: float = 0.0,
+    min_window_days: float = 0.0, people: list[float] | None = None,
 ) -> Stability:
     """Judge one run from its time series of open documents.
 
@@ -58,6 +66,8 @@ def assess(
     weekends (when nothing moves) do not flatten the slope; ``rate_per_day`` is the larger of the
     arrival and completion rates per working day after the warm-up. A window shorter than
     ``min_window_days`` working days is never judged unstable (its growth is still reported).
+    ``people`` are the utilisations of single employees: those at or above :data:`OVERLOAD`
+    are counted, whether or not their pool looks saturated.
     """
     times = np.asarray(times_min, dtype=float)
     keep = times >= warmup_end
@@ -70,13 +80,22 @@ def assess(
         busiest = utilisation[resource]
     else:
         resource, busiest = "", math.nan
-    return Stability(unstable, growth, resource, busiest)
+    people = people or []
+    overloaded = sum(1 for u in people if u >= OVERLOAD)
+    top = max(people) if people else math.nan
+    return Stability(unstable, growth, resource, busiest, overloaded, top)
 
 
 def warnings(verdicts: dict[str, dict[str, object]]) -> list[str]:
     """One terminal line per platform with unstable replications (from Experiment.stability)."""
     lines = []
     for platform, v in verdicts.items():
+        if v.get("overloaded_people"):
+            lines.append(
+                f"OVERLOADED {platform}: on average {v['overloaded_people']:.1f} people were busy "
+                f"{OVERLOAD:.0%} of their working time or more (busiest "
+                f"{v['busiest_person_utilisation']:.2f}); their named work queues up while "
+                f"others have time. Consider staff.assignment least_loaded or pooled.")
         if not v["unstable_replications"]:
             continue
         lines.append(

@@ -1,14 +1,19 @@
 """Role pools: the clerks, heads or executors of one body, and the work waiting for them.
 
-A pool hands each waiting step to a free employee, first come first served, and schedules one
-SimPy event for the step's end. On-site-only work (secret documents, paper originals) waits in a
-queue of its own for a cleared employee who is in the office that day; when no such employee is
-free, the pool wakes itself at the start of the next working day to look again.
+A pool hands each waiting step to a free employee and schedules one SimPy event for the step's
+end. Waiting work is taken in the pool's queue discipline: first come first served (``fifo``),
+or earliest deadline first (``deadline``: documents under control go by their term, then by
+arrival). Work named to one person waits for that person; the pool keeps each person's
+outstanding named work (in expected working minutes), which a ``least_loaded`` assigner reads.
+On-site-only work (secret documents, paper originals) waits in a queue of its own for a cleared
+employee who is in the office that day; when no such employee is free, the pool wakes itself at
+the start of the next working day to look again.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import heapq
+from itertools import count
 
 import simpy
 
@@ -20,11 +25,11 @@ __all__ = ["RolePool"]
 
 
 class RolePool:
-    """The employees of one role at one body, with FIFO queues of waiting steps."""
+    """The employees of one role at one body, with queues of waiting steps."""
 
     def __init__(
         self, env: simpy.Environment, calendar: WorkCalendar, timer: StepTimer,
-        employees: list[Employee],
+        employees: list[Employee], discipline: str = "fifo",
     ) -> None:
         if not employees:
             raise ValueError("a role pool needs at least one employee")
@@ -34,36 +39,64 @@ class RolePool:
         self.employees = employees
         # Idle employees in the order they became idle (a dict is an ordered set).
         self.free: dict[Employee, None] = dict.fromkeys(employees)
-        self.queue: deque[Step] = deque()
-        self.on_site_queue: deque[Step] = deque()
+        # Queues are heaps of steps ordered by Step.key (the discipline's priority).
+        self.queue: list[Step] = []
+        self.on_site_queue: list[Step] = []
         # Work named to one employee (executors named in a resolution), by employee id.
-        self.personal: dict[int, deque[Step]] = {}
-        self.personal_on_site: dict[int, deque[Step]] = {}
+        self.personal: dict[int, list[Step]] = {}
+        self.personal_on_site: dict[int, list[Step]] = {}
+        if discipline not in ("fifo", "deadline"):
+            raise ValueError(f"queue discipline must be fifo or deadline, got {discipline!r}")
+        self._by_deadline = discipline == "deadline"
+        self._seq = count()  # ties in the discipline go to the step submitted first
+        #: Expected working minutes of the work named to each employee and not yet done, at
+        #: their own pace.
+        self.load: dict[int, float] = dict.fromkeys((e.id for e in employees), 0.0)
         self._on_site_waiting = 0
-        # On-site-only work goes to cleared staff; a pool without any takes whoever is on site.
-        self._needs_clearance = any(e.cleared for e in employees)
+        #: On-site-only work goes to cleared staff; a pool without any takes whoever is on site.
+        self.needs_clearance = any(e.cleared for e in employees)
         self._wakeup_pending = False
         self.busy_minutes = 0.0
+        #: Busy minutes of each employee, by id.
+        self.person_busy: dict[int, float] = dict.fromkeys((e.id for e in employees), 0.0)
         self._ended = self._on_end  # bound once: every step's end event calls it
 
     def _today(self) -> int:
         return int(self.calendar.next_working(self.env.now) // MINUTES_PER_DAY)
 
     def _can_do_on_site(self, emp: Employee, day: int) -> bool:
-        return (emp.cleared or not self._needs_clearance) and emp.on_site(day)
+        return (emp.cleared or not self.needs_clearance) and emp.on_site(day)
 
     def candidates(self, on_site_only: bool) -> list[Employee]:
         """Who may be named for a step: cleared staff for on-site-only work (if any)."""
-        if on_site_only and self._needs_clearance:
+        if on_site_only and self.needs_clearance:
             return [e for e in self.employees if e.cleared]
         return self.employees
+
+    def least_loaded(self, candidates: list[Employee], count: int, u: float) -> list[Employee]:
+        """The ``count`` candidates with the least outstanding named work.
+
+        Ties go round the candidates from a random one (``u``), so that equally loaded staff
+        share the work rather than the first of them taking it all.
+        """
+        n = len(candidates)
+        first = int(u * n)
+        load = self.load
+        ranked = heapq.nsmallest(
+            min(count, n), range(n),
+            key=lambda i: (load[candidates[i].id], (i - first) % n))
+        return [candidates[i] for i in ranked]
 
     def submit(self, step: Step, assignee: Employee | None = None) -> None:
         """Offer a step to the pool, or to one named employee of it.
 
-        It starts now if someone suitable is free, else it waits in a FIFO queue.
+        It starts now if someone suitable is free, else it waits in the pool's queue order.
         """
+        step.key = ((step.doc.deadline, step.enqueued, next(self._seq)) if self._by_deadline
+                    else (step.enqueued, next(self._seq)))
+        step.named = assignee is not None
         if assignee is not None:
+            self.load[assignee.id] += step.spec.handling_mean_min * assignee.pace
             self._submit_named(step, assignee)
             return
         free = self.free
@@ -73,7 +106,7 @@ class RolePool:
                 del free[emp]
                 self._start(emp, step)
             else:
-                self.queue.append(step)
+                heapq.heappush(self.queue, step)
             return
         day = self._today()
         for emp in free:
@@ -81,7 +114,7 @@ class RolePool:
                 del free[emp]
                 self._start(emp, step)
                 return
-        self.on_site_queue.append(step)
+        heapq.heappush(self.on_site_queue, step)
         self._on_site_waiting += 1
         self._ensure_wakeup()
 
@@ -90,11 +123,11 @@ class RolePool:
             del self.free[emp]
             self._start(emp, step)
         elif step.on_site_only:
-            self.personal_on_site.setdefault(emp.id, deque()).append(step)
+            heapq.heappush(self.personal_on_site.setdefault(emp.id, []), step)
             self._on_site_waiting += 1
             self._ensure_wakeup()
         else:
-            self.personal.setdefault(emp.id, deque()).append(step)
+            heapq.heappush(self.personal.setdefault(emp.id, []), step)
 
     def _start(self, emp: Employee, step: Step) -> None:
         step.emp = emp
@@ -105,34 +138,37 @@ class RolePool:
         """A step's end: the route takes the document on, the employee takes the next step."""
         step: Step = event.value  # type: ignore[assignment]  # not typing.cast: a call per step
         self.busy_minutes += step.busy_minutes
+        self.person_busy[step.emp.id] += step.busy_minutes
+        if step.named:
+            self.load[step.emp.id] -= step.spec.handling_mean_min * step.emp.pace
         step.done(step)
         self._take_next(step.emp)
 
     def _take_next(self, emp: Employee) -> None:
-        """A free employee takes the oldest step they may do, or becomes idle."""
+        """A free employee takes the first step they may do in queue order, or becomes idle."""
         # Candidates in this order, the first one wins a tie: own work, the pool's queue, own
         # on-site-only work, the pool's on-site-only queue. Written out (no list of queues, one
         # calendar look-up) because every step ends here.
         best = self.personal.get(emp.id) or None
         queue = self.queue
-        if queue and (best is None or queue[0].enqueued < best[0].enqueued):
+        if queue and (best is None or queue[0].key < best[0].key):
             best = queue
         on_site = False
         if self._on_site_waiting:
             day = self._today()
             if emp.on_site(day):
                 q = self.personal_on_site.get(emp.id)
-                if q and (best is None or q[0].enqueued < best[0].enqueued):
+                if q and (best is None or q[0].key < best[0].key):
                     best, on_site = q, True
                 q = self.on_site_queue
                 if q and self._can_do_on_site(emp, day) and (
-                    best is None or q[0].enqueued < best[0].enqueued
+                    best is None or q[0].key < best[0].key
                 ):
                     best, on_site = q, True
         if best is not None:
             if on_site:
                 self._on_site_waiting -= 1
-            self._start(emp, best.popleft())
+            self._start(emp, heapq.heappop(best))
             return
         self.free[emp] = None
         if self._on_site_waiting:

@@ -55,7 +55,7 @@ class Step:
 
     __slots__ = (
         "doc", "name", "spec", "enqueued", "on_site_only", "done",  # set by the route
-        "emp", "on_end",  # set by the pool
+        "emp", "on_end", "key", "named",  # set by the pool
         "draws", "components", "start", "end", "at_home", "unofficial", "platform", "conn",
         "nets", "link", "vpn", "vpn_from", "occupied", "busy_minutes", "lost_working",
         "interruptions", "system",  # by the timer
@@ -63,6 +63,8 @@ class Step:
     # Set after construction (see above); declared here for type checkers.
     emp: Employee
     on_end: Callable[[simpy.Event], None]
+    key: tuple[float, ...]
+    named: bool
     draws: tuple[float, float, float, float, float, float]
     components: list[float]
     start: float
@@ -91,6 +93,10 @@ class Step:
         self.enqueued = enqueued
         self.on_site_only = doc.on_site_only
         self.done = done
+
+    def __lt__(self, other: Step) -> bool:
+        """Queue order: the pool's discipline key (heaps compare steps with it)."""
+        return self.key < other.key
 
     @property
     def rework_draw(self) -> float:
