@@ -14,6 +14,7 @@ from sim.cli import main
 from sim.experiments.replications import run_experiment, run_to_precision
 
 PLAIN_FILES = ("summary.csv", "documents.csv", "timeseries.csv")
+GZIPPED_FILES = ("steps.csv.gz", "event_log.csv.gz", "event_log.xes.gz")
 
 
 @pytest.fixture(scope="module")
@@ -31,14 +32,15 @@ def test_sim_run_writes_the_same_files_on_one_and_two_workers(scenario_file, tmp
     outs = {}
     for workers in (1, 2):
         out = tmp_path / f"w{workers}"
-        result = invoke("run", scenario_file, "--out", out, "--no-plots", "--workers", workers)
+        result = invoke("run", scenario_file, "--out", out, "--no-plots", "--event-log",
+                        "--workers", workers)
         assert result.exit_code == 0, result.output
         outs[workers] = out
         # Without a terminal: one line per finished run, then one while writing.
         done = [line for line in result.stderr.splitlines() if line.startswith("run ")]
         assert len(done) == 6 and all(" done (" in line for line in done)
         assert "writing results" in result.stderr
-    for name in PLAIN_FILES:
+    for name in PLAIN_FILES + GZIPPED_FILES:
         assert (outs[1] / name).read_bytes() == (outs[2] / name).read_bytes(), name
     documents = pd.read_csv(outs[2] / "documents.csv")
     assert documents.replication.nunique() == 3 and len(documents) > 100  # not vacuous
@@ -95,3 +97,21 @@ def test_a_dask_cluster_gives_the_same_experiment():
         dask = run_experiment(scenario, replications=2, scheduler=cluster.scheduler_address)
     assert dask.summary().equals(one.summary())
     assert dask.documents().equals(one.documents())
+
+
+def test_a_failing_writer_process_fails_the_write_and_leaves_no_folder(tmp_path, monkeypatch):
+    """documents.csv is written by a forked child: its failure must not pass unnoticed."""
+    import sim.outputs.run_folder as run_folder
+
+    real = run_folder.write_frame_csv
+
+    def broken(frame, path):
+        if str(path).endswith("documents.csv"):
+            raise OSError("disk full")
+        real(frame, path)
+
+    monkeypatch.setattr(run_folder, "write_frame_csv", broken)
+    experiment = run_experiment(small_scenario(), replications=1)
+    with pytest.raises((RuntimeError, OSError), match="documents.csv|disk full"):
+        run_folder.write_run(experiment, tmp_path / "run", 1.0, plots_on=False)
+    assert list(tmp_path.iterdir()) == []

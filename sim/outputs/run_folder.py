@@ -1,7 +1,11 @@
 """The run folder: every output file, written to a temporary folder and renamed when complete.
 
 An interrupted write leaves no half folder behind; an existing run folder is never overwritten
-unless asked.
+unless asked. Tables are written by :func:`sim.outputs.eventlog.write_frame_csv` (the bytes of
+``to_csv``, faster); the per-step table and the event log, the large ones, are gzipped
+(``steps.csv.gz``, ``event_log.csv.gz``, ``event_log.xes.gz``), the tables the report reads are
+plain. The large files are written by forked processes while this one writes the rest and
+draws the plots.
 """
 
 from __future__ import annotations
@@ -9,11 +13,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import multiprocessing
 import os
 import platform as platform_module
 import shutil
+import signal
+import sys
 import tempfile
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from sim import __version__
 from sim.config import dump_resolved
@@ -22,6 +32,7 @@ from sim.experiments.replications import Experiment
 from sim.experiments.statistics import CONFIDENCE
 from sim.model.calendar import run_horizon_min
 from sim.model.kpis import KPI_DESCRIPTIONS
+from sim.outputs.eventlog import write_frame_csv
 
 __all__ = ["write_run", "default_run_dir", "safe_name", "summary_json", "RESULTS_SCHEMA_VERSION",
            "PAIRED_KEY"]
@@ -99,31 +110,85 @@ def _write_files(experiment: Experiment, folder: Path, runtime_s: float,
                  plots_on: bool | None) -> None:
     scenario = experiment.scenario
     summary = experiment.summary()
-    summary.to_csv(folder / "summary.csv", index=False)
-    (folder / "summary.json").write_text(
-        json.dumps(summary_json(experiment, runtime_s), indent=2, allow_nan=False)
-    )
     documents = experiment.documents()
-    if documents is not None:
-        documents.to_csv(folder / "documents.csv", index=False)
     timeseries = experiment.timeseries()
-    timeseries.to_csv(folder / "timeseries.csv", index=False)
     steps = experiment.steps()
+    # The large tables go to forked children, written while this process does the rest.
+    large: list[tuple[str, Callable[[], None]]] = []
+    if documents is not None:
+        large.append(("documents.csv", partial(write_frame_csv, documents,
+                                               folder / "documents.csv")))
     if steps is not None:
-        steps.to_csv(folder / "steps.csv", index=False)
-        _write_event_log(steps, scenario, folder)
-    (folder / "scenario.resolved.yaml").write_text(dump_resolved(scenario))
-    if plots_on if plots_on is not None else scenario.output.plots:
-        _write_plots(experiment, folder, summary, documents, timeseries)
+        large.append(("steps.csv.gz", partial(write_frame_csv, steps, folder / "steps.csv.gz")))
+        large.append(("the event log", partial(_write_event_log, steps, scenario, folder)))
+    with _Alongside(large):
+        write_frame_csv(summary, folder / "summary.csv")
+        (folder / "summary.json").write_text(
+            json.dumps(summary_json(experiment, runtime_s), indent=2, allow_nan=False)
+        )
+        write_frame_csv(timeseries, folder / "timeseries.csv")
+        (folder / "scenario.resolved.yaml").write_text(dump_resolved(scenario))
+        if plots_on if plots_on is not None else scenario.output.plots:
+            _write_plots(experiment, folder, summary, documents, timeseries)
+
+
+def _child(job: Callable[[], None]) -> None:
+    """A forked writer: Ctrl-C and SIGTERM are the parent's to handle (it stops its children)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    job()
+
+
+class _Alongside:
+    """Jobs run in forked children while the ``with`` body runs here; joined on leaving.
+
+    A forked child sees the parent's tables without copying or pickling them, so the large
+    files are formatted on the other cores. Where fork is not available (or on one core) the
+    jobs run here, after the body. Leaving on an exception stops the children at once; a child
+    that fails makes the write fail.
+    """
+
+    def __init__(self, jobs: list[tuple[str, Callable[[], None]]]) -> None:
+        self.jobs = jobs
+        self.children: list[tuple[str, Any]] = []
+
+    def __enter__(self) -> _Alongside:
+        if (self.jobs and sys.platform == "linux" and (os.cpu_count() or 1) > 1
+                and "fork" in multiprocessing.get_all_start_methods()):
+            context = multiprocessing.get_context("fork")
+            for name, job in self.jobs:
+                child = context.Process(target=_child, args=(job,), name=f"write {name}")
+                child.start()
+                self.children.append((name, child))
+        return self
+
+    def __exit__(self, exc_type: Any, _exc: Any, _tb: Any) -> None:
+        if exc_type is not None:
+            for _name, child in self.children:
+                child.terminate()
+            for _name, child in self.children:
+                child.join()
+            return
+        if not self.children:
+            for _name, job in self.jobs:
+                job()
+            return
+        failed = []
+        for name, child in self.children:
+            child.join()
+            if child.exitcode != 0:
+                failed.append(f"{name} (exit code {child.exitcode})")
+        if failed:
+            raise RuntimeError(f"writing {', '.join(failed)} failed (see above)")
 
 
 def _write_event_log(steps, scenario, folder: Path) -> None:
-    """event_log.csv and event_log.xes: the steps in process-mining conventions."""
+    """event_log.csv.gz and event_log.xes.gz: the steps in process-mining conventions."""
     from sim.outputs import eventlog
 
     log = eventlog.event_log(steps, scenario)
-    eventlog.write_csv(log, folder / "event_log.csv")
-    eventlog.write_xes(log, folder / "event_log.xes", name=scenario.name)
+    eventlog.write_event_log(log, folder / "event_log.csv.gz", folder / "event_log.xes.gz",
+                             name=scenario.name)
 
 
 def _write_plots(experiment, folder, summary, documents, timeseries) -> None:
