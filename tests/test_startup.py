@@ -1,0 +1,43 @@
+"""Start-up: the quick commands load none of the heavy libraries (a behaviour check, no timing).
+
+``sim --help``, ``sim validate`` and ``sim schema`` should answer in a fraction of a second; what
+made them slow was importing pandas, SciPy, Matplotlib and SimPy for nothing. Each check runs in a
+fresh interpreter, since this test process has long imported them all.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("pandas", "scipy", "matplotlib", "simpy")
+LOADED = f"sorted(m for m in {HEAVY!r} if m in sys.modules)"
+
+
+def loaded_after(code: str) -> str:
+    """What ``code`` leaves of the heavy modules in a fresh interpreter, as printed."""
+    result = subprocess.run([sys.executable, "-c", f"{code}\nimport sys; print({LOADED})"],
+                            capture_output=True, text=True, cwd=ROOT, check=True)
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_importing_the_command_line_loads_no_heavy_library():
+    assert loaded_after("import sim.cli") == "[]"
+
+
+def test_import_sim_stays_light():
+    assert loaded_after("import sim") == "[]"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["validate", "scenarios/baseline.yaml"],
+                                  ["schema"]])
+def test_quick_commands_load_no_heavy_library(args):
+    code = ("import contextlib, io\nfrom sim.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    try:\n        main({args!r})\n    except SystemExit as exit:\n"
+            "        assert not exit.code, exit.code")
+    assert loaded_after(code) == "[]"
