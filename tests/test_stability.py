@@ -126,3 +126,31 @@ def test_cli_says_nothing_about_a_stable_run(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["run", str(tiny), "--out", str(tmp_path / "run")])
     assert result.exit_code == 0
     assert "UNSTABLE" not in result.output
+
+
+def test_mser5_finds_the_end_of_a_transient() -> None:
+    from sim.model.stability import mser5_truncation
+
+    rng = np.random.default_rng(3)
+    ramp = np.linspace(0.0, 100.0, 60)
+    steady = 100.0 + rng.normal(0.0, 5.0, 440)
+    cut = mser5_truncation(np.concatenate([ramp, steady]))
+    assert 45 <= cut <= 70  # the ramp's 60 observations, to a batch or two
+    assert mser5_truncation(steady) <= 25  # no transient: (almost) nothing is deleted
+    assert mser5_truncation(np.arange(12.0)) == 0  # under 4 batches: nothing to judge
+
+
+def test_a_warmup_shorter_than_the_transient_is_warned_about() -> None:
+    from sim.model.stability import warnings
+
+    verdict = {"unstable_replications": 0, "replications": 3, "warmup_estimate_days": 7.5,
+               "warmup_days": 2}
+    lines = warnings({"osdo": verdict})
+    assert len(lines) == 1 and "WARM-UP osdo" in lines[0] and "7.5" in lines[0]
+    assert warnings({"osdo": {**verdict, "warmup_days": 10}}) == []
+
+
+def test_runs_record_the_warmup_estimate() -> None:
+    run = run_replication(_scenario(horizon_days=20), "osdo", 0)
+    estimate = run.kpis["warmup_estimate_days"]
+    assert 0.0 <= estimate <= 10.0  # at most half the run (MSER-5's search range)

@@ -72,6 +72,8 @@ class Experiment:
                 "saturated_utilisation": float(judged.saturated_utilisation.mean()),
                 "overloaded_people": float(rows.overloaded_people.mean()),
                 "busiest_person_utilisation": float(rows.busiest_person_utilisation.max()),
+                "warmup_estimate_days": float(rows.warmup_estimate_days.mean()),
+                "warmup_days": self.scenario.warmup_days,
             }
         return out
 

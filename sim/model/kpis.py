@@ -80,6 +80,8 @@ KPIS: dict[str, Kpi] = {k.name: k for k in (
         "{:.0f}", False),
     Kpi("busiest_person_utilisation", "share", "utilisation of the busiest employee", "{:.3f}",
         False),
+    Kpi("warmup_estimate_days", "working days", "end of the start-up transient of open "
+        "documents, by MSER-5 (White 1997)", "{:.1f}", False),
 )}
 #: Every KPI name, in summary.csv's column order.
 KPI_COLUMNS: list[str] = list(KPIS)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Stability", "backlog_growth_per_day", "assess", "warnings", "OVERLOAD"]
+__all__ = ["Stability", "backlog_growth_per_day", "assess", "warnings", "OVERLOAD",
+           "mser5_truncation"]
 
 #: A person busy this share of their working time or more is overloaded: their named queue
 #: grows while the pool around them may look fine (assumption).
@@ -31,6 +32,7 @@ class Stability:
     backlog_growth_per_day: float
     saturated_resource: str
     saturated_utilisation: float
+    warmup_estimate_days: float
     overloaded_people: int = 0  # people busy at least OVERLOAD of their working time
     busiest_person_utilisation: float = math.nan
 
@@ -42,7 +44,30 @@ class Stability:
             "saturated_utilisation": self.saturated_utilisation,
             "overloaded_people": float(self.overloaded_people),
             "busiest_person_utilisation": self.busiest_person_utilisation,
+            "warmup_estimate_days": self.warmup_estimate_days,
         }
+
+
+def mser5_truncation(values: np.ndarray, batch: int = 5) -> int:
+    """MSER-5 (White 1997): how many leading observations to delete as warm-up.
+
+    The series is cut into batches of ``batch`` means; for every number ``d`` of leading batches
+    deleted (up to half of them), the marginal standard error of the rest is
+    ``sum((z_i - mean)^2) / (k - d)^2``; the ``d`` that minimises it is the truncation point.
+    Returns the number of observations to delete (a multiple of ``batch``).
+    """
+    x = np.asarray(values, dtype=float)
+    k = len(x) // batch
+    if k < 4:
+        return 0
+    z = x[: k * batch].reshape(k, batch).mean(axis=1)
+    best_d, best = 0, math.inf
+    for d in range(k // 2 + 1):
+        rest = z[d:]
+        score = float(((rest - rest.mean()) ** 2).sum()) / (k - d) ** 2
+        if score < best:
+            best_d, best = d, score
+    return best_d * batch
 
 
 def backlog_growth_per_day(working_days: np.ndarray, open_documents: np.ndarray) -> float:
@@ -67,12 +92,19 @@ def assess(
     arrival and completion rates per working day after the warm-up. A window shorter than
     ``min_window_days`` working days is never judged unstable (its growth is still reported).
     ``people`` are the utilisations of single employees: those at or above :data:`OVERLOAD`
-    are counted, whether or not their pool looks saturated.
+    are counted, whether or not their pool looks saturated. The warm-up estimate is MSER-5 on
+    the open documents of working days' samples (:func:`mser5_truncation`), in working days.
     """
     times = np.asarray(times_min, dtype=float)
+    open_documents = np.asarray(open_documents)
+    all_days = np.array([working_days_at(t) for t in times])
+    # One sample per working hour: nights and weekends repeat the evening's value.
+    working = np.concatenate([[True], np.diff(all_days) > 0]) if len(times) else all_days > 0
+    cut = mser5_truncation(open_documents[working])
+    warmup_estimate = float(all_days[working][cut]) if cut else 0.0
     keep = times >= warmup_end
-    days = np.array([working_days_at(t) for t in times[keep]])
-    growth = backlog_growth_per_day(days, np.asarray(open_documents)[keep])
+    days = all_days[keep]
+    growth = backlog_growth_per_day(days, open_documents[keep])
     long_enough = len(days) > 1 and days[-1] - days[0] >= min_window_days
     unstable = bool(long_enough and growth > 0.0 and growth > growth_share * rate_per_day)
     if utilisation:
@@ -83,7 +115,7 @@ def assess(
     people = people or []
     overloaded = sum(1 for u in people if u >= OVERLOAD)
     top = max(people) if people else math.nan
-    return Stability(unstable, growth, resource, busiest, overloaded, top)
+    return Stability(unstable, growth, resource, busiest, warmup_estimate, overloaded, top)
 
 
 def warnings(verdicts: dict[str, dict[str, object]]) -> list[str]:
@@ -96,6 +128,14 @@ def warnings(verdicts: dict[str, dict[str, object]]) -> list[str]:
                 f"{OVERLOAD:.0%} of their working time or more (busiest "
                 f"{v['busiest_person_utilisation']:.2f}); their named work queues up while "
                 f"others have time. Consider staff.assignment least_loaded or pooled.")
+        estimate = v.get("warmup_estimate_days")
+        if estimate is not None and v.get("warmup_days") is not None \
+                and estimate > v["warmup_days"]:
+            lines.append(
+                f"WARM-UP {platform}: MSER-5 puts the end of the start-up transient at "
+                f"{estimate:.1f} working days on average, after the scenario's warmup_days "
+                f"({v['warmup_days']}); the KPIs include part of the transient. Raise warmup_days "
+                f"(and horizon_days).")
         if not v["unstable_replications"]:
             continue
         lines.append(
