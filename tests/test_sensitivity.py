@@ -24,6 +24,7 @@ from sim.experiments.discovery import discover, find_boxes
 from sim.experiments.executors import execute_run, run_sweep
 from sim.experiments.sensitivity import (
     DIFFERENCE,
+    Noise,
     SweepResults,
     analyse,
     parameter_label,
@@ -191,14 +192,18 @@ def test_a_factor_without_effect_is_within_the_noise_and_a_strong_one_above(iner
     assert not notes
     assert set(table.target) == {"osdo", "esed", DIFFERENCE}
     inert = table[table.parameter == INERT]
-    # Indistinguishable from zero: replication noise alone would give a mu* this large.
-    assert not inert.above_noise.any()
-    assert (inert.mu_star - inert.mu_star_conf <= inert.mu_star_noise).all()
+    # Indistinguishable from zero: replication noise alone gives effects this large. The
+    # thresholds leave room, since any change to the model redraws the noise: p_noise is
+    # uniform for a factor without effect, so a correct pipeline fails this with a chance of
+    # 0.3% (three targets), not the 5% of above_noise.
+    assert (inert.p_noise > 0.001).all()
+    assert (inert.mu_star < 2 * inert.mu_star_noise).all()
     strong = table[(table.parameter == STRONG) & table.target.isin(["osdo", DIFFERENCE])]
-    assert strong.above_noise.all() and (strong["rank"] == 1).all()
+    assert (strong.p_noise < 1e-4).all() and strong.above_noise.all()
+    assert (strong["rank"] == 1).all()
     # ESED has no OSDO UI: its effect there is noise too.
     esed = table[(table.parameter == STRONG) & (table.target == "esed")]
-    assert not esed.above_noise.any()
+    assert (esed.p_noise > 0.001).all()
 
 
 def _results(spec: SweepFile, seed: int, osdo, esed, replications: int = 1) -> SweepResults:
@@ -245,14 +250,14 @@ def test_ishigami_sobol_indices_match_the_analytic_values():
                    parameters={n: {"range": [-math.pi, math.pi]} for n in names})
     points = design_points(spec, 20231103)
     x = np.array([[p.values[n] for n in names] for p in points])
-    indices = analyse(spec, 20231103, Ishigami.evaluate(x), noise_var=0.0)
+    indices = analyse(spec, 20231103, Ishigami.evaluate(x), Noise(0.0))
     s1, st = [0.3139, 0.4424, 0.0], [0.5576, 0.4424, 0.2437]  # SALib's analytic values
     assert indices.S1.to_numpy() == pytest.approx(s1, abs=0.04)
     assert indices.ST.to_numpy() == pytest.approx(st, abs=0.04)
     assert (np.abs(indices.S1 - s1) <= indices.S1_conf).all()  # inside their 95% intervals
     assert (np.abs(indices.ST - st) <= indices.ST_conf).all()
     assert list(indices.above_noise) == [True, True, True]  # x3 acts through interaction only
-    again = analyse(spec, 20231103, Ishigami.evaluate(x), noise_var=0.0)
+    again = analyse(spec, 20231103, Ishigami.evaluate(x), Noise(0.0))
     pd.testing.assert_frame_equal(indices, again)  # bootstraps seeded: the same table
 
 

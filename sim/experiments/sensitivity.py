@@ -15,11 +15,15 @@ first, then averaged), and :func:`analyse` turns one such vector into SALib's in
 
 Replication noise. Every point has its own random numbers (``point_seed``), so the elementary
 effects and total indices of a simulation also carry the noise of a point's mean over its
-replications: a factor without any effect does not get ``mu_star = 0``. From the replications'
-spread at each point, ``mu_star_noise`` (``ST_noise``) is what a factor with no effect would get
-from that noise alone (Morris: E|e| for e ~ N(0, 2 s^2 / (R delta^2)); Sobol: s^2 / R over the
-KPI's variance, Jansen's estimator); ``above_noise`` says whether the index's lower 95% end is
-above it. Everything is a pure function of the folder: bootstraps are seeded from the sweep seed.
+replications: a factor without any effect does not get ``mu_star = 0``. The replications' spread
+at each point, pooled over points, estimates that noise (variance v of a point's mean, with its
+degrees of freedom). ``mu_star_noise`` (``ST_noise``) is what a factor with no effect would get
+from it alone (Morris: E|e| for e ~ N(0, 2v / delta^2); Sobol: v over the KPI's variance, in
+Jansen's estimator). ``p_noise`` tests that hypothesis: under it, a factor's squared effects
+(Morris: its elementary effects; Sobol: f(A) - f(AB_i)) over their noise variance follow an F
+distribution with (effects, noise) degrees of freedom; ``above_noise`` is p_noise < 0.05 (with
+one replication, when v is unknown: the index's lower 95% end above 0). Everything is a pure
+function of the folder: bootstraps are seeded from the sweep seed.
 """
 
 from __future__ import annotations
@@ -50,7 +54,8 @@ from sim.experiments.sweeps import (
 from sim.model.kpis import KPIS
 
 __all__ = ["SweepResults", "read_sweep_dir", "point_outputs", "analyse", "sensitivity_table",
-           "parameter_label", "target_label", "DIFFERENCE", "MEASURES", "RANK_BY",
+           "parameter_label", "target_label", "Noise", "DIFFERENCE", "MEASURES", "RANK_BY", "FLOOR",
+           "NOISE_LEVEL",
            "CONF_LEVEL", "BOOTSTRAP", "ANALYSIS_KEY"]
 
 #: The target name of the paired difference OSDO - ESED.
@@ -59,14 +64,20 @@ CONF_LEVEL = 0.95
 BOOTSTRAP = 1000  # bootstrap resamples of every interval
 ANALYSIS_KEY = 0x5E45  # spawn key of the bootstraps' seed, apart from the design's and points'
 #: Columns each method reports per parameter, and the one that ranks them.
-MEASURES = {"morris": ["mu_star", "mu_star_conf", "sigma", "mu", "mu_star_noise"],
-            "sobol": ["S1", "S1_conf", "ST", "ST_conf", "ST_noise"]}
+MEASURES = {"morris": ["mu_star", "mu_star_conf", "sigma", "mu", "mu_star_noise", "p_noise"],
+            "sobol": ["S1", "S1_conf", "ST", "ST_conf", "ST_noise", "p_noise"]}
+#: The column of MEASURES holding the noise floor of the ranking index.
+FLOOR = {"morris": "mu_star_noise", "sobol": "ST_noise"}
+NOISE_LEVEL = 0.05  # p_noise below this: an effect above the replication noise
 RANK_BY = {"morris": "mu_star", "sobol": "ST"}
 _SWEEP_WORDS = "a sweep: a mapping with at least name, base and parameters"
 
 _CLASS_WORDS = {"office_lan": "office LAN", "urban_fibre": "home fibre",
                 "urban_mobile": "home mobile internet", "rural": "rural home internet",
-                "poor_rural": "poor rural home internet"}
+                "poor_rural": "poor rural home internet",
+                "capital_office_link": "capital office link",
+                "regional_office_link": "regional office link",
+                "district_office_link": "district office link"}
 _LABELS = {
     "staff.remote_share": "share of staff working remotely",
     "staff.hybrid_share": "share of staff on a hybrid schedule",
@@ -80,6 +91,10 @@ _LABELS = {
     "human.equipment_time_factor.inadequate": "time factor of inadequate home equipment",
     "human.equipment_time_factor.insufficient": "time factor of insufficient home equipment",
     "human.rework_prob": "rework probability",
+    "internet.access_gateway.mtbf_h": "hours between access-gateway outages",
+    "internet.access_gateway.mttr_h": "access-gateway outage duration (h)",
+    "internet.access_gateway.rtt_ms": "access-gateway round trip (ms)",
+    "internet.access_gateway.channels": "access-gateway channels",
     "platform.osdo.servers": "OSDO servers",
     "platform.osdo.ui_time_factor": "OSDO UI time factor (ESED's UI = 1)",
     "platform.osdo.mtbf_h": "hours between OSDO outages",
@@ -217,14 +232,25 @@ def _check_design(results: SweepResults, sweep_file: Path) -> None:
                                  f"run")
 
 
+@dataclass(frozen=True)
+class Noise:
+    """Replication noise of a point's value: its variance and the estimate's degrees of freedom.
+
+    ``Noise(0.0)`` is a deterministic output; NaN variance an unknown noise (one replication).
+    """
+
+    var: float = float("nan")
+    df: float = math.inf
+
+
 def point_outputs(runs: pd.DataFrame, kpi: str, platforms: list[str]
-                  ) -> tuple[pd.DataFrame, dict[str, float]]:
+                  ) -> tuple[pd.DataFrame, dict[str, Noise]]:
     """Per point, the mean over replications of each platform's ``kpi`` and of OSDO - ESED.
 
-    Returns (a frame indexed by point with one column per target, and per target the noise
-    variance of a point's mean: the replications' variance at a point, pooled over points,
-    over the number of replications; NaN with one replication). The difference pairs the two
-    platforms' runs of one point and replication before averaging.
+    Returns (a frame indexed by point with one column per target, and per target the
+    :class:`Noise` of a point's mean: the replications' variance at a point, pooled over points,
+    over the number of replications). The difference pairs the two platforms' runs of one point
+    and replication before averaging.
     """
     ok = runs[runs.status == "ok"]
     wide = ok.pivot(index=["point", "replication"], columns="platform", values=kpi)
@@ -236,9 +262,28 @@ def point_outputs(runs: pd.DataFrame, kpi: str, platforms: list[str]
         grouped = values.groupby(level="point")
         means[target] = grouped.mean()
         counts = grouped.count()
-        variance = grouped.var(ddof=1).mean() if counts.min() > 1 else float("nan")
-        noise[target] = float(variance / counts.mean())
+        if counts.min() > 1:
+            df = float((counts - 1).sum())
+            pooled = float((grouped.var(ddof=1) * (counts - 1)).sum() / df)
+            noise[target] = Noise(pooled / float(counts.mean()), df)
+        else:
+            noise[target] = Noise()
     return pd.DataFrame(means), noise
+
+
+def _p_noise(mean_square: np.ndarray, noise_var: float, effects: int, noise: Noise) -> np.ndarray:
+    """The chance that noise alone gives squared effects this large: P(F >= ratio).
+
+    F has (effects, noise.df) degrees of freedom; NaN if the noise is unknown.
+    """
+    from scipy import stats
+
+    if math.isnan(noise_var):
+        return np.full(len(mean_square), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(mean_square == 0, 0.0, mean_square / noise_var)
+    return stats.f.sf(ratio, effects, noise.df) if math.isfinite(noise.df) else \
+        stats.chi2.sf(ratio * effects, effects)
 
 
 def _bootstrap_rng(seed: int) -> np.random.Generator:
@@ -246,17 +291,16 @@ def _bootstrap_rng(seed: int) -> np.random.Generator:
                                                                       spawn_key=(ANALYSIS_KEY,))))
 
 
-def analyse(spec: SweepFile, seed: int, y: np.ndarray, noise_var: float = float("nan"),
+def analyse(spec: SweepFile, seed: int, y: np.ndarray, noise: Noise | None = None,
             source: str = "<sweep>") -> pd.DataFrame:
     """SALib's indices of one output per point of a morris or sobol design, one row per parameter.
 
     ``y`` holds the output at each point of ``spec``'s design (seeded by ``seed``), in point
-    order; ``noise_var`` the variance of a point's value from replication noise (0 for a
-    deterministic function, NaN if unknown). Columns: :data:`MEASURES` of the method and
-    ``above_noise``, the lower 95% end of the ranking index above the noise floor (above 0 when
-    the noise is unknown). Bootstraps are seeded from ``seed``: the same inputs give the same
-    table.
+    order; ``noise`` its replication noise (default unknown; ``Noise(0.0)`` for a deterministic
+    function). Columns: :data:`MEASURES` of the method and ``above_noise``. Bootstraps are
+    seeded from ``seed``: the same inputs give the same table.
     """
+    noise = noise or Noise()
     problem = salib_problem(spec, source)
     x = salib_sample(spec, seed, source)
     y = np.asarray(y, dtype=float)
@@ -264,19 +308,23 @@ def analyse(spec: SweepFile, seed: int, y: np.ndarray, noise_var: float = float(
         raise ValueError(f"y has shape {y.shape}; the design has {len(x)} points")
     kind = spec.design.kind
     rng = _bootstrap_rng(seed)
+    k = problem["num_vars"]
     if kind == "morris":
         from SALib.analyze import morris
 
         levels = spec.design.levels or MORRIS_LEVELS
         result = morris.analyze(problem, x, y, num_resamples=BOOTSTRAP, conf_level=CONF_LEVEL,
                                 num_levels=levels, seed=rng)
-        delta = levels / (2.0 * (levels - 1))  # SALib's step, in quantiles of the range
-        # |e| of a pure-noise elementary effect e ~ N(0, 2 noise_var / delta^2): half-normal.
-        floor = math.sqrt(2.0 / math.pi) * math.sqrt(2.0 * noise_var) / delta
         frame = pd.DataFrame({
             "mu_star": result["mu_star"], "mu_star_conf": result["mu_star_conf"],
             "sigma": result["sigma"], "mu": result["mu"]}, index=problem["names"])
-        frame["mu_star_noise"] = floor
+        delta = levels / (2.0 * (levels - 1))  # SALib's step, in quantiles of the range
+        effect_var = 2.0 * noise.var / delta**2  # of a pure-noise elementary effect
+        # |e| of e ~ N(0, effect_var) is half-normal.
+        frame["mu_star_noise"] = math.sqrt(2.0 / math.pi) * math.sqrt(effect_var)
+        r = len(y) // (k + 1)
+        mean_square = ((r - 1) * frame.sigma**2 + r * frame.mu**2).to_numpy() / r
+        frame["p_noise"] = _p_noise(mean_square, effect_var, r, noise)
         low = frame.mu_star - frame.mu_star_conf
     else:
         from SALib.analyze import sobol
@@ -284,17 +332,19 @@ def analyse(spec: SweepFile, seed: int, y: np.ndarray, noise_var: float = float(
         second = bool(spec.design.calc_second_order)
         result = sobol.analyze(problem, y, calc_second_order=second, num_resamples=BOOTSTRAP,
                                conf_level=CONF_LEVEL, seed=rng)
-        k = problem["num_vars"]
         step = 2 * k + 2 if second else k + 2
-        variance = float(np.var(np.r_[y[0::step], y[step - 1::step]]))
+        a, b = y[0::step], y[step - 1::step]
+        variance = float(np.var(np.r_[a, b]))
         frame = pd.DataFrame({
             "S1": result["S1"], "S1_conf": result["S1_conf"],
             "ST": result["ST"], "ST_conf": result["ST_conf"]}, index=problem["names"])
-        # Jansen's ST estimator of a factor with no effect: E[(f(A) - f(AB))^2] / 2V = noise/V.
-        frame["ST_noise"] = noise_var / variance if variance > 0 else float("nan")
+        # Jansen's ST of a factor with no effect: E[(f(A) - f(AB))^2] / 2V = noise / V.
+        frame["ST_noise"] = noise.var / variance if variance > 0 else float("nan")
+        mean_square = np.array([np.mean((a - y[1 + i::step]) ** 2) for i in range(k)])
+        frame["p_noise"] = _p_noise(mean_square, 2.0 * noise.var, len(a), noise)
         low = frame.ST - frame.ST_conf
-    floor_column = frame[MEASURES[kind][-1]]
-    frame["above_noise"] = (low > floor_column.fillna(0.0)) & (low > 0)
+    frame["above_noise"] = np.where(frame.p_noise.isna(), low > 0,
+                                    frame.p_noise < NOISE_LEVEL)
     frame.index.name = "parameter"
     return frame
 

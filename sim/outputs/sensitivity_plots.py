@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.experiments.sensitivity import DIFFERENCE, MEASURES, RANK_BY, target_label
+from sim.experiments.sensitivity import DIFFERENCE, FLOOR, NOISE_LEVEL, RANK_BY, target_label
 from sim.experiments.store import replacing
 from sim.model.kpis import KPIS
 from sim.outputs.plots import COLOURS, new_axes, plt
@@ -109,8 +109,8 @@ def sensitivity_figure(table: pd.DataFrame, kpi: str, title: str = "") -> Figure
 def sensitivity_text(table: pd.DataFrame, kpi: str) -> str:
     """A KPI's ranked table for the terminal: a row per parameter, a column per target.
 
-    Ranked by the difference OSDO - ESED (else the first target); ``~`` marks an index whose
-    95% interval does not rise above the noise floor (indistinguishable from no effect).
+    Ranked by the difference OSDO - ESED (else the first target); ``~`` marks an index that
+    replication noise alone could give (``above_noise`` false: indistinguishable from no effect).
     """
     part = table[table.kpi == kpi]
     targets = _targets(table, kpi)
@@ -128,14 +128,14 @@ def sensitivity_text(table: pd.DataFrame, kpi: str) -> str:
                 row.append(f"S1 {_num(cell.S1)} ± {_num(cell.S1_conf)}, "
                            f"ST {_num(cell.ST)} ± {_num(cell.ST_conf)}{mark}")
         rows.append(row)
-    floor = MEASURES[method][-1]
+    floor = FLOOR[method]
     rows.append(["", "noise floor (a factor without effect)",
                  *[_num(float(cells.loc[t][floor].iloc[0])) + "  " for t in targets]])
     unit = KPIS[kpi].unit if kpi in KPIS else ""
     head = f"{kpi}{f' ({unit})' if unit else ''}: {METHOD_WORDS[method]}"
     lead = DIFFERENCE if DIFFERENCE in targets else targets[0]
-    note = (f"ranked by {target_label(lead)}'s {RANK_BY[method]}; ~ : not above the noise floor "
-            f"at 95%")
+    note = (f"ranked by {target_label(lead)}'s {RANK_BY[method]}; ~ : within replication noise "
+            f"(p >= {NOISE_LEVEL:g} that noise alone gives effects this large)")
     return "\n".join([head, text_table(rows, [True, False, *[True] * len(targets)]), note])
 
 
