@@ -15,7 +15,8 @@ from collections.abc import Iterable
 
 from sim.config.schema import CalendarSpec, Scenario, hhmm_minutes
 
-__all__ = ["WorkCalendar", "MINUTES_PER_DAY", "run_horizon_min", "official_dates"]
+__all__ = ["WorkCalendar", "MINUTES_PER_DAY", "run_horizon_min", "official_dates",
+           "warmup_marks"]
 
 MINUTES_PER_DAY = 1440
 # About a hundred years: far beyond any horizon (at most 2,600 working days plus deadlines).
@@ -248,4 +249,12 @@ def _day_numbers(dates: Iterable[str], start: dt.date) -> list[int]:
 def run_horizon_min(scenario: Scenario) -> float:
     """A run's horizon in clock minutes: the end of its last simulated working day."""
     return WorkCalendar(scenario.calendar).end_of_working_days(scenario.horizon_days)
+
+
+def warmup_marks(scenario: Scenario, estimate_days: float | None) -> tuple[float, float | None]:
+    """Clock minutes of the scenario's warm-up end and of an estimate in working days."""
+    calendar = WorkCalendar(scenario.calendar)
+    estimate = (None if estimate_days is None or estimate_days != estimate_days
+                else calendar.time_at_index(estimate_days * calendar.minutes_per_day))
+    return calendar.end_of_working_days(scenario.warmup_days), estimate
 

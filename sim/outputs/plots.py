@@ -48,9 +48,21 @@ def cycle_time_distribution(
     return ax
 
 
-def open_documents(timeseries: pd.DataFrame, title: str = "", ax: Axes | None = None) -> Axes:
-    """Open documents (WIP) over time, mean over replications, per platform."""
+def open_documents(timeseries: pd.DataFrame, title: str = "", ax: Axes | None = None,
+                   warmup_min: float | None = None,
+                   warmup_estimate_min: float | None = None) -> Axes:
+    """Open documents (WIP) over time, mean over replications, per platform.
+
+    ``warmup_min`` shades the warm-up the KPIs leave out; ``warmup_estimate_min`` marks where
+    MSER-5 puts the end of the start-up transient (clock minutes).
+    """
     ax = new_axes(ax)
+    if warmup_min:
+        ax.axvspan(0.0, warmup_min / 1440.0, color="grey", alpha=0.15,
+                   label="warm-up (left out of the KPIs)")
+    if warmup_estimate_min:
+        ax.axvline(warmup_estimate_min / 1440.0, color="grey", ls="--", lw=1,
+                   label="end of the transient (MSER-5)")
     for platform, group in timeseries.groupby("platform", sort=False):
         mean = group.groupby("time_min").open_documents.mean()
         ax.plot(mean.index / 1440.0, mean.to_numpy(), label=str(platform).upper(),
@@ -150,6 +162,8 @@ class FigureData:
     documents: pd.DataFrame | None
     horizon_min: float
     title: str
+    warmup_min: float | None = None  #: end of the scenario's warm-up, clock minutes
+    warmup_estimate_min: float | None = None  #: MSER-5's estimate, clock minutes
 
 
 @dataclass(frozen=True)
@@ -179,7 +193,8 @@ RUN_FIGURES: list[RunFigure] = [
               lambda d: cycle_time_distribution(d.documents, title=d.title)),
     RunFigure("open_documents.png",
               "Open documents (work in progress) over time, mean over replications.", False,
-              lambda d: open_documents(d.timeseries, title=d.title)),
+              lambda d: open_documents(d.timeseries, title=d.title, warmup_min=d.warmup_min,
+                                       warmup_estimate_min=d.warmup_estimate_min)),
     _on_time("type"),
     _on_time("body_kind"),
 ]

@@ -24,7 +24,7 @@ import pandas as pd
 from sim.config import InputError, Scenario, ScenarioError, load_scenario
 from sim.config.architectures import ARCHITECTURES, PAIR
 from sim.experiments.statistics import mean_ci
-from sim.model.calendar import WorkCalendar, run_horizon_min
+from sim.model.calendar import WorkCalendar, run_horizon_min, warmup_marks
 from sim.model.documents import DELAY_COMPONENTS
 from sim.outputs.run_folder import PAIRED_KEY
 
@@ -361,8 +361,10 @@ def figures(run: RunData) -> list[tuple[str, str]]:
     """(caption, base64 PNG) of every plot the run's data allows."""
     from sim.outputs import plots  # matplotlib only when a report is drawn: `sim` starts faster
 
+    estimate = (float(run.summary.warmup_estimate_days.mean())
+                if "warmup_estimate_days" in run.summary else None)
     data = plots.FigureData(run.summary, run.timeseries, run.documents, run.horizon_min,
-                            run.scenario.name)
+                            run.scenario.name, *warmup_marks(run.scenario, estimate))
     return [(f.caption, _png(lambda f=f: f.draw(data))) for f in plots.run_figures(data)]
 
 

@@ -30,7 +30,7 @@ from sim.config import dump_resolved
 from sim.config.architectures import PAIR
 from sim.experiments.replications import Experiment
 from sim.experiments.statistics import CONFIDENCE
-from sim.model.calendar import run_horizon_min
+from sim.model.calendar import run_horizon_min, warmup_marks
 from sim.model.kpis import KPI_DESCRIPTIONS
 from sim.outputs.eventlog import write_frame_csv
 
@@ -197,8 +197,10 @@ def _write_plots(experiment, folder, summary, documents, timeseries) -> None:
     from sim.outputs import plots
 
     scenario = experiment.scenario
+    estimate = (float(summary.warmup_estimate_days.mean())
+                if "warmup_estimate_days" in summary else None)
     data = plots.FigureData(summary, timeseries, documents, run_horizon_min(scenario),
-                            scenario.name)
+                            scenario.name, *warmup_marks(scenario, estimate))
     for figure in plots.run_figures(data):
         ax = figure.draw(data)
         ax.figure.tight_layout()
