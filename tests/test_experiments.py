@@ -139,11 +139,11 @@ def test_cli_compare_and_precision(tmp_path):
 def test_python_api_returns_dataframes():
     import sim
 
-    frame = sim.run(small_scenario(), ["osdo"], replications=2)
+    frame = sim.run(small_scenario(), ["osdo"], replications=2).summary
     assert list(frame.replication) == [0, 1] and "cycle_time_mean_h" in frame
     pd.testing.assert_frame_equal(frame, run_experiment(small_scenario(), ["osdo"], 2).summary())
     loose = sim.run(small_scenario(), ["osdo"], replications=2, precision=0.99)
-    assert loose.attrs["precision"]["reached"]
+    assert loose.summary.attrs["precision"]["reached"] and loose.precision.reached
     table = sim.compare(small_scenario(), replications=2)
     assert "sentence" in table and len(table) == 10
     assert set(sim.__all__) >= {"run", "compare", "sweep"}

@@ -24,12 +24,17 @@ from sim.config import Scenario
 from sim.config.architectures import PAIR
 from sim.experiments.executors import RunPool
 from sim.experiments.statistics import mean_ci, paired_differences
-from sim.model.kpis import KPI_COLUMNS
+from sim.model.kpis import KPI_COLUMNS, KPIS
 from sim.model.metrics import RunRecords
 from sim.model.replication import run_replication
 
 __all__ = ["Experiment", "run_experiment", "run_to_precision", "Precision", "RunDone",
-           "relative_half_widths"]
+           "relative_half_widths", "COUNT_UNITS"]
+
+#: KPI units that count whole things: summary tables hold them as integers.
+COUNT_UNITS = frozenset({"documents", "transmissions", "people", "flag"})
+
+_CI_COLUMNS = ["mean", "half_width", "low", "high", "n"]
 
 
 @dataclass
@@ -49,8 +54,14 @@ class Experiment:
         """One row per (platform, replication), one column per KPI, then the busiest resource."""
         rows = [{"platform": r.platform, "replication": r.replication, **r.kpis,
                  "saturated_resource": r.saturated_resource} for r in self.runs]
-        return pd.DataFrame(
+        table = pd.DataFrame(
             rows, columns=["platform", "replication", *KPI_COLUMNS, "saturated_resource"])
+        for kpi in KPI_COLUMNS:  # counts as integers (12464, not 12464.0), when whole numbers
+            values = table[kpi]
+            if (KPIS[kpi].unit in COUNT_UNITS and len(values) and values.notna().all()
+                    and (values == values.round()).all()):
+                table[kpi] = values.astype("int64")
+        return table
 
     def stability(self) -> dict[str, dict[str, object]]:
         """Per platform: replications with an unbounded backlog, its growth, the busiest resource.
@@ -92,7 +103,11 @@ class Experiment:
         return pd.concat(frames, ignore_index=True) if frames else None
 
     def intervals(self) -> dict[str, dict[str, dict[str, float]]]:
-        """Per platform and KPI: mean, half-width and bounds of the 95% interval."""
+        """Per platform and KPI: mean, half-width and bounds of the 95% interval.
+
+        A nested dict, ``{platform: {kpi: {"mean", "half_width", "low", "high", "n"}}}``;
+        :meth:`means_table` is the same as a DataFrame.
+        """
         table = self.summary()
         return {
             p: {k: mean_ci(table.loc[table.platform == p, k].to_numpy()) for k in KPI_COLUMNS}
@@ -100,8 +115,49 @@ class Experiment:
         }
 
     def paired(self, a: str = PAIR[0], b: str = PAIR[1]) -> dict[str, dict[str, float]]:
-        """Paired differences ``a - b`` per KPI over common replications."""
+        """Paired differences ``a - b`` per KPI over common replications.
+
+        A nested dict, ``{kpi: {"mean", "half_width", "low", "high", "n"}}`` (empty when
+        ``a`` or ``b`` was not run); :meth:`paired_table` is the same as a DataFrame.
+        """
         return paired_differences(self.summary(), a, b)
+
+    def means_table(self) -> pd.DataFrame:
+        """Per platform and KPI: mean, half-width and bounds of the 95% interval, n.
+
+        The rows of :meth:`intervals` as a DataFrame: columns ``platform``, ``kpi``, ``unit``,
+        ``mean``, ``half_width``, ``low``, ``high``, ``n``; platforms in run order, KPIs in
+        ``summary.csv``'s order.
+        """
+        rows = [{"platform": p, "kpi": k, "unit": KPIS[k].unit, **ci}
+                for p, kpis in self.intervals().items() for k, ci in kpis.items()]
+        frame = pd.DataFrame(rows, columns=["platform", "kpi", "unit", *_CI_COLUMNS])
+        return frame.astype({"n": int})
+
+    def paired_table(self, a: str = PAIR[0], b: str = PAIR[1]) -> pd.DataFrame:
+        """Per KPI: the means of ``a`` and ``b`` and their paired difference ``a - b``.
+
+        Columns ``kpi``, ``unit``, ``<a>_mean``, ``<b>_mean``, ``difference`` (mean of the
+        per-replication differences), ``half_width``, ``low``, ``high`` (its 95% interval), ``n``
+        (replications paired) and ``significant`` (the interval leaves out 0). No rows when
+        ``a`` or ``b`` was not run.
+        """
+        columns = ["kpi", "unit", f"{a}_mean", f"{b}_mean", "difference", "half_width", "low",
+                   "high", "n", "significant"]
+        paired = self.paired(a, b)
+        table = self.summary()
+        rows = []
+        for kpi, ci in paired.items():
+            low, high = ci["low"], ci["high"]
+            rows.append({
+                "kpi": kpi, "unit": KPIS[kpi].unit,
+                f"{a}_mean": float(table.loc[table.platform == a, kpi].mean()),
+                f"{b}_mean": float(table.loc[table.platform == b, kpi].mean()),
+                "difference": ci["mean"], "half_width": ci["half_width"], "low": low,
+                "high": high, "n": ci["n"],
+                "significant": bool(low > 0 or high < 0),  # NaN bounds: False
+            })
+        return pd.DataFrame(rows, columns=columns).astype({"n": int, "significant": bool})
 
 
 class RunDone(NamedTuple):
