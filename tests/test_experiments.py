@@ -13,7 +13,13 @@ from conftest import small_scenario
 from scipy import stats
 
 from sim.cli import main
-from sim.experiments.comparison import compare_table, crn_effect, sentence
+from sim.experiments.comparison import (
+    compare_table,
+    crn_effect,
+    format_value,
+    run_notes,
+    sentence,
+)
 from sim.experiments.replications import (
     mean_ci,
     paired_differences,
@@ -92,13 +98,54 @@ def test_common_random_numbers_narrow_the_paired_interval():
         assert effect.loc[kpi, "half_width_crn"] < effect.loc[kpi, "half_width_independent"]
 
 
-def test_sentence_says_direction_size_and_significance():
+def test_sentence_says_direction_size_and_significance_without_overclaiming():
     text = sentence("on_time_rate", 0.92, 0.80,
                     {"mean": 0.12, "half_width": 0.03, "low": 0.09, "high": 0.15, "n": 5})
-    assert "OSDO is 15% ± 4% higher than ESED" in text and "a real difference" in text
+    assert ("OSDO is higher than ESED by 12.0 ± 3.0 percentage points (OSDO 92.0%, ESED 80.0%; "
+            "95% interval over 5 paired replications)") in text
     text = sentence("cycle_time_mean_h", 20.0, 21.0,
                     {"mean": -1.0, "half_width": 2.0, "low": -3.0, "high": 1.0, "n": 5})
-    assert "lower" in text and "not distinguishable" in text
+    assert "could not tell OSDO and ESED apart (OSDO 20.0 h, ESED 21.0 h)" in text
+    assert "-1.0 ± 2.0 h, a 95% interval that includes zero" in text
+    # Out of zero but wide: a direction, not a size.
+    text = sentence("cycle_time_mean_h", 20.0, 21.0,
+                    {"mean": -1.0, "half_width": 0.8, "low": -1.8, "high": -0.2, "n": 3})
+    assert "OSDO looks lower than ESED" in text and "could not be pinned down" in text
+    # Counts in thousands, never 1.2e+04 vs 1.2e+04 or 0% ± 0%.
+    text = sentence("documents_completed", 12464.0, 12400.0,
+                    {"mean": 64.0, "half_width": 10.0, "low": 54.0, "high": 74.0, "n": 5})
+    assert "by 64 ± 10 documents, 1% of ESED's (OSDO 12,464 documents, ESED 12,400" in text
+    assert "e+" not in text
+    assert sentence("left_system_secret", 0.0, 0.0, {"mean": 0.0, "half_width": 0.0, "low": 0.0,
+                                                     "high": 0.0, "n": 5}).endswith(
+        "the same on OSDO and ESED in every replication (OSDO 0 documents, ESED 0 documents).")
+    noted = sentence("cycle_time_mean_h", 20.0, 21.0,
+                     {"mean": -1.0, "half_width": 2.0, "low": -3.0, "high": 1.0, "n": 3},
+                     ["only 3 replications"])
+    assert noted.endswith("Caution: only 3 replications.")
+
+
+def test_format_value_uses_the_units_people_use():
+    assert format_value("on_time_rate", 0.9973, 0.0031) == "99.7% ± 0.3%"
+    assert format_value("documents_created", 12464.0) == "12,464 documents"
+    assert format_value("cycle_time_mean_h", 42.93, 1.71) == "42.9 ± 1.7 h"
+    assert format_value("cycle_time_mean_h", 1.6, 9.7, difference=True) == "+1.6 ± 9.7 h"
+    assert format_value("left_system_secret", 0.0, 0.0) == "0 documents"
+    # A half-width that would round to 0 gets more decimals.
+    assert format_value("unofficial_channel_share", 0.0002, 0.00004, difference=True) == \
+        "+0.020 ± 0.004 percentage points"
+
+
+def test_run_notes_warn_of_few_replications_and_an_unsettled_run():
+    table = pd.DataFrame({"platform": ["osdo"] * 3 + ["esed"] * 3, "unstable": [0, 0, 1, 0, 0, 0],
+                          "warmup_estimate_days": [2.0] * 3 + [9.0] * 3})
+    notes = run_notes(table, warmup_days=5)
+    assert notes[0].startswith("only 3 replications (fewer than 5)")
+    assert any("OSDO backlog grows without bound in 1 of 3" in n for n in notes)
+    assert any(n.startswith("ESED has not settled") and "9.0 working days" in n for n in notes)
+    assert not any(n.startswith("OSDO has not settled") for n in notes)
+    assert run_notes(table.assign(unstable=0, warmup_estimate_days=1.0).loc[
+        lambda t: t.index.repeat(2)], 5) == []
 
 
 def test_compare_table_has_one_row_per_kpi_with_the_paired_interval():

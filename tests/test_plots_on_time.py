@@ -50,18 +50,33 @@ def test_on_time_by_body_kind_groups_by_kind():
     assert table.loc[("osdo", "akimat")].on_time_rate == pytest.approx(2 / 3)
 
 
-def test_on_time_plot_has_title_units_and_a_bar_per_platform_and_group():
-    ax = plots.on_time_rate(DOCS, by="type", horizon_min=HORIZON, title="my scenario")
+def test_late_plot_shows_the_late_share_on_an_axis_scaled_to_the_data():
+    ax = plots.late_share(DOCS, by="type", horizon_min=HORIZON, title="my scenario")
     try:
-        assert ax.get_title() == "On-time rate by document type - my scenario"
-        assert "share of due documents" in ax.get_ylabel()
+        assert ax.get_title() == "Late documents by document type - my scenario"
+        assert "% of the documents due" in ax.get_ylabel()
         assert [t.get_text() for t in ax.get_xticklabels()] == ["letter", "order"]
         heights = [p.get_height() for p in ax.patches]
         assert len(heights) == 4  # two platforms x two types
-        # ESED had no orders: its slot stays empty (NaN), not a bar at zero.
-        assert sorted(round(h, 3) for h in heights if not math.isnan(h)) == [0.0, 0.75, 1.0]
+        # Late = 100% - on time; ESED had no orders: its slot stays empty (NaN), not a bar.
+        assert sorted(round(h, 3) for h in heights if not math.isnan(h)) == [0.0, 25.0, 100.0]
+        assert ax.get_ylim() == (0.0, 100.0)  # capped at 100%
     finally:
         plt.close(ax.figure)
+    # One letter in ten late in each replication: the axis shrinks to the data.
+    few = pd.DataFrame([doc("osdo", r, "letter", "ministry", 100.0, 200.0, i > 0)
+                        for r in (0, 1) for i in range(10)])
+    ax = plots.late_share(few, by="type")
+    try:
+        assert ax.patches[0].get_height() == pytest.approx(10.0)
+        assert 10.0 < ax.get_ylim()[1] < 15.0
+    finally:
+        plt.close(ax.figure)
+
+
+def test_late_share_is_one_minus_the_on_time_rate():
+    table = plots.on_time_table(DOCS, "type", HORIZON)
+    assert (table.late_share == 1.0 - table.on_time_rate).all()
 
 
 def test_unknown_grouping_is_refused():

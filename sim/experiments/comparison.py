@@ -18,9 +18,11 @@ from sim.config import Scenario
 from sim.config.architectures import PAIR
 from sim.experiments.replications import Experiment, RunDone, run_experiment
 from sim.experiments.statistics import mean_ci
-from sim.model.kpis import KPI_COLUMNS, KPI_DESCRIPTIONS, MAIN_KPIS
+from sim.model.kpis import KPI_COLUMNS, KPI_DESCRIPTIONS, KPIS, MAIN_KPIS
 
-__all__ = ["compare", "compare_table", "crn_effect", "sentence", "independent_seed"]
+__all__ = ["compare", "compare_table", "crn_effect", "sentence", "independent_seed",
+           "format_value", "display_unit", "run_notes", "verdict", "SIZE_PRECISION",
+           "FEW_REPLICATIONS"]
 
 _INDEPENDENT_KEY = 0x1D  # spawn key of the independent-seed control, apart from all others
 
@@ -32,31 +34,178 @@ def independent_seed(seed: int) -> int:
     return int(state[0]) >> 1
 
 
-def sentence(kpi: str, osdo: float, esed: float, diff: dict[str, float]) -> str:
-    """One plain sentence about OSDO - ESED for a KPI, with its 95% interval."""
+# --------------------------------------------------------------------------- numbers in units
+
+#: Per KPI unit: (scale, unit shown, decimals). Shares are shown in percent, their differences
+#: in percentage points; counts with thousands separators; hours with one decimal.
+_DISPLAY: dict[str, tuple[float, str, int]] = {
+    "share": (100.0, "%", 1),
+    "flag": (100.0, "% of replications", 0),
+    "h": (1.0, "h", 1),
+    "documents": (1.0, "documents", 0),
+    "transmissions": (1.0, "transmissions", 0),
+    "people": (1.0, "people", 0),
+    "documents/day": (1.0, "documents/day", 1),
+    "working days": (1.0, "working days", 1),
+    "rounds": (1.0, "rounds", 2),
+}
+_DIFFERENCE_UNIT = {"%": "percentage points", "% of replications": "percentage points"}
+#: A paired difference whose 95% half-width is above this share of its size has a known sign
+#: at most: the sentence says its size could not be pinned down.
+SIZE_PRECISION = 0.5
+#: Below this many replications every comparison carries a caution.
+FEW_REPLICATIONS = 5
+
+
+def display_unit(kpi: str, difference: bool = False) -> tuple[float, str]:
+    """How a KPI is shown: the factor its values are multiplied by, and the unit after them."""
+    unit = KPIS[kpi].unit if kpi in KPIS else ""
+    scale, shown, _ = _DISPLAY.get(unit, (1.0, unit, 2))
+    return scale, _DIFFERENCE_UNIT.get(shown, shown) if difference else shown
+
+
+def _decimals(kpi: str, magnitude: float) -> int:
+    """The unit's decimals, more (up to 3) where ``magnitude`` (already scaled) would show as 0.
+
+    A KPI of no known unit gets three significant digits.
+    """
+    unit = KPIS[kpi].unit if kpi in KPIS else ""
+    if unit not in _DISPLAY:
+        if not magnitude or math.isinf(magnitude):
+            return 2
+        return max(0, min(6, 2 - math.floor(math.log10(magnitude))))
+    digits = _DISPLAY[unit][2]
+    extra = 0
+    while 0 < magnitude < 0.5 * 10.0 ** -(digits + extra) and extra < 3:
+        extra += 1
+    return digits + extra
+
+
+def _number(x: float, digits: int, sign: bool = False) -> str:
+    text = f"{x:{'+' if sign else ''},.{digits}f}"
+    if not text.strip("+-0.,"):  # "-0.0" would read as a claim about the sign
+        text = text.lstrip("+-")
+    return text
+
+
+def format_value(kpi: str, x: float | None, half: float | None = None,
+                 difference: bool = False, unit: bool = True) -> str:
+    """A KPI value (with its 95% half-width) in the units people use: ``42.9 ± 1.7 h``.
+
+    Shares in percent (``99.7% ± 0.3%``; differences in percentage points), counts with
+    thousands separators, hours with one decimal; more decimals only where a value or
+    half-width would round to 0. A half-width of 0 (the same in every replication) or a
+    missing one is left out. ``difference``: signed, in the difference's unit; ``unit=False``:
+    the numbers alone. ``-`` when there is no value.
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    scale, shown = display_unit(kpi, difference)
+    has_half = (half is not None and not math.isnan(half)
+                and abs(half) > 1e-9 * max(1.0, abs(x)))
+    value, h = x * scale, abs(half) * scale if has_half else 0.0  # type: ignore[arg-type]
+    digits = _decimals(kpi, h if has_half else abs(value))
+    percent = unit and shown.startswith("%")
+    text = _number(value, digits, sign=difference) + ("%" if percent else "")
+    if has_half:
+        text += f" ± {_number(h, digits)}" + ("%" if percent else "")
+    rest = shown[1:].strip() if percent else shown
+    return f"{text} {rest}" if unit and rest else text
+
+
+def run_notes(summary: pd.DataFrame, warmup_days: float | None) -> list[str]:
+    """Cautions that hold for every comparison of a run: few replications, an unsettled run.
+
+    A run has not settled when some replication's backlog grows without bound (``unstable``)
+    or MSER-5 puts the end of the start-up transient (``warmup_estimate_days``) after the
+    scenario's ``warmup_days``.
+    """
+    notes = []
+    reps = int(summary.groupby("platform").size().min()) if len(summary) else 0
+    if 0 < reps < FEW_REPLICATIONS:
+        notes.append(f"only {reps} replication{'s' if reps != 1 else ''} (fewer than "
+                     f"{FEW_REPLICATIONS}): the intervals rest on few samples")
+    for platform, rows in summary.groupby("platform", sort=False):
+        label = str(platform).upper()
+        if "unstable" in rows and (bad := int((rows.unstable == 1).sum())):
+            notes.append(f"the {label} backlog grows without bound in {bad} of {len(rows)} "
+                         "replications, so its means depend on the horizon")
+        if warmup_days is not None and "warmup_estimate_days" in rows:
+            estimate = float(rows.warmup_estimate_days.mean())
+            if estimate > warmup_days:
+                notes.append(f"{label} has not settled by the end of the warm-up (MSER-5 puts "
+                             f"the end of the transient at {estimate:.1f} working days, "
+                             f"warmup_days is {warmup_days:g})")
+    return notes
+
+
+def verdict(diff: dict[str, float]) -> str:
+    """What a paired difference allows one to say, as a word.
+
+    ``apart`` (the 95% interval leaves out 0 and its half-width is at most
+    :data:`SIZE_PRECISION` of the size), ``sign`` (leaves out 0, wider than that), ``same`` (0
+    in every replication), ``unclear`` (includes 0) or ``none`` (no interval: one replication,
+    or none paired).
+    """
+    d, h = diff.get("mean", math.nan), diff.get("half_width", math.nan)
+    if math.isnan(d) or math.isnan(h):
+        return "none"
+    if d == 0 and h == 0:
+        return "same"
+    if abs(d) <= h:
+        return "unclear"
+    return "apart" if h <= SIZE_PRECISION * abs(d) else "sign"
+
+
+def sentence(kpi: str, osdo: float, esed: float, diff: dict[str, float],
+             notes: list[str] | tuple[str, ...] = ()) -> str:
+    """One plain sentence about OSDO - ESED for a KPI, with its 95% interval, never overclaiming.
+
+    Says "could not tell apart" when the paired interval includes zero; a difference whose
+    interval leaves out zero but is wide (see :data:`SIZE_PRECISION`) is a direction only.
+    ``notes`` (from :func:`run_notes`) end the sentence as a caution.
+    """
     what = KPI_DESCRIPTIONS.get(kpi, kpi)
-    d, h = diff["mean"], diff["half_width"]
+    d, h, n = diff["mean"], diff["half_width"], diff.get("n", 0)
+    caution = f" Caution: {'; '.join(notes)}." if notes else ""
     if math.isnan(d):
         return f"{kpi}: no paired replications to compare"
-    if math.isnan(h):
-        return f"{kpi} ({what}): OSDO - ESED = {d:.3g} from a single replication (no interval)"
+    both = f"OSDO {format_value(kpi, osdo)}, ESED {format_value(kpi, esed)}"
+    kind = verdict(diff)
+    if kind == "none":
+        return (f"{kpi} ({what}): {both}; OSDO - ESED = {format_value(kpi, d, difference=True)} "
+                f"from a single replication: no interval, so OSDO and ESED could not be told "
+                f"apart.{caution}")
+    if kind == "same":
+        return f"{kpi} ({what}): the same on OSDO and ESED in every replication ({both})."
+    paired = f"{n} paired replications"
+    if kind == "unclear":
+        return (f"{kpi} ({what}): could not tell OSDO and ESED apart ({both}); OSDO - ESED = "
+                f"{format_value(kpi, d, h, difference=True)}, a 95% interval that includes "
+                f"zero ({paired}).{caution}")
     way = "higher" if d > 0 else "lower"
-    if esed and not math.isnan(esed):  # NaN is truthy
-        size = f"{abs(d) / abs(esed):.0%} ± {h / abs(esed):.0%} {way}"
-    else:
-        size = f"{abs(d):.3g} ± {h:.3g} {way}"
-    verdict = ("a real difference at 95%" if abs(d) > h
-               else "not distinguishable from no difference at 95%")
-    if d == 0 and h == 0:
-        return f"{kpi} ({what}): the same on OSDO and ESED in every replication"
-    return (f"{kpi} ({what}): OSDO is {size} than ESED ({osdo:.3g} vs {esed:.3g}; "
-            f"difference {d:+.3g} ± {h:.3g}), {verdict}")
+    size = format_value(kpi, abs(d), h, difference=True).lstrip("+")
+    relative = ""
+    if esed and not math.isnan(esed) and display_unit(kpi)[1] != "%":
+        share = abs(d) / abs(esed)
+        if share >= 0.005:
+            relative = f", {share:.0%} of ESED's"
+    if kind == "sign":
+        return (f"{kpi} ({what}): OSDO looks {way} than ESED ({both}), but by how much could "
+                f"not be pinned down: {size}{relative} ({paired}; the 95% interval leaves out "
+                f"zero but is wide).{caution}")
+    return (f"{kpi} ({what}): OSDO is {way} than ESED by {size}{relative} ({both}; 95% "
+            f"interval over {paired}).{caution}")
 
 
 def compare_table(experiment: Experiment, kpis: list[str] | None = None) -> pd.DataFrame:
-    """Per KPI: OSDO and ESED means, the paired difference with its interval, a sentence."""
+    """Per KPI: OSDO and ESED means, the paired difference with its interval, a sentence.
+
+    The sentences carry :func:`run_notes`' cautions (few replications, a run not settled).
+    """
     table = experiment.summary()
     paired = experiment.paired(*PAIR)
+    notes = run_notes(table[table.platform.isin(PAIR)], experiment.scenario.warmup_days)
     rows = []
     for kpi in kpis or MAIN_KPIS:
         osdo = float(table.loc[table.platform == PAIR[0], kpi].mean())
@@ -68,7 +217,7 @@ def compare_table(experiment: Experiment, kpis: list[str] | None = None) -> pd.D
             "half_width": d["half_width"], "low": d["low"], "high": d["high"], "n": d["n"],
             "relative": relative,
             "relative_half_width": d["half_width"] / abs(esed) if esed else math.nan,
-            "sentence": sentence(kpi, osdo, esed, d),
+            "sentence": sentence(kpi, osdo, esed, d, notes),
         })
     return pd.DataFrame(rows)
 

@@ -13,12 +13,14 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
-from sim.config.architectures import ARCHITECTURES  # noqa: E402
+from sim.config.architectures import ARCHITECTURES, PAIR  # noqa: E402
 from sim.model.documents import DELAY_COMPONENTS  # noqa: E402
+from sim.model.kpis import KPIS, MAIN_KPIS  # noqa: E402
+from sim.outputs.words import component_words, kpi_panel_label  # noqa: E402
 
-__all__ = ["cycle_time_distribution", "open_documents", "delay_attribution", "on_time_rate",
-           "on_time_table", "new_axes", "COLOURS", "RunFigure", "FigureData", "RUN_FIGURES",
-           "run_figures"]
+__all__ = ["cycle_time_distribution", "open_documents", "delay_attribution", "late_share",
+           "on_time_table", "paired_differences_plot", "new_axes", "COLOURS", "RunFigure",
+           "FigureData", "RUN_FIGURES", "run_figures", "OTHER_BELOW"]
 
 COLOURS = {a.name: a.colour for a in ARCHITECTURES.values()}
 
@@ -74,21 +76,46 @@ def open_documents(timeseries: pd.DataFrame, title: str = "", ax: Axes | None = 
     return ax
 
 
+#: Delay components whose mean share is below this on every platform are drawn as one "other".
+OTHER_BELOW = 0.02
+
+
 def delay_attribution(summary: pd.DataFrame, title: str = "", ax: Axes | None = None) -> Axes:
-    """Mean share of cycle time per delay component, stacked, one bar per platform."""
+    """Mean share of cycle time per delay component, stacked, one bar per platform.
+
+    Components named in words; those under :data:`OTHER_BELOW` on every platform are one grey
+    "other" segment; segments of 4% or more carry their share.
+    """
     ax = new_axes(ax)
     platforms = list(dict.fromkeys(summary.platform))
-    bottom = np.zeros(len(platforms))
+    shares = {c: np.nan_to_num(np.array(
+        [summary.loc[summary.platform == p, f"delay_share_{c}"].mean()
+         if f"delay_share_{c}" in summary else np.nan for p in platforms], dtype=float))
+        for c in DELAY_COMPONENTS}
     cmap = plt.get_cmap("tab20")
-    for i, c in enumerate(DELAY_COMPONENTS):
-        shares = np.array([summary.loc[summary.platform == p, f"delay_share_{c}"].mean()
-                           for p in platforms])
-        shares = np.nan_to_num(shares)
-        ax.bar([p.upper() for p in platforms], shares, bottom=bottom, label=c, color=cmap(i))
-        bottom += shares
-    ax.set_ylabel("mean share of cycle time")
+    colours = {c: cmap(i % 20) for i, c in enumerate(DELAY_COMPONENTS)}
+    shown = [c for c in DELAY_COMPONENTS if shares[c].max(initial=0.0) >= OTHER_BELOW]
+    small = [c for c in DELAY_COMPONENTS if c not in shown]
+    segments = [(component_words(c), shares[c], colours[c]) for c in shown]
+    if small:
+        rest = np.sum([shares[c] for c in small], axis=0)
+        segments.append((f"other ({len(small)} components, each under {OTHER_BELOW:.0%})", rest,
+                         "lightgrey"))
+    bottom = np.zeros(len(platforms))
+    labels = [ARCHITECTURES[p].label if p in ARCHITECTURES else str(p).upper()
+              for p in platforms]
+    for label, values, colour in segments:
+        bars = ax.bar(labels, values * 100.0, bottom=bottom * 100.0, label=label, color=colour,
+                      width=0.6)
+        ax.bar_label(bars, [f"{v:.0%}" if v >= 0.04 else "" for v in values],
+                     label_type="center", fontsize="small")
+        bottom += values
+    ax.set_ylim(0, max(100.0, float(bottom.max(initial=0.0)) * 100.0))
+    ax.set_ylabel("mean share of a document's cycle time (%)")
     ax.set_title(f"Where the time goes{' - ' + title if title else ''}")
-    ax.legend(fontsize="small", bbox_to_anchor=(1.02, 1), loc="upper left")
+    handles, names = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], names[::-1], fontsize="small", bbox_to_anchor=(1.02, 1),
+              loc="upper left")  # top segment first, as stacked
     return ax
 
 
@@ -102,7 +129,7 @@ def on_time_table(
 
     A document counts when it is due: completed, or still open with its deadline before
     ``horizon_min`` (then it is late), as in the ``on_time_rate`` KPI. Without a horizon only
-    completed documents count.
+    completed documents count. ``late_share`` is 1 - ``on_time_rate`` (same half-width).
     """
     from sim.experiments.statistics import mean_ci  # here: scipy only when this plot is drawn
 
@@ -117,37 +144,96 @@ def on_time_table(
     for (platform, group), values in rates.groupby(level=[0, 1], sort=False):
         ci = mean_ci(values.to_numpy())
         rows.append({"platform": platform, by: group, "on_time_rate": ci["mean"],
-                     "half_width": ci["half_width"], "replications": ci["n"],
-                     "documents": int(counts[(platform, group)])})
-    return pd.DataFrame(rows, columns=["platform", by, "on_time_rate", "half_width",
-                                       "replications", "documents"])
+                     "late_share": 1.0 - ci["mean"], "half_width": ci["half_width"],
+                     "replications": ci["n"], "documents": int(counts[(platform, group)])})
+    return pd.DataFrame(rows, columns=["platform", by, "on_time_rate", "late_share",
+                                       "half_width", "replications", "documents"])
 
 
-def on_time_rate(
+def late_share(
     documents: pd.DataFrame, by: str = "type", horizon_min: float | None = None,
     title: str = "", ax: Axes | None = None,
 ) -> Axes:
-    """On-time rate by document type or body kind, one bar per platform, 95% intervals."""
+    """Late documents (1 - on-time rate) by document type or body kind, per platform.
+
+    The share is in % of the documents due by the horizon, one bar per platform with its 95%
+    interval, the axis scaled to the data. On-time rates sit near 100%, where bars on a 0-100%
+    axis all look alike; the late share is the same information with its differences visible.
+    """
     ax = new_axes(ax)
     table = on_time_table(documents, by, horizon_min)
     groups = sorted(table[by].unique())
     platforms = list(dict.fromkeys(table.platform))
     width = 0.8 / max(len(platforms), 1)
     x = np.arange(len(groups))
+    top = 0.0
+    digits = 2 if float(np.nanmax(table.late_share, initial=0.0)) < 0.01 else 1
     for i, platform in enumerate(platforms):
         rows = table[table.platform == platform].set_index(by).reindex(groups)
-        ax.bar(x + (i - (len(platforms) - 1) / 2) * width, rows.on_time_rate.to_numpy(), width,
-               yerr=np.nan_to_num(rows.half_width.to_numpy()), capsize=3,
-               label=str(platform).upper(), color=COLOURS.get(str(platform)))
+        late = rows.late_share.to_numpy(dtype=float) * 100.0
+        half = np.nan_to_num(rows.half_width.to_numpy(dtype=float)) * 100.0
+        # The interval of a share cannot leave 0-100%: whiskers stop there.
+        low, high = np.minimum(half, np.nan_to_num(late)), np.minimum(half, 100.0 - late)
+        bars = ax.bar(x + (i - (len(platforms) - 1) / 2) * width, late, width,
+                      yerr=np.nan_to_num(np.vstack([low, high])), capsize=3,
+                      label=ARCHITECTURES[platform].label if platform in ARCHITECTURES
+                      else str(platform).upper(), color=COLOURS.get(str(platform)))
+        ax.bar_label(bars, ["" if np.isnan(v) else f"{v:.{digits}f}" for v in late],
+                     fontsize="x-small", padding=1)
+        top = max(top, float(np.nanmax(late + high, initial=0.0)))
     ax.set_xticks(x, [str(g).replace("_", " ") for g in groups], rotation=20, ha="right")
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("on-time rate (share of due documents)", fontsize="small")
+    top = top * 1.15 if top > 0 else 1.0
+    ax.set_ylim(0, min(100.0, top))
+    ax.set_ylabel("late, % of the documents due\nby the horizon", fontsize="small")
     ax.set_xlabel(ON_TIME_GROUPS[by])
-    ax.set_title(f"On-time rate by {ON_TIME_GROUPS[by]}{' - ' + title if title else ''}")
+    ax.set_title(f"Late documents by {ON_TIME_GROUPS[by]}{' - ' + title if title else ''}")
     if platforms:
         ax.legend(title="mean, 95% CI", fontsize="small", bbox_to_anchor=(1.02, 1),
                   loc="upper left")
     return ax
+
+
+def paired_differences_plot(summary: pd.DataFrame, kpis: list[str] | None = None,
+                            title: str = "") -> Axes:
+    """Each KPI's paired OSDO - ESED difference with its 95% interval, a panel per KPI.
+
+    Every panel has its own axis in the KPI's unit (percentage points for shares), with zero
+    marked; a point is green where OSDO is better and the interval leaves out zero, red where
+    it is worse, grey where the two could not be told apart (or neither direction is better).
+    Returns the first panel's axes (``ax.figure`` is the figure).
+    """
+    from sim.experiments.comparison import display_unit, format_value, verdict
+    from sim.experiments.statistics import paired_differences
+
+    kpis = [k for k in (kpis or MAIN_KPIS) if k in summary]
+    paired = paired_differences(summary, *PAIR)
+    fig, axes = plt.subplots(len(kpis), 1, figsize=(8.5, 0.78 * len(kpis) + 1.0), squeeze=False)
+    for ax, kpi in zip(axes[:, 0], kpis, strict=True):
+        ci = paired.get(kpi, {"mean": np.nan, "half_width": np.nan, "n": 0})
+        scale, unit = display_unit(kpi, difference=True)
+        mean, half = ci["mean"] * scale, np.nan_to_num(ci["half_width"]) * scale
+        better = KPIS[kpi].higher_is_better if kpi in KPIS else None
+        kind = verdict(ci)
+        colour = "grey"
+        if kind in ("apart", "sign") and better is not None:
+            colour = "tab:green" if (mean > 0) == better else "tab:red"
+        ax.axvline(0.0, color="black", lw=0.8)
+        if not np.isnan(mean):
+            ax.errorbar([mean], [0.0], xerr=[[half], [half]], fmt="o", color=colour, capsize=4,
+                        lw=1.6)
+        reach = max(abs(mean - half), abs(mean + half), 1e-12) if not np.isnan(mean) else 1.0
+        ax.set_xlim(-reach * 1.25, reach * 1.25)
+        ax.set_yticks([])
+        ax.tick_params(axis="x", labelsize="x-small", pad=1)
+        ax.set_ylabel(kpi_panel_label(kpi), rotation=0, ha="right", va="center",
+                      fontsize="x-small")
+        ax.text(1.01, 0.5, format_value(kpi, ci["mean"], ci["half_width"], difference=True),
+                transform=ax.transAxes, va="center", fontsize="x-small")
+        ax.set_xlabel(unit, fontsize="x-small", labelpad=0)
+    n = max((paired.get(k, {}).get("n", 0) for k in kpis), default=0)
+    fig.suptitle(f"OSDO − ESED, paired over {n} replications, 95% intervals"
+                 f"{' - ' + title if title else ''}", fontsize="medium")
+    return axes[0, 0]
 
 
 # --------------------------------------------------------------------------- the run's figures
@@ -174,14 +260,16 @@ class RunFigure:
     caption: str
     needs_documents: bool
     draw: Callable[[FigureData], Axes]
+    needs_pair: bool = False  #: drawn only when OSDO and ESED both ran, 2+ replications each
 
 
-def _on_time(by: str) -> RunFigure:
+def _late(by: str) -> RunFigure:
     return RunFigure(
-        f"on_time_by_{by}.png",
-        f"On-time rate by {ON_TIME_GROUPS[by]}: bars are means over replications, whiskers 95% "
-        "intervals.", True,
-        lambda d: on_time_rate(d.documents, by=by, horizon_min=d.horizon_min, title=d.title))
+        f"late_by_{by}.png",
+        f"Late documents by {ON_TIME_GROUPS[by]}: the share of documents due by the horizon "
+        "that were not completed by their deadline (1 - on-time rate); bars are means over "
+        "replications, whiskers 95% intervals; the axis is scaled to the data.", True,
+        lambda d: late_share(d.documents, by=by, horizon_min=d.horizon_min, title=d.title))
 
 
 #: Every figure of a run, in the order the report shows them.
@@ -195,12 +283,24 @@ RUN_FIGURES: list[RunFigure] = [
               "Open documents (work in progress) over time, mean over replications.", False,
               lambda d: open_documents(d.timeseries, title=d.title, warmup_min=d.warmup_min,
                                        warmup_estimate_min=d.warmup_estimate_min)),
-    _on_time("type"),
-    _on_time("body_kind"),
+    _late("type"),
+    _late("body_kind"),
+    RunFigure("paired_differences.png",
+              "OSDO − ESED for each main KPI, paired over replications (common random numbers),"
+              " with 95% intervals; each panel has its own unit. Green: OSDO better, red: OSDO "
+              "worse, grey: could not tell apart (or neither direction is better).", False,
+              lambda d: paired_differences_plot(d.summary, title=d.title), needs_pair=True),
 ]
 
 
 def run_figures(data: FigureData) -> list[RunFigure]:
-    """The figures ``data`` can draw: those of documents only when documents were kept."""
+    """The figures ``data`` can draw.
+
+    Those of documents only when documents were kept, the paired ones only when OSDO and ESED
+    both ran two replications or more.
+    """
     has_documents = data.documents is not None and not data.documents.empty
-    return [f for f in RUN_FIGURES if has_documents or not f.needs_documents]
+    runs = data.summary.groupby("platform").size()
+    has_pair = all(runs.get(p, 0) >= 2 for p in PAIR)
+    return [f for f in RUN_FIGURES if (has_documents or not f.needs_documents)
+            and (has_pair or not f.needs_pair)]
