@@ -7,14 +7,15 @@ import shutil
 
 import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
-from conftest import small_scenario
+from conftest import small_scenario, small_scenario_dict
 
 from sim.cli import main
 from sim.config import dump_resolved
 from sim.experiments.statistics import mean_ci
 from sim.model.documents import DELAY_COMPONENTS
-from sim.outputs import report
+from sim.outputs import report, sweep_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -41,7 +42,8 @@ def test_report_is_self_contained(reported_run):
     for attr in re.findall(r"""(?:src|href)=['"]([^'"]*)['"]""", page):
         assert attr.startswith("data:"), attr
     assert "<script" not in page
-    assert page.count("<img ") == 5  # attribution, cycle time, open documents, two on-time
+    # attribution, cycle time, open documents, two late shares, paired differences
+    assert page.count("<img ") == 6
 
 
 def test_kpi_table_has_a_row_per_kpi_with_intervals(reported_run):
@@ -51,8 +53,12 @@ def test_kpi_table_has_a_row_per_kpi_with_intervals(reported_run):
     names = re.findall(r"<tr><td><code>([^<]+)</code>", table)
     assert names == list(meta["kpi_descriptions"])
     cycle = meta["platforms"]["esed"]["cycle_time_mean_h"]
-    assert f"<td class='n'>{report._ci_text(cycle)}</td>" in table
-    assert re.search(r"<td class='n'>[\d.,]+ ± [\d.,]+</td>", table)
+    assert f"<td class='n'>{report._kpi_text('cycle_time_mean_h', cycle)}</td>" in table
+    assert re.search(r"<td class='n'>[\d.,]+ ± [\d.,]+ h</td>", table)
+    # Numbers in their units: shares in %, counts with thousands separators, no 1.2e+04.
+    assert re.search(r"<td class='n'>\d+\.\d+% ± \d+\.\d+%</td>", table)
+    assert re.search(r"<td class='n'>\d,\d{3} ± [\d,]+ documents</td>", table)
+    assert "e+0" not in table and " ± 0<" not in table
 
 
 def test_report_sections_are_filled_from_the_run(reported_run):
@@ -67,7 +73,7 @@ def test_report_sections_are_filled_from_the_run(reported_run):
     table = re.search(r"<table class='attribution'>.*?</table>", page, re.S).group(0)
     assert re.findall(r"<tr><td><code>([^<]+)</code>", table) == list(DELAY_COMPONENTS)
     handling = run.intervals["osdo"]["delay_share_handling"]
-    assert f"<td class='n'>{report._ci_text(handling, 100.0)}</td>" in table
+    assert f"<td class='n'>{report._kpi_text('delay_share_handling', handling)}</td>" in table
     found = report.findings(run)
     assert len(found) >= 3
     assert any(f.startswith("Where the time goes on ESED") for f in found)
@@ -97,11 +103,14 @@ class _FakeRun:
 
 def test_findings_claim_a_difference_only_when_the_interval_excludes_zero():
     (shorter,) = report._paired_findings(_FakeRun(_ci(-2.5, 0.4)))
-    assert shorter.startswith("Mean cycle time is 2.50 ± 0.40 hours shorter on OSDO than on ESED")
+    assert shorter.startswith("Mean cycle time is 2.5 ± 0.4 h shorter on OSDO than on ESED")
     (unclear,) = report._paired_findings(_FakeRun(_ci(-2.5, 3.0)))
-    assert unclear == ("Mean cycle time: no difference between OSDO (30.0 ± 1.0 h) and ESED "
-                       "(30.0 ± 1.0 h) could be detected; OSDO minus ESED is -2.5 ± 3.0 hours, "
-                       "and its 95% interval includes zero.")
+    assert unclear == ("Mean cycle time: could not tell OSDO (30.0 ± 1.0 h) and ESED "
+                       "(30.0 ± 1.0 h) apart; OSDO minus ESED is -2.5 ± 3.0 h, and its 95% "
+                       "interval includes zero.")
+    (wide,) = report._paired_findings(_FakeRun(_ci(-2.5, 2.0)))  # out of zero, but wide
+    assert wide.startswith("Mean cycle time looks shorter on OSDO than on ESED")
+    assert "could not be pinned down" in wide
     single = {"mean": -2.5, "half_width": math.nan, "low": math.nan, "high": math.nan, "n": 1}
     assert report._paired_findings(_FakeRun(single)) == []
 
@@ -122,8 +131,21 @@ def test_single_replication_says_there_are_no_intervals(tmp_path):
 def test_report_of_a_folder_that_is_not_a_run_exits_2(tmp_path):
     result = CliRunner().invoke(main, ["report", str(tmp_path)])
     assert result.exit_code == 2
-    assert "summary.json is missing" in result.output
+    assert "neither a run folder nor a sweep folder" in result.output
+    assert "summary.json (written by `sim run`)" in result.output
+    assert "sweep.sqlite / points.csv (written by `sim sweep`)" in result.output
     assert "Traceback" not in result.output
+    (tmp_path / "summary.json").write_text("{}")  # a run folder with files missing
+    result = CliRunner().invoke(main, ["report", str(tmp_path)])
+    assert result.exit_code == 2 and "summary.csv is missing" in result.output
+
+
+def test_findings_caution_about_few_replications_and_name_the_component(reported_run):
+    found = report.findings(report.load_run(reported_run))
+    caution = next(f for f in found if f.startswith("Caution"))
+    assert "only 3 replications (fewer than 5)" in caution
+    assert any("delay component" in f for f in found)
+    assert not any(re.search(r"\d\.\d+e[+-]\d", f) for f in found)
 
 
 # --------------------------------------------------------------------------- a real browser
@@ -163,7 +185,7 @@ def test_report_renders_in_chromium(reported_run, browser, tmp_path):
     assert errors == []
     widths = browser.execute_script(
         "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0)")
-    assert len(widths) == 5
+    assert len(widths) == 6
     assert all(w > 0 for w in widths), widths
     meta = json.loads((reported_run / "summary.json").read_text())
     rows = browser.execute_script(
@@ -190,7 +212,7 @@ def test_browser_check_catches_a_broken_image(reported_run, browser, tmp_path):
     browser.get(broken.resolve().as_uri())
     widths = browser.execute_script(
         "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0)")
-    assert sorted(w > 0 for w in widths) == [False, True, True, True, True]
+    assert sorted(w > 0 for w in widths) == [False, True, True, True, True, True]
 
 
 def test_unstable_replications_are_warned_about_with_the_busiest_resource(reported_run):
@@ -201,3 +223,66 @@ def test_unstable_replications_are_warned_about_with_the_busiest_resource(report
     (warning,) = [f for f in report.findings(run) if f.startswith("Warning:")]
     assert warning.startswith("Warning: on ESED, 2 of 3 replications look unstable")
     assert warning.endswith("Busiest resource: heads of &lt;A &amp; B&gt;.")
+
+
+# --------------------------------------------------------------------------- a sweep folder
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    """`sim sweep` of two remote shares x two replications x OSDO and ESED, small bodies."""
+    folder = tmp_path_factory.mktemp("sweep")
+    (folder / "base.yaml").write_text(yaml.safe_dump(small_scenario_dict(horizon_days=5,
+                                                                         warmup_days=1)))
+    (folder / "sweep.yaml").write_text(yaml.safe_dump({
+        "name": "tiny", "description": "remote share, small bodies", "base": "base.yaml",
+        "platforms": ["osdo", "esed"], "replications": 2, "seed": 7,
+        "parameters": {"staff.remote_share": {"values": [0.2, 0.6]}},
+        "kpis": ["cycle_time_mean_h", "on_time_rate", "unofficial_channel_share"],
+    }, sort_keys=False))
+    out = folder / "out"
+    result = invoke("sweep", folder / "sweep.yaml", "--out", out, "--workers", 1)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_sweep_report_shows_the_design_differences_and_plots(swept):
+    result = invoke("report", swept)
+    assert result.exit_code == 0, result.output
+    assert f"sweep report written to {swept / 'report.html'}" in result.output
+    page = (swept / "report.html").read_text()
+    for attr in re.findall(r"""(?:src|href)=['"]([^'"]*)['"]""", page):
+        assert attr.startswith("data:"), attr
+    assert "<script" not in page
+    assert "remote share (staff)" in page and "<code>staff.remote_share</code>" in page
+    assert "2 point(s) of a grid design × 2 replication(s) × 2 platform(s)" in page
+    # One row per point; the cell is the paired difference of the point's runs.
+    runs = pd.read_csv(swept / "runs.csv")
+    sweep = sweep_report.load_sweep_folder(swept)
+    table = sweep_report.point_differences(sweep, "cycle_time_mean_h").set_index("point")
+    for point in (0, 1):
+        at = runs[(runs.point == point)].pivot(index="replication", columns="platform",
+                                                values="cycle_time_mean_h")
+        expected = mean_ci((at.osdo - at.esed).to_numpy())
+        assert table.loc[point, "mean"] == pytest.approx(expected["mean"])
+        assert table.loc[point, "half_width"] == pytest.approx(expected["half_width"])
+    rows = re.search(r"<table class='differences'>.*?</table>", page, re.S).group(0)
+    assert rows.count("<tr>") == 3  # header and two points
+    assert page.count("<img ") == 3  # a plot per KPI (one parameter)
+
+
+def test_sweep_report_renders_in_chromium(swept, browser):
+    page = sweep_report.write_sweep_report(swept)
+    browser.get(page.resolve().as_uri())
+    assert browser.title == "docflow-sim sweep report: tiny"
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+    widths = browser.execute_script(
+        "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0)")
+    assert len(widths) == 3 and all(w > 0 for w in widths), widths
+    cells = browser.execute_script(
+        "return document.querySelectorAll('table.differences tbody tr').length")
+    assert cells == 2
+    filled = browser.execute_script(
+        "return ['design', 'differences', 'plots'].map("
+        "id => document.getElementById(id).innerText.trim().split('\\n').length)")
+    assert all(n >= 3 for n in filled), filled

@@ -1,4 +1,4 @@
-"""``sim report``: a self-contained HTML page of a run folder."""
+"""``sim report``: a self-contained HTML page of a run folder or a sweep folder."""
 
 from __future__ import annotations
 
@@ -10,12 +10,21 @@ __all__ = ["report_command"]
 
 
 @click.command("report")
-@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
-              help="HTML file to write (default: RUN_DIR/report.html).")
+              help="HTML file to write (default: FOLDER/report.html).")
 @user_errors
-def report_command(run_dir: str, out: str | None) -> None:
-    """Write a self-contained HTML report of the run folder RUN_DIR."""
-    from sim.outputs.report import write_report
+def report_command(folder: str, out: str | None) -> None:
+    """Write a self-contained HTML report of a run folder or a sweep folder.
 
-    click.echo(f"report written to {write_report(run_dir, out)}")
+    FOLDER is a run folder (written by `sim run`, with summary.json) or a sweep folder (written
+    by `sim sweep`, with sweep.sqlite and points.csv).
+    """
+    from sim.outputs.report import folder_kind, write_report
+
+    if folder_kind(folder) == "sweep":
+        from sim.outputs.sweep_report import write_sweep_report
+
+        click.echo(f"sweep report written to {write_sweep_report(folder, out)}")
+    else:
+        click.echo(f"report written to {write_report(folder, out)}")

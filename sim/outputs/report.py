@@ -3,8 +3,13 @@
 The page holds the scenario in plain words, every KPI with its 95% confidence interval (and the
 paired OSDO-ESED difference when both ran), where the time goes, the plots (PNG, base64-embedded:
 the file opens anywhere, offline) and findings written from the numbers. A finding only claims
-what its interval supports: a difference whose interval includes zero is reported as not
-detected, and a single replication gives no intervals and says so.
+what its interval supports: a difference whose interval includes zero is one OSDO and ESED could
+not be told apart on, a wide one gives a direction only, few replications or a run that had not
+settled come with a caution, and a single replication gives no intervals and says so. Numbers
+are in their units (:func:`sim.experiments.comparison.format_value`).
+
+``sim report`` takes a run folder (``summary.json``) or a sweep folder
+(:mod:`sim.outputs.sweep_report`); :func:`folder_kind` tells them apart.
 """
 
 from __future__ import annotations
@@ -23,26 +28,17 @@ import pandas as pd
 
 from sim.config import InputError, Scenario, ScenarioError, load_scenario
 from sim.config.architectures import ARCHITECTURES, PAIR
+from sim.experiments.comparison import format_value, run_notes, verdict
 from sim.experiments.statistics import mean_ci
 from sim.model.calendar import WorkCalendar, run_horizon_min, warmup_marks
 from sim.model.documents import DELAY_COMPONENTS
 from sim.outputs.run_folder import PAIRED_KEY
+from sim.outputs.words import COMPONENT_WORDS, component_words
 
-__all__ = ["ReportError", "RunData", "load_run", "findings", "render", "write_report"]
+__all__ = ["ReportError", "RunData", "load_run", "findings", "render", "write_report",
+           "folder_kind", "COMPONENT_WORDS"]
 
 REPORT_NAME = "report.html"
-COMPONENT_WORDS = {
-    "handling": "hands-on work",
-    "queue": "waiting for a free employee",
-    "office_day": "on-site-only work waiting for an office day",
-    "off_hours": "outside working hours",
-    "connectivity": "home or office connection down",
-    "vpn": "waiting for a VPN session",
-    "platform_outage": "document system down",
-    "platform": "platform servers and network transfer",
-    "gateway": "inter-agency gateway transit and resends",
-    "rework": "drafts sent back and redone",
-}
 
 
 class ReportError(InputError):
@@ -86,6 +82,26 @@ def load_run(run_dir: str | Path) -> RunData:
     return RunData(Path(run_dir))
 
 
+def folder_kind(folder: str | Path) -> str:
+    """What a folder is: ``run`` or ``sweep``; :class:`ReportError` saying what was expected.
+
+    A run folder (of `sim run`) has summary.json, a sweep folder (of `sim sweep`) sweep.sqlite
+    or points.csv.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ReportError(f"{folder}: not a folder; give a run folder written by `sim run` (with "
+                          "summary.json) or a sweep folder written by `sim sweep` (with "
+                          "sweep.sqlite and points.csv)")
+    if (folder / "summary.json").is_file():
+        return "run"
+    if (folder / "sweep.sqlite").is_file() or (folder / "points.csv").is_file():
+        return "sweep"
+    raise ReportError(f"{folder}: neither a run folder nor a sweep folder: expected "
+                      "summary.json (written by `sim run`) or sweep.sqlite / points.csv "
+                      "(written by `sim sweep`), found none of them")
+
+
 # --------------------------------------------------------------------------- numbers
 
 
@@ -110,7 +126,7 @@ def _pm(mean: float, half: float | None) -> str:
     if half is None or math.isnan(half):
         return _fmt(mean)
     if abs(half) <= 1e-9 * max(1.0, abs(mean)):  # identical in every replication (float noise)
-        return f"{_fmt(mean)} ± 0"
+        return _fmt(mean)
     digits = max(0, min(6, 1 - math.floor(math.log10(abs(half)))))
     text = f"{mean:,.{digits}f}"
     if text.startswith("-") and not text.strip("-0.,"):
@@ -176,24 +192,39 @@ def describe_scenario(run: RunData) -> list[str]:
 
 
 def kpi_rows(run: RunData) -> list[list[str]]:
-    """One row per KPI: name, meaning, each platform's mean ± half-width, paired difference."""
+    """One row per KPI: name, meaning, each platform's mean ± half-width, paired difference.
+
+    Values in the KPI's unit (shares in %, counts with thousands separators, hours).
+    """
     rows = []
     for kpi, meaning in run.descriptions.items():
         row = [kpi, meaning]
-        row += [_ci_text(run.intervals[p].get(kpi)) for p in run.platforms]
+        row += [_kpi_text(kpi, run.intervals[p].get(kpi)) for p in run.platforms]
         if run.paired:
-            row.append(_ci_text(run.paired.get(kpi)))
+            row.append(_kpi_text(kpi, run.paired.get(kpi), difference=True))
         rows.append(row)
     return rows
 
 
+def _kpi_text(kpi: str, ci: dict | None, difference: bool = False) -> str:
+    """A KPI's mean with its 95% half-width in its unit (``-`` when there is none)."""
+    if not ci or ci.get("mean") is None:
+        return "-"
+    return format_value(kpi, ci["mean"], ci.get("half_width"), difference=difference)
+
+
 def attribution_rows(run: RunData) -> list[list[str]]:
-    """Mean share of cycle time per delay component and platform, in percent with intervals."""
+    """Mean share of cycle time per delay component and platform, in % with intervals.
+
+    With the paired OSDO - ESED difference in percentage points when both ran.
+    """
     rows = []
     for c in DELAY_COMPONENTS:
         kpi = f"delay_share_{c}"
-        row = [c, COMPONENT_WORDS.get(c, c)]
-        row += [_ci_text(run.intervals[p].get(kpi), 100.0) for p in run.platforms]
+        row = [c, component_words(c)]
+        row += [_kpi_text(kpi, run.intervals[p].get(kpi)) for p in run.platforms]
+        if run.paired:
+            row.append(_kpi_text(kpi, run.paired.get(kpi), difference=True))
         rows.append(row)
     return rows
 
@@ -242,9 +273,14 @@ def findings(run: RunData) -> list[str]:
         out.append("Only one replication was run, so there are no confidence intervals: the "
                    "numbers below are one sample, not an estimate. Run more replications "
                    "before drawing conclusions.")
+    notes = run_notes(run.summary, run.scenario.warmup_days) if reps >= 2 else []
+    if notes:
+        out.append("Caution, read the findings below with this in mind: "
+                   + html.escape("; ".join(notes)) + ".")
     ci = run.intervals
     if both:
         out += _paired_findings(run)
+        out += _component_difference_finding(run)
     letters = _received_letters(run)
     if letters is not None and both:
         out += _gateway_findings(letters)
@@ -252,46 +288,96 @@ def findings(run: RunData) -> list[str]:
         out += _attribution_finding(p, ci[p])
         unofficial = ci[p].get("unofficial_channel_share")
         if unofficial and unofficial.get("mean") and unofficial["mean"] > 0:
-            out.append(f"On {p.upper()}, {_ci_text(unofficial, 100)}% of completed documents "
-                       "went through a messenger at some step because the official system was "
-                       "out of reach: a security exposure.")
+            out.append(f"On {p.upper()}, {_kpi_text('unofficial_channel_share', unofficial)} of "
+                       "completed documents went through a messenger at some step because the "
+                       "official system was out of reach: a security exposure.")
     stability = run.meta.get("stability") or {}
-    for p, verdict in stability.items():
-        if isinstance(verdict, dict) and verdict.get("unstable_replications"):
-            out.append(f"Warning: on {p.upper()}, {verdict['unstable_replications']} of "
-                       f"{verdict.get('replications')} replications look unstable (the backlog "
+    for p, verdict_ in stability.items():
+        if isinstance(verdict_, dict) and verdict_.get("unstable_replications"):
+            out.append(f"Warning: on {p.upper()}, {verdict_['unstable_replications']} of "
+                       f"{verdict_.get('replications')} replications look unstable (the backlog "
                        "keeps growing); their means depend on the horizon. Busiest resource: "
-                       f"{html.escape(str(verdict.get('saturated_resource', '?')))}.")
+                       f"{html.escape(str(verdict_.get('saturated_resource', '?')))}.")
     return out
+
+
+_PAIRED_FINDINGS = [  # KPI, what it is, the words for OSDO - ESED < 0 and > 0
+    ("cycle_time_mean_h", "Mean cycle time", "shorter", "longer"),
+    ("cycle_time_p95_h", "The slowest 5% of documents (95th percentile cycle time)", "shorter",
+     "longer"),
+    ("on_time_rate", "The on-time rate", "lower", "higher"),
+    ("connectivity_loss_h_per_employee", "Time lost to connections, VPN waits and outages "
+     "(hours per employee)", "less", "more"),
+]
 
 
 def _paired_findings(run: RunData) -> list[str]:
     out = []
     i, d = run.intervals, run.paired
-    specs = [
-        ("cycle_time_mean_h", "Mean cycle time", "hours", " h", 1.0, "shorter", "longer"),
-        ("cycle_time_p95_h", "The slowest 5% of documents (95th percentile cycle time)",
-         "hours", " h", 1.0, "shorter", "longer"),
-        ("on_time_rate", "The on-time rate", "percentage points", "%", 100.0, "lower",
-         "higher"),
-        ("connectivity_loss_h_per_employee", "Time lost to connections, VPN waits and outages",
-         "hours per employee", " h", 1.0, "less", "more"),
-    ]
-    for kpi, what, unit, short, scale, neg, pos in specs:
+    for kpi, what, neg, pos in _PAIRED_FINDINGS:
         diff = d.get(kpi)
         if not diff or diff.get("mean") is None:
             continue
-        osdo = _ci_text(i["osdo"].get(kpi), scale) + short
-        esed = _ci_text(i["esed"].get(kpi), scale) + short
-        if _excludes_zero(diff):
-            word = neg if diff["mean"] < 0 else pos
-            out.append(f"{what} is {_pm(abs(diff['mean']) * scale, diff['half_width'] * scale)} "
-                       f"{unit} {word} on OSDO than on ESED (OSDO {osdo}, ESED {esed}; paired "
-                       f"95% interval over {diff['n']} replications).")
-        elif _has_interval(diff):
-            out.append(f"{what}: no difference between OSDO ({osdo}) and ESED ({esed}) could be "
-                       f"detected; OSDO minus ESED is {_ci_text(diff, scale)} {unit}, and its "
-                       "95% interval includes zero.")
+        osdo = _kpi_text(kpi, i["osdo"].get(kpi))
+        esed = _kpi_text(kpi, i["esed"].get(kpi))
+        kind = verdict(diff)
+        size = format_value(kpi, abs(diff["mean"]), diff["half_width"], difference=True)
+        word = neg if diff["mean"] < 0 else pos
+        over = f"paired 95% interval over {diff['n']} replications"
+        if kind == "apart":
+            out.append(f"{what} is {size.lstrip('+')} {word} on OSDO than on ESED (OSDO "
+                       f"{osdo}, ESED {esed}; {over}).")
+        elif kind == "sign":
+            out.append(f"{what} looks {word} on OSDO than on ESED (OSDO {osdo}, ESED {esed}), "
+                       f"but by how much could not be pinned down: "
+                       f"{size.lstrip('+')} ({over}, which leaves out zero but is wide).")
+        elif kind == "unclear":
+            out.append(f"{what}: could not tell OSDO ({osdo}) and ESED ({esed}) apart; OSDO "
+                       f"minus ESED is {_kpi_text(kpi, diff, difference=True)}, and its 95% "
+                       "interval includes zero.")
+        elif kind == "same":
+            out.append(f"{what}: the same on OSDO and ESED in every replication ({osdo}).")
+    return out
+
+
+def _component_difference_finding(run: RunData) -> list[str]:
+    """Which delay component's share of cycle time differs most between OSDO and ESED."""
+    diffs = []
+    for c in DELAY_COMPONENTS:
+        diff = run.paired.get(f"delay_share_{c}")
+        if diff and diff.get("mean") is not None and not math.isnan(diff["mean"]):
+            diffs.append((abs(diff["mean"]), c, diff))
+    if not diffs:
+        return []
+    _, c, diff = max(diffs, key=lambda t: t[0])
+    kpi = f"delay_share_{c}"
+    words = html.escape(component_words(c))
+    size = format_value(kpi, abs(diff["mean"]), diff["half_width"], difference=True)
+    way = "larger" if diff["mean"] > 0 else "smaller"
+    shares = (f"OSDO {_kpi_text(kpi, run.intervals['osdo'].get(kpi))}, ESED "
+              f"{_kpi_text(kpi, run.intervals['esed'].get(kpi))} of the average document's "
+              "cycle time")
+    kind = verdict(diff)
+    if kind in ("apart", "sign"):
+        return [f"The delay component that makes the most of the OSDO − ESED difference is "
+                f"<i>{words}</i>: its share is {size.lstrip('+')} {way} on OSDO ({shares}; paired "
+                f"95% interval over {diff['n']} replications"
+                + (", which leaves out zero but is wide" if kind == "sign" else "") + ")."]
+    if kind != "unclear":
+        return []
+    out = [f"The largest difference in a delay component's share of cycle time, in "
+           f"<i>{words}</i>, could not be told apart between OSDO and ESED: "
+           f"{_kpi_text(kpi, diff, difference=True)} ({shares}); its 95% interval includes zero."]
+    told = [t for t in diffs if verdict(t[2]) in ("apart", "sign")]
+    if told:
+        _, c, diff = max(told, key=lambda t: t[0])
+        kpi = f"delay_share_{c}"
+        out.append(f"The largest difference in a component's share that could be told apart is "
+                   f"in <i>{html.escape(component_words(c))}</i>: "
+                   f"{_kpi_text(kpi, diff, difference=True)} on OSDO against ESED (OSDO "
+                   f"{_kpi_text(kpi, run.intervals['osdo'].get(kpi))}, ESED "
+                   f"{_kpi_text(kpi, run.intervals['esed'].get(kpi))}; paired 95% interval over "
+                   f"{diff['n']} replications).")
     return out
 
 
@@ -322,9 +408,9 @@ def _gateway_findings(letters: pd.DataFrame) -> list[str]:
             f"{extra['n']} replications).")
     elif _has_interval(extra):
         out.append(
-            "End to end, inter-agency letters take no detectably different time on ESED and "
-            f"OSDO (ESED minus OSDO {_ci_text(extra)} working days; the 95% interval includes "
-            "zero).")
+            "End to end, the time inter-agency letters take could not be told apart between "
+            f"ESED and OSDO (ESED minus OSDO {_ci_text(extra)} working days; the 95% interval "
+            "includes zero).")
     return out
 
 
@@ -337,7 +423,8 @@ def _attribution_finding(platform: str, ci: dict) -> list[str]:
     if not shares:
         return []
     top = sorted(shares, reverse=True)[:3]
-    parts = [f"{COMPONENT_WORDS[c]} ({_ci_text(v, 100)}%)" for _, c, v in top]
+    parts = [f"{html.escape(component_words(c))} ({_kpi_text(f'delay_share_{c}', v)})"
+             for _, c, v in top]
     return [f"Where the time goes on {platform.upper()}: {parts[0]}, then "
             + ", ".join(parts[1:]) + " of the average document's cycle time."]
 
@@ -393,7 +480,9 @@ def render(run: RunData) -> str:
     kpi_header = ["KPI", "meaning", *[f"{p} (mean ± 95% CI)" for p in platforms]]
     if run.paired:
         kpi_header.append("OSDO − ESED (paired)")
-    att_header = ["component", "meaning", *[f"{p} share, % (± 95% CI)" for p in platforms]]
+    att_header = ["component", "meaning", *[f"{p} share (± 95% CI)" for p in platforms]]
+    if run.paired:
+        att_header.append("OSDO − ESED (paired)")
     found = findings(run)
     parts = [
         "<!DOCTYPE html>",
@@ -404,7 +493,8 @@ def render(run: RunData) -> str:
         f"<h1>{html.escape(title)}</h1>",
         f"<p class='meta'>docflow-sim {html.escape(str(meta.get('version')))}, seed "
         f"{meta.get('seed')}, {meta.get('replications')} replication(s), run time "
-        f"{meta.get('runtime_s')} s. Intervals are 95% Student-t intervals over replications.</p>",
+        f"{meta.get('runtime_s')} s. Intervals are 95% Student-t intervals over replications; "
+        "shares are in %, their differences in percentage points.</p>",
         "<section id='scenario'><h2>The scenario</h2>",
         *[f"<p>{line}</p>" for line in describe_scenario(run)],
         "</section>",
