@@ -20,6 +20,7 @@ NO_OTHER_TYPES = {
 STEP_MINUTES = {"register": 10, "resolution": 20, "execution": 60, "approval": 15,
                 "signature": 5, "dispatch": 10}
 OFF = {"mtbf_h": None}
+NO_ABSENCE = {"annual_leave_days": 0, "sick_days": 0, "trip_days": 0}
 
 
 def tiny_deterministic(step_changes=None, **extra):
@@ -39,6 +40,7 @@ def tiny_deterministic(step_changes=None, **extra):
         "internet": {"classes": {"office_lan": OFF, "capital_office_link": OFF},
                      "access_gateway": OFF},
         "calendar": {"official_calendar": None},
+        "absence": NO_ABSENCE,
         # 4 documents a day: one every 120 working minutes.
         "workload": {"documents_per_employee_per_day": 4 / 3, "arrivals": "deterministic"},
         "documents": {
@@ -203,7 +205,7 @@ def test_worse_home_internet_never_lowers_osdo_work_in_progress(seed):
     # better (seen: fair below good by 3-7% in three replications of seed 2).
     def mean_wip(home):
         scenario = small_scenario(
-            seed=seed, internet={"classes": LADDER},
+            seed=seed, internet={"classes": LADDER}, absence=NO_ABSENCE,
             staff={"remote_share": 0.8, "resolution_levels": 1,
                    "assignment": {"clerk": "pooled", "head": "named_uniform",
                                   "executor": "named_uniform"},
@@ -266,6 +268,7 @@ def test_on_site_only_work_waits_for_an_office_day_above_the_eligible_share():
     # Everybody remote with one office day a week; all documents secret: every step waits for a
     # cleared employee on site, so 'office_day' waiting appears and nothing is done from home.
     scenario = small_scenario(
+        horizon_days=20,
         staff={"remote_share": 1.0, "remote_eligible_share": 0.5},
         documents={"types": {k: {"secret_share": 1.0, "official_use_share": 0.0}
                              for k in ("citizen_appeal", "incoming_letter", "internal_order",

@@ -22,6 +22,8 @@ ONE_BODY = {
     "name": "one-body", "horizon_days": 15, "warmup_days": 3, "replications": 1,
     "platforms": ["osdo"], "bodies": [{"name": "Office", "kind": "local_executive", "staff": 40}],
     "output": {"plots": False},
+    # Nobody away: utilisation is then the share of working time spent on steps.
+    "absence": {"annual_leave_days": 0, "sick_days": 0, "trip_days": 0},
 }
 
 

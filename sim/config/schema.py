@@ -21,7 +21,7 @@ __all__ = [
     "Scenario", "CalendarSpec", "StaffSpec", "HumanFactorsSpec", "InternetClass", "InternetSpec",
     "OsdoSpec", "EsedSpec", "GatewaySpec", "PlatformSpec", "StepSpec", "DocumentType",
     "DocumentsSpec", "WorkloadSpec", "BodyGroup", "OutputSpec", "STEP_NAMES", "hhmm_minutes",
-    "DEFAULT_SEED", "AccessGatewaySpec", "BODY_KINDS",
+    "DEFAULT_SEED", "AccessGatewaySpec", "BODY_KINDS", "AbsenceSpec",
 ]
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -268,6 +268,40 @@ class StaffSpec(_Spec):
                 f"{self.remote_share:g} + {self.hybrid_share:g}"
             )
         return self
+
+
+class AbsenceSpec(_Spec):
+    """Time away: annual leave, sick days and business trips, and who stands in."""
+
+    annual_leave_days: NonNegative = Field(
+        30.0,
+        description="Calendar days of paid annual leave a year. Source: [law-civil-service] "
+        "art. 54 para. 1 (30 calendar days for civil servants).",
+    )
+    leave_blocks: Annotated[int, Field(ge=1, le=12)] = Field(
+        2, description="Parts the annual leave is taken in, placed at random in the year "
+        "(assumption).",
+    )
+    sick_days: NonNegative = Field(
+        8.0,
+        description="Working days off sick a year. Source: [uk-sickness-2024] (8.1 days per "
+        "staff year in the UK civil service, a comparable civil service; no Kazakh figure).",
+    )
+    sick_spell_days: Positive = Field(
+        4.0, description="Mean length of a sick spell, working days (assumption)."
+    )
+    trip_days: NonNegative = Field(
+        5.0, description="Working days a year away on business trips (assumption)."
+    )
+    trip_days_each: Positive = Field(
+        3.0, description="Working days of one business trip (assumption)."
+    )
+    standin_after_days: Annotated[int, Field(ge=0, le=60)] | None = Field(
+        1,
+        description="Working days of someone's absence after which the work named to them "
+        "passes to a stand-in (an acting colleague of the same role); null = it waits for "
+        "them (assumption).",
+    )
 
 
 class HumanFactorsSpec(_Spec):
@@ -805,6 +839,7 @@ class Scenario(_Spec):
     )
     calendar: CalendarSpec = Field(default_factory=CalendarSpec)
     staff: StaffSpec = Field(default_factory=StaffSpec)
+    absence: AbsenceSpec = Field(default_factory=AbsenceSpec)
     human: HumanFactorsSpec = Field(default_factory=HumanFactorsSpec)
     internet: InternetSpec = Field(default_factory=InternetSpec)
     platform: PlatformSpec = Field(default_factory=PlatformSpec)

@@ -156,6 +156,7 @@ def reduced_scenario(
         resolution_levels=1,
     )
     base["human"].update(rework_prob=0.0, insecure_literacy_time_factor=1.0)
+    base["absence"].update(annual_leave_days=0.0, sick_days=0.0, trip_days=0.0)
     for cls in base["internet"]["classes"].values():
         # Nobody is at home, but the office LAN and internet links must never drop.
         cls.update(mtbf_h=None, attempt_failure_prob=0.0)

@@ -57,6 +57,20 @@ class Organisation:
         return cls(leaders, department_heads, departments)
 
 
+    def tell_peers(self, heads: RolePool, executors: RolePool) -> None:
+        """Who acts for whom when someone is away.
+
+        Leaders for leaders, department heads for department heads, executors of the same
+        department for each other.
+        """
+        for group in (self.leadership, self.department_heads):
+            for emp in group:
+                heads.peers[emp.id] = group
+        for team in self.department_executors:
+            for emp in team:
+                executors.peers[emp.id] = team
+
+
 class Assigner:
     """Names the people a step of a document goes to, by each role's policy."""
 
@@ -68,6 +82,8 @@ class Assigner:
         size = staff.leadership_size if self.levels == 2 else 0
         self.organisations = [Organisation.of(b, size) for b in bodies]
         self.pools = pools
+        for body, org in zip(bodies, self.organisations, strict=True):
+            org.tell_peers(pools[(body.id, "head")], pools[(body.id, "executor")])
 
     def _eligible(self, doc: Document, people: list[Employee], role: str,
                   anyone_cleared: bool) -> list[Employee]:

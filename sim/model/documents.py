@@ -28,6 +28,7 @@ DELAY_COMPONENTS = (
     "platform",         # platform server queueing and service, network transfer
     "gateway",          # inter-agency transit, resends and polling
     "rework",           # whole steps repeated after a draft was sent back
+    "absence",          # named work waiting, or paused, while its person is away
 )
 D = {name: i for i, name in enumerate(DELAY_COMPONENTS)}
 

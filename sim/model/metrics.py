@@ -21,15 +21,21 @@ from sim.model.work import Step
 __all__ = ["Recorder", "RunRecords", "DOCUMENT_COLUMNS", "STEP_COLUMNS"]
 
 
+#: ``received_from``: the body that sent this document (``b0-414>3>0``, at body 0, came from body
+#: 3), empty for one created at its own body. Delays below 0 by float rounding (-1e-13) are 0.
 DOCUMENT_COLUMNS = [
-    "id", "replication", "platform", "body", "body_kind", "type", "confidentiality",
-    "created_min", "completed_min", "deadline_min", "cycle_time_h", "on_time", "rework",
-    "unofficial", *[f"delay_{c}_min" for c in DELAY_COMPONENTS],
+    "id", "replication", "platform", "body", "body_kind", "received_from", "type",
+    "confidentiality", "created_min", "completed_min", "deadline_min", "cycle_time_h", "on_time",
+    "rework", "unofficial", *[f"delay_{c}_min" for c in DELAY_COMPONENTS],
 ]
+#: ``created_min``: when the step's document was created; ``document_open``: the document was
+#: still open at the horizon (the event log's case flags).
 STEP_COLUMNS = [
     "document", "replication", "platform", "body", "type", "step", "employee", "role",
     "enqueued_min", "start_min", "end_min", "at_home", "unofficial", "system", "interruptions",
+    "created_min", "document_open",
 ]
+_ROUNDING = 1e-6  # minutes: a negative delay above -_ROUNDING is float noise, written as 0
 
 
 @dataclass
@@ -139,7 +145,7 @@ class Recorder:
             self.step_rows.append((
                 doc.id, self.replication, self.platform, doc.body, doc.type_name, step.name,
                 emp.id, emp.role, step.enqueued, step.start, step.end, step.at_home,
-                step.unofficial, step.system, step.interruptions,
+                step.unofficial, step.system, step.interruptions, doc.created, False,
             ))
 
     def delivered(self, delivery: Delivery) -> None:  # noqa: D102
@@ -160,8 +166,9 @@ class Recorder:
         on_time = None if done is None else bool(done <= doc.deadline)
         return (
             doc.id, self.replication, self.platform, doc.body, self.body_kinds[doc.body],
-            doc.type_name, doc.confidentiality, doc.created, done, doc.deadline, cycle, on_time,
-            doc.rework, doc.unofficial, *doc.delays,
+            doc.origin_body, doc.type_name, doc.confidentiality, doc.created, done, doc.deadline,
+            cycle, on_time, doc.rework, doc.unofficial,
+            *(0.0 if -_ROUNDING < d < 0.0 else d for d in doc.delays),
         )
 
     # ------------------------------------------------------------------ results
@@ -209,10 +216,14 @@ class Recorder:
             pd.DataFrame.from_records(self.doc_rows, columns=DOCUMENT_COLUMNS)
             if self.keep_documents else None
         )
+        if documents is not None:  # a body number, or empty: not 3.0 and NaN
+            documents["received_from"] = documents.received_from.astype("Int64")
         steps = (
             pd.DataFrame.from_records(self.step_rows, columns=STEP_COLUMNS)
             if self.keep_steps else None
         )
+        if steps is not None and open_docs:
+            steps["document_open"] = steps.document.isin({d.id for d in open_docs})
         n = len(self._series_t)
         series = pd.DataFrame({
             "platform": [self.platform] * n,

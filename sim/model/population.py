@@ -7,6 +7,7 @@ numbers). Each body draws from its own stream, so adding a body leaves the other
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +19,9 @@ from sim.model.streams import Purpose, Streams
 __all__ = ["Employee", "Body", "sample_population", "ROLES"]
 
 ROLES = ("clerk", "head", "executor")
+_LATEST = 1 << 62  # sorts after any day in (day, end) pairs
+_YEAR = 365
+_WEEK_RATIO = 7 / 5  # calendar days per working day, for spells counted in working days
 _WEEKDAYS = 5  # office days are spread over Monday..Friday
 
 
@@ -38,12 +42,32 @@ class Employee:
     #: Expected handling-time factor of this person's work (literacy, and equipment on the
     #: days at home): what an assigner who knows their staff expects of them.
     pace: float = 1.0
+    #: Spells away (leave, sickness, trips): sorted, disjoint (first day, day after) pairs of
+    #: calendar days.
+    absences: tuple[tuple[int, int], ...] = ()
     # Filled by the model: the home connection, made on first use.
     connection: Connection | None = None
 
     def on_site(self, day: int) -> bool:
         """Whether the employee works in the office on calendar day ``day``."""
         return day % 7 in self.office_weekdays
+
+    def absent(self, day: int) -> bool:
+        """Whether the employee is away (leave, sick, on a trip) on calendar day ``day``."""
+        spells = self.absences
+        if not spells or day < spells[0][0]:
+            return False
+        i = bisect_right(spells, (day, _LATEST)) - 1
+        return i >= 0 and spells[i][0] <= day < spells[i][1]
+
+    def absence_at(self, day: int) -> tuple[int, int] | None:
+        """The spell away that holds calendar day ``day``, if any."""
+        spells = self.absences
+        if spells and day >= spells[0][0]:
+            i = bisect_right(spells, (day, _LATEST)) - 1
+            if i >= 0 and spells[i][0] <= day < spells[i][1]:
+                return spells[i]
+        return None
 
 
 @dataclass(slots=True, eq=False)
@@ -87,8 +111,54 @@ def _office_days(mode: str, days: int, employee_id: int) -> frozenset[int]:
     return frozenset((employee_id + k) % _WEEKDAYS for k in range(min(days, _WEEKDAYS)))
 
 
-def sample_population(scenario: Scenario, streams: Streams) -> list[Body]:
-    """Sample every body and employee of the scenario for one replication."""
+def sample_absences(scenario: Scenario, rng: np.random.Generator, n: int,
+                    days: int) -> list[tuple[tuple[int, int], ...]]:
+    """Spells away of ``n`` employees over ``days`` calendar days from the start.
+
+    Annual leave: ``leave_blocks`` equal blocks a year at uniform random dates; sick spells and
+    business trips: Poisson numbers a year of spells of the given mean length (sick: geometric),
+    at uniform dates. Overlapping spells merge.
+    """
+    spec = scenario.absence
+    years = max(1, -(-days // _YEAR))
+    block = round(spec.annual_leave_days / spec.leave_blocks)
+    sick_rate = spec.sick_days / spec.sick_spell_days
+    trip_rate = spec.trip_days / spec.trip_days_each
+    trip_len = max(1, round(spec.trip_days_each * _WEEK_RATIO))
+    out = []
+    for _ in range(n):
+        spells: list[tuple[int, int]] = []
+        for year in range(years):
+            base = year * _YEAR
+            if block > 0:
+                for start in rng.integers(0, _YEAR, spec.leave_blocks):
+                    spells.append((base + int(start), base + int(start) + block))
+            for _sick in range(rng.poisson(sick_rate)):
+                start = base + int(rng.integers(0, _YEAR))
+                length = int(rng.geometric(1.0 / spec.sick_spell_days) * _WEEK_RATIO + 0.5)
+                spells.append((start, start + max(1, length)))
+            for _trip in range(rng.poisson(trip_rate)):
+                start = base + int(rng.integers(0, _YEAR))
+                spells.append((start, start + trip_len))
+        out.append(_merge([s for s in spells if s[0] < days]))
+    return out
+
+
+def _merge(spells: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spells):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+def sample_population(scenario: Scenario, streams: Streams, days: int = 0) -> list[Body]:
+    """Sample every body and employee of the scenario for one replication.
+
+    ``days``: calendar days the run covers, over which absences are drawn (none when 0).
+    """
     staff = scenario.staff
     bodies: list[Body] = []
     next_id = 0
@@ -99,6 +169,11 @@ def sample_population(scenario: Scenario, streams: Streams) -> list[Body]:
             body = Body(body_id, name, group.kind, group.name, group.platform)
             rng = streams.numpy(Purpose.POPULATION, body_id)
             employees = _sample_staff(scenario, rng, body_id, next_id, group.staff, internet)
+            if days > 0:
+                away = streams.numpy(Purpose.ABSENCE, body_id)
+                for emp, spells in zip(employees, sample_absences(scenario, away, len(employees),
+                                                                  days), strict=True):
+                    emp.absences = spells
             next_id += len(employees)
             body.staff = {r: [e for e in employees if e.role == r] for r in ROLES}
             bodies.append(body)

@@ -12,7 +12,7 @@ import simpy
 
 from sim.config.architectures import ARCHITECTURES
 from sim.config.schema import Scenario
-from sim.model.calendar import WorkCalendar
+from sim.model.calendar import MINUTES_PER_DAY, WorkCalendar
 from sim.model.metrics import Recorder, RunRecords
 from sim.model.platforms import SYSTEM_CLASSES, Gateway, Platform
 from sim.model.population import ROLES, Body, sample_population
@@ -59,13 +59,14 @@ def run_replication(
     calendar = WorkCalendar(scenario.calendar)
     horizon = calendar.end_of_working_days(scenario.horizon_days)
     warmup_end = calendar.end_of_working_days(scenario.warmup_days)
-    bodies = sample_population(scenario, streams)
+    bodies = sample_population(scenario, streams, int(horizon // MINUTES_PER_DAY) + 1)
     env = simpy.Environment()
     platforms = _platforms(scenario, architecture, bodies, streams, env)
     timer = StepTimer(env, scenario, calendar, platforms, streams, [b.kind for b in bodies])
     discipline = scenario.staff.queue_discipline
+    standin = scenario.absence.standin_after_days
     pools = {
-        (b.id, role): RolePool(env, calendar, timer, b.staff[role], discipline[role])
+        (b.id, role): RolePool(env, calendar, timer, b.staff[role], discipline[role], standin)
         for b in bodies for role in ROLES
     }
     recorder = Recorder(

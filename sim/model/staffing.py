@@ -30,6 +30,7 @@ class RolePool:
     def __init__(
         self, env: simpy.Environment, calendar: WorkCalendar, timer: StepTimer,
         employees: list[Employee], discipline: str = "fifo",
+        standin_after_days: int | None = None,
     ) -> None:
         if not employees:
             raise ValueError("a role pool needs at least one employee")
@@ -49,6 +50,14 @@ class RolePool:
             raise ValueError(f"queue discipline must be fifo or deadline, got {discipline!r}")
         self._by_deadline = discipline == "deadline"
         self._seq = count()  # ties in the discipline go to the step submitted first
+        # Absences: named work passes to a stand-in after this many working days (None: waits).
+        self.standin_after = standin_after_days
+        #: Who may act for whom (by employee id): the same group in the organisation (set by the
+        #: assigner); anyone of the pool when not set.
+        self.peers: dict[int, list[Employee]] = {}
+        self._absences = any(e.absences for e in employees)
+        if self._absences:
+            self._schedule_absence_days()
         #: Expected working minutes of the work named to each employee and not yet done, at
         #: their own pace.
         self.load: dict[int, float] = dict.fromkeys((e.id for e in employees), 0.0)
@@ -64,8 +73,70 @@ class RolePool:
     def _today(self) -> int:
         return int(self.calendar.next_working(self.env.now) // MINUTES_PER_DAY)
 
+    # ------------------------------------------------------------------ absences
+    def _schedule_absence_days(self) -> None:
+        """A morning event on every day someone leaves, returns or should hand work over."""
+        days: set[int] = set()
+        for emp in self.employees:
+            for start, end in emp.absences:
+                days.update((start, end))
+                if self.standin_after is not None:
+                    days.add(self._handover_day(start))
+        for day in sorted(days):
+            when = self.calendar.next_working(float(day * MINUTES_PER_DAY))
+            self.env.timeout(when).callbacks.append(self._morning)
+
+    def _handover_day(self, start: int) -> int:
+        """The calendar day on which work named to someone away since ``start`` is handed over."""
+        t = self.calendar.next_working(float(start * MINUTES_PER_DAY))
+        after = self.calendar.add(t, (self.standin_after or 0) * self.calendar.minutes_per_day)
+        return int(self.calendar.next_working(after) // MINUTES_PER_DAY)
+
+    def _present(self, emp: Employee, day: int) -> bool:
+        return not self._absences or not emp.absent(day)
+
+    def _morning(self, _event: simpy.Event) -> None:
+        """Returns take their waiting work; the work of those long away goes to stand-ins."""
+        day = self._today()
+        for emp in list(self.free):
+            if not emp.absent(day) and (self.personal.get(emp.id) or self.queue
+                                        or self.personal_on_site.get(emp.id)):
+                del self.free[emp]
+                self._take_next(emp)
+        if self.standin_after is None:
+            return
+        for emp in self.employees:
+            spell = emp.absence_at(day)
+            if spell is not None and self._handover_day(spell[0]) <= day:
+                self._hand_over(emp, day)
+
+    def _hand_over(self, emp: Employee, day: int) -> None:
+        """Pass the work named to ``emp`` (away) to present colleagues, the least loaded first."""
+        waiting = self.personal.pop(emp.id, []) + self.personal_on_site.pop(emp.id, [])
+        if not waiting:
+            return
+        now = self.env.now
+        for step in sorted(waiting):
+            if step.on_site_only:
+                self._on_site_waiting -= 1
+            self.load[emp.id] -= step.spec.handling_mean_min * emp.pace
+            step.absence_wait += now - step.waiting_since
+            step.waiting_since = now
+            self._submit_named(step, self._standin(emp, day), count=True)
+
+    def _standin(self, emp: Employee, day: int) -> Employee:
+        """The acting colleague: the present peer (else pool member) with the least named work."""
+        group = self.peers.get(emp.id, self.employees)
+        present = [e for e in group if e is not emp and not e.absent(day)]
+        if not present:
+            present = [e for e in self.employees if e is not emp and not e.absent(day)]
+        if not present:
+            return emp  # nobody to act: the work waits for its person
+        return self.least_loaded(present, 1, 0.0)[0]
+
     def _can_do_on_site(self, emp: Employee, day: int) -> bool:
-        return (emp.cleared or not self.needs_clearance) and emp.on_site(day)
+        return ((emp.cleared or not self.needs_clearance) and emp.on_site(day)
+                and self._present(emp, day))
 
     def candidates(self, on_site_only: bool) -> list[Employee]:
         """Who may be named for a step: cleared staff for on-site-only work (if any)."""
@@ -76,15 +147,22 @@ class RolePool:
     def least_loaded(self, candidates: list[Employee], count: int, u: float) -> list[Employee]:
         """The ``count`` candidates with the least outstanding named work.
 
-        Ties go round the candidates from a random one (``u``), so that equally loaded staff
-        share the work rather than the first of them taking it all.
+        People away today come last. Ties go round the candidates from a random one (``u``), so
+        that equally loaded staff share the work rather than the first of them taking it all.
         """
         n = len(candidates)
         first = int(u * n)
         load = self.load
-        ranked = heapq.nsmallest(
-            min(count, n), range(n),
-            key=lambda i: (load[candidates[i].id], (i - first) % n))
+        if self._absences:  # someone away is named only when everyone is
+            day = self._today()
+            ranked = heapq.nsmallest(
+                min(count, n), range(n),
+                key=lambda i: (candidates[i].absent(day), load[candidates[i].id],
+                               (i - first) % n))
+        else:
+            ranked = heapq.nsmallest(
+                min(count, n), range(n),
+                key=lambda i: (load[candidates[i].id], (i - first) % n))
         return [candidates[i] for i in ranked]
 
     def submit(self, step: Step, assignee: Employee | None = None) -> None:
@@ -95,18 +173,26 @@ class RolePool:
         step.key = ((step.doc.deadline, step.enqueued, next(self._seq)) if self._by_deadline
                     else (step.enqueued, next(self._seq)))
         step.named = assignee is not None
+        step.waiting_since = step.enqueued
         if assignee is not None:
-            self.load[assignee.id] += step.spec.handling_mean_min * assignee.pace
-            self._submit_named(step, assignee)
+            self._submit_named(step, assignee, count=True)
             return
         free = self.free
         if not step.on_site_only:
-            if free:
-                emp = next(iter(free))
-                del free[emp]
-                self._start(emp, step)
+            if not self._absences:
+                if free:
+                    emp = next(iter(free))
+                    del free[emp]
+                    self._start(emp, step)
+                    return
             else:
-                heapq.heappush(self.queue, step)
+                day = self._today()
+                for emp in free:
+                    if not emp.absent(day):
+                        del free[emp]
+                        self._start(emp, step)
+                        return
+            heapq.heappush(self.queue, step)
             return
         day = self._today()
         for emp in free:
@@ -118,7 +204,24 @@ class RolePool:
         self._on_site_waiting += 1
         self._ensure_wakeup()
 
-    def _submit_named(self, step: Step, emp: Employee) -> None:
+    def _submit_named(self, step: Step, emp: Employee, count: bool = False) -> None:
+        if count:
+            self.load[emp.id] += step.spec.handling_mean_min * emp.pace
+        if self._absences:
+            day = self._today()
+            spell = emp.absence_at(day)
+            if spell is not None:
+                if self.standin_after is not None and self._handover_day(spell[0]) <= day:
+                    standin = self._standin(emp, day)
+                    if standin is not emp:  # an acting colleague takes it at once
+                        self.load[emp.id] -= step.spec.handling_mean_min * emp.pace
+                        self._submit_named(step, standin, count=True)
+                        return
+                queue = self.personal_on_site if step.on_site_only else self.personal
+                heapq.heappush(queue.setdefault(emp.id, []), step)
+                if step.on_site_only:
+                    self._on_site_waiting += 1
+                return
         if emp in self.free and (not step.on_site_only or emp.on_site(self._today())):
             del self.free[emp]
             self._start(emp, step)
@@ -130,6 +233,9 @@ class RolePool:
             heapq.heappush(self.personal.setdefault(emp.id, []), step)
 
     def _start(self, emp: Employee, step: Step) -> None:
+        if step.named and emp.absences:
+            # Clock time the step waited for its person while they were away.
+            step.absence_wait += _away_between(emp, step.waiting_since, self.env.now)
         step.emp = emp
         step.on_end = self._ended
         self.timer.start(step)
@@ -149,6 +255,9 @@ class RolePool:
         # Candidates in this order, the first one wins a tie: own work, the pool's queue, own
         # on-site-only work, the pool's on-site-only queue. Written out (no list of queues, one
         # calendar look-up) because every step ends here.
+        if self._absences and emp.absent(self._today()):
+            self.free[emp] = None  # away: takes nothing until the morning they are back
+            return
         best = self.personal.get(emp.id) or None
         queue = self.queue
         if queue and (best is None or queue[0].key < best[0].key):
@@ -193,3 +302,15 @@ class RolePool:
             self._take_next(emp)  # idles again (and re-arms the wake-up) if nothing fits
         if self._on_site_waiting:
             self._ensure_wakeup()
+
+
+def _away_between(emp: Employee, a: float, b: float) -> float:
+    """Clock minutes of [a, b) that fall in the employee's spells away."""
+    total = 0.0
+    for start, end in emp.absences:
+        lo, hi = max(a, start * MINUTES_PER_DAY), min(b, end * MINUTES_PER_DAY)
+        if hi > lo:
+            total += hi - lo
+        elif start * MINUTES_PER_DAY >= b:
+            break
+    return total

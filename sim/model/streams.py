@@ -33,6 +33,7 @@ class Purpose(enum.IntEnum):
     SERVICE = 7
     OFFICE_LINK = 8
     ACCESS_GATEWAY = 9
+    ABSENCE = 10
 
 
 class Streams:

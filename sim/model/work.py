@@ -41,7 +41,7 @@ _N = len(DELAY_COMPONENTS)
 _inv_normal = NormalDist().inv_cdf
 _QUEUE, _OFFICE_DAY, _OFF_HOURS = D["queue"], D["office_day"], D["off_hours"]
 _CONNECTIVITY, _VPN, _OUTAGE = D["connectivity"], D["vpn"], D["platform_outage"]
-_PLATFORM, _HANDLING = D["platform"], D["handling"]
+_PLATFORM, _HANDLING, _ABSENCE = D["platform"], D["handling"], D["absence"]
 PAPER = "paper"  #: the `system` of a step done off every platform (secret documents)
 
 
@@ -55,7 +55,7 @@ class Step:
 
     __slots__ = (
         "doc", "name", "spec", "enqueued", "on_site_only", "done",  # set by the route
-        "emp", "on_end", "key", "named",  # set by the pool
+        "emp", "on_end", "key", "named", "waiting_since", "absence_wait",  # set by the pool
         "draws", "components", "start", "end", "at_home", "unofficial", "platform", "conn",
         "nets", "link", "vpn", "vpn_from", "occupied", "busy_minutes", "lost_working",
         "interruptions", "system",  # by the timer
@@ -65,6 +65,7 @@ class Step:
     on_end: Callable[[simpy.Event], None]
     key: tuple[float, ...]
     named: bool
+    waiting_since: float
     draws: tuple[float, float, float, float, float, float]
     components: list[float]
     start: float
@@ -93,6 +94,7 @@ class Step:
         self.enqueued = enqueued
         self.on_site_only = doc.on_site_only
         self.done = done
+        self.absence_wait = 0.0  # clock minutes waited for a named person who was away
 
     def __lt__(self, other: Step) -> bool:
         """Queue order: the pool's discipline key (heaps compare steps with it)."""
@@ -200,7 +202,9 @@ class StepTimer:
         # office_day would show office-day waits even when nobody works from home.
         away = self._away_until(step.emp, enqueued, now) if step.on_site_only else enqueued
         comp[_OFFICE_DAY] = away - enqueued
-        comp[_QUEUE] = now - away
+        absent = min(step.absence_wait, now - away)
+        comp[_ABSENCE] = absent
+        comp[_QUEUE] = now - away - absent
         t = self.calendar.next_working(now)
         comp[_OFF_HOURS] = t - now
         step.start = t
@@ -410,6 +414,9 @@ class StepTimer:
         elif step.spec.ui_bound and not step.paper:
             end, extra = self._interrupted(step, t, minutes, end)
             busy += extra
+        if step.emp.absences:
+            end, away = self._paused_for_absence(step, t, minutes, end)
+            extra += away
         comp[_OFF_HOURS] += (end - t) - minutes - extra
         if step.vpn is not None:
             # Sessions end with the working day (they time out overnight); a step that runs on
@@ -480,6 +487,29 @@ class StepTimer:
                 charged += lost
                 step.lost_working += lost
             end = calendar.add(cur, remaining)
+
+    def _paused_for_absence(self, step: Step, t: float, minutes: float,
+                            end: float) -> tuple[float, float]:
+        """Nobody works while away: hands-on work running into a spell away waits for its end.
+
+        Returns the new end and the working minutes of the pauses (the absence component).
+        """
+        calendar, emp = self.calendar, step.emp
+        away = 0.0
+        for first, after in emp.absences:
+            start = max(first * MINUTES_PER_DAY, t)
+            if start >= end:
+                break
+            if after * MINUTES_PER_DAY <= t:
+                continue
+            resume = calendar.next_working(after * MINUTES_PER_DAY)
+            lost = calendar.working_minutes(start, resume)
+            if lost <= 0.0:
+                continue
+            end = calendar.add(resume, calendar.working_minutes(start, end))
+            away += lost
+        step.components[_ABSENCE] += away
+        return end, away
 
     def _loses_work(self, step: Step) -> bool:
         """Whether this interruption loses the unsaved work (the step's own draw, then more)."""
