@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from sim.experiments.sensitivity import DIFFERENCE, FLOOR, NOISE_LEVEL, RANK_BY, target_label
 from sim.experiments.store import replacing
@@ -60,7 +62,8 @@ def sensitivity_bars(table: pd.DataFrame, kpi: str, target: str, order: list[str
     """Horizontal bars of one target's indices for ``kpi``, strongest on top, with intervals.
 
     Morris: mu* with its 95% interval and, dashed, the noise floor (the mu* of a factor with no
-    effect). Sobol: S1 and ST with their intervals and ST's noise floor.
+    effect). Sobol: S1 and ST with their intervals and ST's noise floor. Indices that replication
+    noise could explain (``above_noise`` false) are drawn pale and hatched.
     """
     ax = new_axes(ax)
     part = table[(table.kpi == kpi) & (table.target == target)].set_index("parameter")
@@ -69,25 +72,36 @@ def sensitivity_bars(table: pd.DataFrame, kpi: str, target: str, order: list[str
     y = np.arange(len(part))[::-1]
     method = part["method"].iloc[0]
     colour = COLOURS.get(target, _DIFF_COLOUR)
+    clear = part.above_noise.to_numpy(dtype=bool)
     if method == "morris":
-        ax.barh(y, part.mu_star, xerr=part.mu_star_conf, color=colour, alpha=0.8, capsize=3,
-                label="mu*")
+        bars = ax.barh(y, part.mu_star, xerr=part.mu_star_conf, color=colour, alpha=0.8,
+                       capsize=3)
+        handles = [Patch(color=colour, alpha=0.8, label="mu*")]
         floor = float(part.mu_star_noise.iloc[0])
         unit = KPIS[kpi].unit if kpi in KPIS else ""
         ax.set_xlabel(f"mu* ({unit}; 95% CI)" if unit else "mu* (95% CI)")
     else:
         ax.barh(y + 0.2, part.S1, height=0.4, xerr=part.S1_conf, color=colour, alpha=0.45,
-                capsize=3, label="S1")
-        ax.barh(y - 0.2, part.ST, height=0.4, xerr=part.ST_conf, color=colour, alpha=0.9,
-                capsize=3, label="ST")
+                capsize=3)
+        bars = ax.barh(y - 0.2, part.ST, height=0.4, xerr=part.ST_conf, color=colour, alpha=0.9,
+                       capsize=3)
+        handles = [Patch(color=colour, alpha=0.45, label="S1"),
+                   Patch(color=colour, alpha=0.9, label="ST")]
         floor = float(part.ST_noise.iloc[0])
         ax.set_xlabel("index (share of variance; 95% CI)")
+    for bar, above in zip(bars.patches, clear, strict=True):
+        if not above:
+            bar.set_alpha(0.3)
+            bar.set_hatch("//")
+    if not clear.all():
+        handles.append(Patch(facecolor=colour, alpha=0.3, hatch="//", label="within noise"))
     if not math.isnan(floor) and floor > 0:
-        ax.axvline(floor, color="grey", ls="--", lw=1, label="noise floor")
+        ax.axvline(floor, color="grey", ls="--", lw=1)
+        handles.append(Line2D([], [], color="grey", ls="--", lw=1, label="noise floor"))
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(y, list(part.label))
     ax.set_title(target_label(target))
-    ax.legend(fontsize="small", loc="best")
+    ax.legend(handles=handles, fontsize="small", loc="best")
     return ax
 
 
@@ -135,7 +149,8 @@ def sensitivity_text(table: pd.DataFrame, kpi: str) -> str:
     head = f"{kpi}{f' ({unit})' if unit else ''}: {METHOD_WORDS[method]}"
     lead = DIFFERENCE if DIFFERENCE in targets else targets[0]
     note = (f"ranked by {target_label(lead)}'s {RANK_BY[method]}; ~ : within replication noise "
-            f"(p >= {NOISE_LEVEL:g} that noise alone gives effects this large)")
+            f"(p >= {NOISE_LEVEL:g} that noise alone gives effects this large, or the interval "
+            f"reaches 0)")
     return "\n".join([head, text_table(rows, [True, False, *[True] * len(targets)]), note])
 
 
