@@ -194,7 +194,12 @@ def find_boxes(x: pd.DataFrame, y: np.ndarray, min_density: float = DEFAULT_MIN_
         return []
     if y.all():
         return [Box([], 1.0, 1.0, 1.0, len(y), len(y))]
-    import prim  # imported here: it loads matplotlib's pyplot
+    try:
+        import prim  # imported here: it loads matplotlib's pyplot
+    except ImportError:
+        # An optional extra: the prim package is GPL-3, this package MIT.
+        raise InputError("sim discover needs the prim package (GPL-3, an optional extra): "
+                         "pip install 'docflow-sim[discovery]'") from None
 
     x = x.reset_index(drop=True).copy()
     for name in x.columns:  # text and mixed columns are categories for PRIM
