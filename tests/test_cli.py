@@ -45,6 +45,12 @@ def test_summary_has_a_row_per_platform_and_replication_and_every_kpi(baseline_r
     summary = pd.read_csv(out / "summary.csv")
     assert set(REQUIRED_KPIS) <= set(summary.columns)
     assert list(summary.columns[2:]) == [*KPI_COLUMNS, "saturated_resource"]
+    # Counts are written as whole numbers (12464, not 12464.0).
+    text = (out / "summary.csv").read_text().splitlines()
+    header, first = text[0].split(","), text[1].split(",")
+    for kpi in ("documents_created", "documents_completed", "gateway_transmissions", "unstable",
+                "overloaded_people"):
+        assert first[header.index(kpi)].isdigit(), (kpi, first[header.index(kpi)])
     assert sorted(zip(summary.platform, summary.replication, strict=True)) == [
         ("esed", 0), ("esed", 1), ("osdo", 0), ("osdo", 1)]
 
@@ -65,9 +71,27 @@ def test_documents_and_timeseries_columns(baseline_run):
     docs = pd.read_csv(out / "documents.csv")
     assert {"id", "replication", "platform", "body", "type", "created_min", "completed_min",
             "deadline_min", "cycle_time_h", "on_time", "rework", "unofficial"} <= set(docs.columns)
+    # Names beside numbers, as in the event log; who sent a received letter.
+    assert list(docs.columns[3:8]) == ["body", "body_name", "body_kind", "received_from",
+                                       "received_from_name"]
+    assert set(docs.body_name) <= {"Ministry of Information and Public Development",
+                                   "Astana Department of Internal Policy",
+                                   "Astana Department of Religious Affairs",
+                                   "Esil District Akim's Office"}
+    received = docs[docs.id.str.contains(">")]
+    assert len(received) and received.received_from.notna().all()
+    sender = received.id.str.split(">").str[-2].str.removeprefix("b").str.split("-").str[0]
+    assert (sender.astype(int) == received.received_from).all()
+    assert docs[~docs.id.str.contains(">")].received_from.isna().all()
+    delays = docs.filter(like="delay_")
+    assert (delays >= 0).all().all()  # no -6.6e-13 from float rounding
     series = pd.read_csv(out / "timeseries.csv")
     assert {"platform", "replication", "time_min", "open_documents", "completed_total",
             "staff_online"} <= set(series.columns)
+    assert series.timestamp.iloc[0] == "2023-01-09T00:00:00+06:00"
+    stamps = pd.to_datetime(series.timestamp, format="ISO8601", utc=True)
+    assert ((stamps - stamps.iloc[0]).dt.total_seconds() / 60 == series.time_min
+            - series.time_min.iloc[0]).all()
     assert series.groupby(["platform", "replication"]).completed_total.is_monotonic_increasing.all()
 
 

@@ -55,7 +55,13 @@ def test_timestamps_are_the_calendar_start_plus_simulated_minutes():
     expected = [(s, start + dt.timedelta(minutes=a), start + dt.timedelta(minutes=b))
                 for d, s, a, b in EXPECTED_DAY_ONE if d == "b0-0"]
     got = list(zip(first.activity, first.start_timestamp, first.complete_timestamp, strict=True))
-    assert got == [(s, pd.Timestamp(a), pd.Timestamp(b)) for s, a, b in expected]
+    # Wall-clock times in Almaty, aware of the zone (UTC+6 in 2023).
+    assert got == [(s, pd.Timestamp(a, tz="Asia/Almaty"), pd.Timestamp(b, tz="Asia/Almaty"))
+                   for s, a, b in expected]
+    assert str(first.start_timestamp.iloc[0].utcoffset()) == "6:00:00"
+    text = eventlog._iso(first.start_timestamp)
+    assert text[0] == pd.Timestamp(expected[0][1]).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + \
+        "+06:00"
     assert set(log.case_id) == {f"esed-r0-{d}" for d in steps.document}
     assert (log.resource.str.fullmatch(r"employee-\d+")).all()
 
@@ -67,6 +73,7 @@ def test_csv_has_one_row_per_step_in_process_mining_columns(logged_run):
     assert list(log.columns) == eventlog.EVENT_LOG_COLUMNS
     assert len(log) == len(steps)
     for col in ("start_timestamp", "complete_timestamp"):
+        assert log[col].str.endswith("+06:00").all()  # with the zone's UTC offset
         parsed = pd.to_datetime(log[col], format="ISO8601")
         assert parsed.notna().all()
     assert (pd.to_datetime(log.complete_timestamp) >= pd.to_datetime(log.start_timestamp)).all()
@@ -77,6 +84,26 @@ def test_csv_has_one_row_per_step_in_process_mining_columns(logged_run):
     assert set(log.activity) == {*ROUTE, "referral"}
     assert set(log.document_type) <= set(experiment.scenario.documents.types)
     assert set(log.body) == {"A", "B"}
+
+
+def test_cases_say_whether_open_at_the_horizon_and_created_in_the_warm_up(logged_run):
+    experiment, out = logged_run
+    log = pd.read_csv(out / "event_log.csv.gz")
+    assert log.groupby("case_id")[["case_open", "case_in_warmup"]].nunique().max().max() == 1
+    assert log.case_open.any() and not log.case_open.all()
+    assert log.case_in_warmup.any() and not log.case_in_warmup.all()
+    # Open cases are the documents the documents table leaves without a completion.
+    docs = experiment.documents()
+    open_docs = {(p, r, d) for p, r, d, done in zip(docs.platform, docs.replication, docs.id,
+                                                     docs.completed_min, strict=True)
+                 if pd.isna(done)}
+    counted = log[~log.case_in_warmup]
+    flagged = {(p, r, d) for p, r, d in zip(counted.architecture, counted.replication,
+                                            counted.document, strict=True)}
+    logged_open = {(p, r, d) for p, r, d, o in zip(counted.architecture, counted.replication,
+                                                    counted.document, counted.case_open,
+                                                    strict=True) if o}
+    assert logged_open == open_docs & flagged
 
 
 def test_xes_is_well_formed_with_a_start_and_complete_event_per_step(logged_run):
@@ -122,9 +149,9 @@ def test_pm4py_discovers_the_document_route(logged_run):
     # Timestamps survive the round trip: pm4py reads the same instants the CSV holds.
     first = csv.iloc[0]
     case = done[done["case:concept:name"] == first.case_id]
-    want = pd.Timestamp(first.complete_timestamp)
-    got = case["time:timestamp"].dt.tz_localize(None) if case["time:timestamp"].dt.tz \
-        else case["time:timestamp"]
+    want = pd.Timestamp(first.complete_timestamp).tz_convert("UTC")  # the same instant
+    got = case["time:timestamp"]
+    got = got.dt.tz_convert("UTC") if got.dt.tz else got.dt.tz_localize("UTC")  # pm4py: UTC
     assert want in set(got)
 
 
@@ -165,6 +192,7 @@ def test_the_fast_csv_writer_writes_what_pandas_writes(tmp_path):
         "flag": [True, False, True, True, False, False],
         "text": ["plain", 'with "quotes"', "a,b", "two\nlines", None, ""],
         "maybe": [True, None, False, True, None, False],
+        "body": pd.array([None, 3, 0, None, 1, 2], dtype="Int64"),  # e.g. received_from
     })
     for part in (frame, frame.iloc[:0]):
         eventlog.write_frame_csv(part, tmp_path / "fast.csv")
@@ -190,7 +218,7 @@ def test_xes_text_is_what_xml_etree_writes(logged_run, tmp_path):
         trace = ET.Element("trace")
         eventlog._attr(trace, "concept:name", case_id)
         for key in ("platform", "architecture", "replication", "document", "document_type",
-                    "body", "body_kind"):
+                    "body", "body_kind", "case_open", "case_in_warmup"):
             eventlog._attr(trace, key, rows[key].tolist()[0])
         events = sorted([(t, 1, "start", k) for k, t in enumerate(rows.start_timestamp)]
                         + [(t, 0, "complete", k) for k, t in enumerate(rows.complete_timestamp)])
@@ -200,7 +228,7 @@ def test_xes_text_is_what_xml_etree_writes(logged_run, tmp_path):
             ET.SubElement(event, "string", key="concept:name", value=row.activity)
             ET.SubElement(event, "string", key="lifecycle:transition", value=transition)
             ET.SubElement(event, "date", key="time:timestamp",
-                          value=when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3])
+                          value=when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+06:00")
             ET.SubElement(event, "string", key="org:resource", value=row.resource)
             ET.SubElement(event, "string", key="org:role", value=row.role)
             eventlog._attr(event, "at_home", bool(row.at_home))

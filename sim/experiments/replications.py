@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from sim.config import Scenario
@@ -29,10 +30,13 @@ from sim.model.metrics import RunRecords
 from sim.model.replication import run_replication
 
 __all__ = ["Experiment", "run_experiment", "run_to_precision", "Precision", "RunDone",
-           "relative_half_widths", "COUNT_UNITS"]
+           "relative_half_widths", "COUNT_UNITS", "TIME_ZONE", "iso_timestamps"]
 
 #: KPI units that count whole things: summary tables hold them as integers.
 COUNT_UNITS = frozenset({"documents", "transmissions", "people", "flag"})
+#: The time zone of the civil service's clock: time stamps of the time series and the event log
+#: are wall-clock times from ``calendar.start_date`` here.
+TIME_ZONE = "Asia/Almaty"
 
 _CI_COLUMNS = ["mean", "half_width", "low", "high", "n"]
 
@@ -89,13 +93,32 @@ class Experiment:
         return out
 
     def documents(self) -> pd.DataFrame | None:
-        """Per-document rows of every run, or None when they were not kept."""
+        """Per-document rows of every run, or None when they were not kept.
+
+        Beside the body numbers, their names: ``body_name`` and ``received_from_name`` (the
+        names of the scenario's bodies, as the event log gives them).
+        """
         frames = [r.documents for r in self.runs if r.documents is not None]
-        return pd.concat(frames, ignore_index=True) if frames else None
+        if not frames:
+            return None
+        table = pd.concat(frames, ignore_index=True)
+        names = pd.Series([n for g in self.scenario.bodies for n in g.body_names()],
+                          dtype=object)
+        table.insert(table.columns.get_loc("body") + 1, "body_name", table.body.map(names))
+        if "received_from" in table:
+            table.insert(table.columns.get_loc("received_from") + 1, "received_from_name",
+                         table.received_from.map(names))
+        return table
 
     def timeseries(self) -> pd.DataFrame:
-        """Time-series rows of every run."""
-        return pd.concat([r.timeseries for r in self.runs], ignore_index=True)
+        """Time-series rows of every run.
+
+        Each row's ISO ``timestamp`` (:func:`iso_timestamps`) follows its clock minute.
+        """
+        table = pd.concat([r.timeseries for r in self.runs], ignore_index=True)
+        table.insert(table.columns.get_loc("time_min") + 1, "timestamp",
+                     iso_timestamps(self.scenario, table.time_min))
+        return table
 
     def steps(self) -> pd.DataFrame | None:
         """Per-step rows of every run, or None when they were not kept."""
@@ -158,6 +181,21 @@ class Experiment:
                 "significant": bool(low > 0 or high < 0),  # NaN bounds: False
             })
         return pd.DataFrame(rows, columns=columns).astype({"n": int, "significant": bool})
+
+
+def iso_timestamps(scenario: Scenario, minutes: pd.Series) -> pd.Series:
+    """Clock minutes of a run as ISO 8601 text with the UTC offset, in :data:`TIME_ZONE`.
+
+    Minute 0 is midnight of ``calendar.start_date``: ``2023-01-09T09:00:00+06:00``.
+    """
+    start = pd.Timestamp(scenario.calendar.start_date)
+    distinct = pd.unique(minutes.to_numpy())
+    codes = pd.Index(distinct).get_indexer(minutes.to_numpy())
+    local = pd.Series(start + pd.to_timedelta(distinct, unit="min")).dt.round("s")
+    aware = local.dt.tz_localize(TIME_ZONE, ambiguous=np.zeros(len(local), dtype=bool),
+                                 nonexistent="shift_forward")
+    text = np.array([t.isoformat() for t in aware], dtype=object)
+    return pd.Series(text[codes], index=minutes.index, dtype=object)
 
 
 class RunDone(NamedTuple):

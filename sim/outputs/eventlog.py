@@ -2,8 +2,12 @@
 
 A *case* is one document in one run (platform and replication), so that logs of several runs can
 be mined together or filtered apart. Each step is an *activity* done by a *resource* (an
-employee) with a start and a complete timestamp. Timestamps are ISO 8601 local times counted
-from ``calendar.start_date`` (the model has no time zone).
+employee) with a start and a complete timestamp. Timestamps are ISO 8601 times counted from
+midnight of ``calendar.start_date`` in Kazakhstan's civil-service time zone,
+:data:`~sim.experiments.replications.TIME_ZONE` (Asia/Almaty), with its UTC offset (``+06:00``,
+``+05:00`` from March 2024). Each case says whether its document was still open at the horizon
+(``case_open``) and whether it was created in the warm-up the KPIs leave out
+(``case_in_warmup``), so that a miner can keep the cases the KPIs count.
 
 The CSV uses the column names process-mining tools map by default (``case_id``, ``activity``,
 ``resource``, ``start_timestamp``, ``complete_timestamp``). The XES file holds a ``start`` and a
@@ -32,6 +36,8 @@ import pandas as pd
 
 from sim.config import Scenario
 from sim.config.architectures import ARCHITECTURES
+from sim.experiments.replications import TIME_ZONE
+from sim.model.calendar import warmup_marks
 
 __all__ = ["EVENT_LOG_COLUMNS", "body_table", "event_log", "write_csv", "write_xes",
            "write_event_log", "write_frame_csv", "TextOut", "GZIP_LEVEL"]
@@ -39,7 +45,7 @@ __all__ = ["EVENT_LOG_COLUMNS", "body_table", "event_log", "write_csv", "write_x
 EVENT_LOG_COLUMNS = [
     "case_id", "activity", "resource", "role", "start_timestamp", "complete_timestamp",
     "platform", "architecture", "replication", "document", "document_type", "body", "body_kind",
-    "at_home", "unofficial",
+    "case_open", "case_in_warmup", "at_home", "unofficial",
 ]
 
 # The standard XES extensions (xes-standard.org), declared in the log header.
@@ -50,7 +56,7 @@ XES_EXTENSIONS = [
     ("Organizational", "org", "http://www.xes-standard.org/org.xesext"),
 ]
 _TRACE_ATTRIBUTES = ["platform", "architecture", "replication", "document", "document_type",
-                     "body", "body_kind"]
+                     "body", "body_kind", "case_open", "case_in_warmup"]
 #: gzip level of the compressed outputs: level 1 compresses this repetitive text to about the
 #: size level 6 does (within a fifth) at several times the speed.
 GZIP_LEVEL = 1
@@ -73,7 +79,19 @@ def _milliseconds(minutes: pd.Series) -> np.ndarray:
 
 
 def _timestamps(start: dt.datetime, ms: np.ndarray, index: pd.Index) -> pd.Series:
-    return pd.Series(pd.Timestamp(start) + pd.to_timedelta(ms, unit="ms"), index=index)
+    """Wall-clock times ``start + ms`` in :data:`TIME_ZONE` (time-zone aware)."""
+    local = pd.Series(pd.Timestamp(start) + pd.to_timedelta(ms, unit="ms"), index=index)
+    # Kazakhstan has no daylight saving; the hour repeated when Almaty moved from UTC+6 to
+    # UTC+5 (1 March 2024) is taken as the later one.
+    return local.dt.tz_localize(TIME_ZONE, ambiguous=np.zeros(len(local), dtype=bool),
+                                nonexistent="shift_forward")
+
+
+def _ms(ts: pd.Series) -> np.ndarray:
+    """Milliseconds since the epoch (UTC) of a time column, aware of its zone or not."""
+    if isinstance(ts.dtype, pd.DatetimeTZDtype):
+        ts = ts.dt.tz_convert(None)
+    return ts.to_numpy().astype("datetime64[ms]").astype("int64")
 
 
 def _per_value(series: pd.Series, text: Any, dtype: Any) -> pd.Series:
@@ -106,6 +124,11 @@ def event_log(steps: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         steps.document.to_numpy()[first].tolist(), strict=True)], dtype=object)
     rank = pd.factorize(ids, sort=True)[0]  # the order of the ids as text
     start_ms, end_ms = _milliseconds(steps.start_min), _milliseconds(steps.end_min)
+    warmup_end = warmup_marks(scenario, None)[0]
+    is_open = (steps.document_open.astype(bool) if "document_open" in steps
+               else pd.Series(pd.NA, index=steps.index, dtype="boolean"))
+    in_warmup = (steps.created_min < warmup_end if "created_min" in steps
+                 else pd.Series(pd.NA, index=steps.index, dtype="boolean"))
     log = pd.DataFrame({
         "case_id": pd.Series(ids[case], index=steps.index, dtype=arch.dtype),
         "activity": steps.step,
@@ -120,6 +143,8 @@ def event_log(steps: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         "document_type": steps.type,
         "body": steps.body.map(bodies.name),
         "body_kind": steps.body.map(bodies.kind),
+        "case_open": is_open,
+        "case_in_warmup": in_warmup,
         "at_home": steps.at_home.astype(bool),
         "unofficial": steps.unofficial.astype(bool),
     })
@@ -216,9 +241,9 @@ def _csv_column(series: pd.Series) -> list[str]:
         for i in np.flatnonzero(np.isnan(values)).tolist():
             out[i] = ""
         return out
-    if kind in "iub":
+    if kind in "iub" and not series.hasnans:
         return list(map(str, series.to_numpy().tolist()))
-    out = _texts(series)
+    out = _texts(series)  # also a nullable integer column with gaps: '' as to_csv writes
     return list(map(_csv_field, out)) if _special(out, _CSV_SPECIAL) else out
 
 
@@ -242,14 +267,21 @@ _CLOCK: list[str] = []  # "HH:MM:SS" of every second of a day, made on first use
 
 
 def _iso(ts: pd.Series) -> np.ndarray:
-    """ISO 8601 with milliseconds, e.g. ``2023-01-09T09:00:59.087``.
+    """ISO 8601 with milliseconds (and a zone-aware column's offset): ``...T09:00:59.087+06:00``.
 
-    Made from tables of the distinct days, the seconds of a day and the milliseconds: three
-    look-ups a time stamp instead of a formatting (several times faster than strftime).
+    Made from tables of the distinct days, the seconds of a day, the milliseconds and the
+    offsets: a few look-ups a time stamp instead of a formatting (several times faster than
+    strftime).
     """
     if not _CLOCK:
         _CLOCK.extend(f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60)
                       for s in range(60))
+    offsets = None
+    if isinstance(ts.dtype, pd.DatetimeTZDtype):
+        local = ts.dt.tz_localize(None)  # the wall clock in the zone
+        offsets = ((local.to_numpy().astype("datetime64[ms]").astype("int64") - _ms(ts))
+                   // 60_000)
+        ts = local
     stamps = ts.to_numpy().astype("datetime64[ms]")
     if not len(stamps) or np.isnat(stamps).any():
         return np.datetime_as_string(stamps, unit="ms").astype(object)
@@ -261,7 +293,13 @@ def _iso(ts: pd.Series) -> np.ndarray:
     clock = np.array(_CLOCK, dtype=object)
     millis = np.array([f".{i:03d}" for i in range(1000)], dtype=object)
     second, milli = np.divmod(rest, 1000)
-    return days[day - first] + clock[second] + millis[milli]
+    text = days[day - first] + clock[second] + millis[milli]
+    if offsets is not None:
+        codes, uniques = pd.factorize(offsets)
+        suffix = np.array([f"{'+' if o >= 0 else '-'}{abs(o) // 60:02d}:{abs(o) % 60:02d}"
+                           for o in uniques.tolist()], dtype=object)
+        text = text + suffix[codes]
+    return text
 
 
 def _iso_pair(log: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -389,11 +427,10 @@ def _xes_traces(part: pd.DataFrame, starts: np.ndarray, ends: np.ndarray,
                                            part.at_home.tolist(), strict=True)]
     # Order: case, time, complete before start, then the step's place in the log.
     trace = np.repeat(np.arange(len(firsts)), np.diff(bounds))
-    ms = np.concatenate([part.start_timestamp.to_numpy().astype("datetime64[ms]"),
-                         part.complete_timestamp.to_numpy().astype("datetime64[ms]")])
+    ms = np.concatenate([_ms(part.start_timestamp), _ms(part.complete_timestamp)])
     steps = np.arange(m)
     order = np.lexsort((np.r_[steps, steps], np.r_[np.ones(m, np.int8), np.zeros(m, np.int8)],
-                        ms.astype("int64"), np.r_[trace, trace])).tolist()
+                        ms, np.r_[trace, trace])).tolist()
     st, en = starts.tolist(), ends.tolist()
     date = '" /><date key="time:timestamp" value="'
     events = [f"{head[i]}start{date}{st[i]}{tail[i]}" if i < m
