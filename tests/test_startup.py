@@ -34,7 +34,7 @@ def test_import_sim_stays_light():
 
 
 @pytest.mark.parametrize("args", [["--help"], ["validate", "scenarios/baseline.yaml"],
-                                  ["schema"]])
+                                  ["schema"], ["run", "--help"], ["run", "--list-kpis"]])
 def test_quick_commands_load_no_heavy_library(args):
     code = ("import contextlib, io\nfrom sim.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"

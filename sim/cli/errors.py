@@ -45,6 +45,10 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         # Signal handlers can only be set from the main thread (not so under some test runners).
         main_thread = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
+        # A file-size limit (ulimit -f) would kill the process by SIGXFSZ in mid-write; ignored,
+        # the write fails with EFBIG instead, and the command says so in one line.
+        xfsz = getattr(signal, "SIGXFSZ", None) if main_thread else None
+        previous_xfsz = signal.signal(xfsz, signal.SIG_IGN) if xfsz is not None else None
         try:
             return func(*args, **kwargs)
         except (InputError, FileExistsError) as exc:
@@ -58,5 +62,7 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         finally:
             if main_thread:
                 signal.signal(signal.SIGTERM, previous)
+            if xfsz is not None:
+                signal.signal(xfsz, previous_xfsz)
 
     return wrapper

@@ -20,10 +20,70 @@ if TYPE_CHECKING:
     from sim.experiments.replications import Experiment, RunDone
 
 __all__ = ["run", "validate", "schema", "PLATFORM_CHOICES", "RunProgress", "parallel_options",
-           "where"]
+           "where", "InputFile", "examples", "shipped_folder"]
 
 #: ``--platform`` values: each architecture alone, or ``both`` of the compared pair.
 PLATFORM_CHOICES = {**{name: [name] for name in ARCHITECTURES}, "both": list(PAIR)}
+
+
+def examples(*lines: str) -> str:
+    """A command's epilog: its examples, one per line, kept as written (not rewrapped)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def shipped_folder(sub: str = "") -> Path | None:
+    """The shipped ``scenarios/`` folder (or a folder in it): here, or beside the package."""
+    for root in (Path("scenarios"), Path(__file__).resolve().parents[2] / "scenarios"):
+        if (root / sub).is_dir():
+            return root / sub
+    return None
+
+
+class InputFile(click.Path):
+    """A scenario or sweep file argument; when it is missing, says which files are shipped."""
+
+    def __init__(self, what: str, command: str, sub: str = "",
+                 example: str = "baseline.yaml") -> None:
+        super().__init__(dir_okay=False)
+        self.what, self.command, self.sub, self.example = what, command, sub, example
+
+    def get_missing_message(self, param: click.Parameter,
+                            ctx: click.Context | None = None) -> str:
+        """Where the shipped files are, and a command line that uses one."""
+        folder = shipped_folder(self.sub)
+        files = sorted(p.name for p in folder.glob("*.yaml")) if folder else []
+        if not files:
+            return f"Give {self.what} (YAML; `sim schema` describes a scenario's fields)."
+        shown = folder.as_posix()
+        example = self.example if self.example in files else files[0]
+        return (f"Give {self.what}, e.g. `sim {self.command} {shown}/{example}`; the shipped "
+                f"ones in {shown}/ are: {', '.join(files)}.")
+
+
+def _list_kpis(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--list-kpis``: every KPI with its unit and meaning, then exit."""
+    if not value or ctx.resilient_parsing:
+        return
+    from sim.model.kpis import KPIS
+
+    width = max(len(k) for k in KPIS)
+    unit_width = max(len(k.unit) for k in KPIS.values())
+    click.echo(f"{'KPI':{width}s}  {'unit':{unit_width}s}  meaning (* in the short tables)")
+    for kpi in KPIS.values():
+        mark = "*" if kpi.main else " "
+        click.echo(f"{kpi.name:{width}s}  {kpi.unit:{unit_width}s} {mark}{kpi.meaning}")
+    ctx.exit(0)
+
+
+def _known_kpi(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """``--kpi``: a KPI name, with a suggestion when it is not one."""
+    if value is None or value in KPI_COLUMNS:
+        return value
+    import difflib
+
+    close = difflib.get_close_matches(value, KPI_COLUMNS, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise click.BadParameter(f"unknown KPI {value!r}{hint} (`sim run --list-kpis` lists them)")
 
 
 def parallel_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -142,16 +202,24 @@ def _precision_runner(scenario: Scenario, platforms: list[str], kpi: str, precis
         progress.end()
 
 
-@click.command()
-@click.argument("scenario_file", type=click.Path(dir_okay=False))
+@click.command(epilog=examples(
+    "sim run scenarios/baseline.yaml",
+    "sim run scenarios/baseline.yaml --set staff.remote_share=0.8 --out results/r80",
+    "sim run scenarios/baseline.yaml --precision 0.05 --kpi on_time_rate"))
+@click.argument("scenario_file", type=InputFile("a scenario file", "run"))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Run folder to create (default: results/<scenario>-<timestamp>).")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed.")
-@click.option("--replications", type=click.IntRange(min=1), default=None)
+              help="Run folder to create (default: results/<scenario>-<timestamp>); checked "
+              "before anything is simulated.")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Root seed (default: the scenario's `seed`).")
+@click.option("--replications", type=click.IntRange(min=1), default=None,
+              help="Replications of each platform (default: the scenario's `replications`); "
+              "with --precision, where to start.")
 @click.option("--platform", "platform", type=click.Choice(list(PLATFORM_CHOICES)), default=None,
               help="Architectures to run (default: the scenario's `platforms`).")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario field, e.g. --set staff.remote_share=0.8 (repeatable).")
+              help="Override a scenario field, e.g. --set staff.remote_share=0.8 or --set "
+              "platforms=[osdo] (repeatable).")
 @click.option("--force", is_flag=True, help="Replace an existing run folder.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @click.option("--event-log", is_flag=True, help="Also write steps.csv.gz and a process-mining "
@@ -159,12 +227,14 @@ def _precision_runner(scenario: Scenario, platforms: list[str], kpi: str, precis
 @click.option("--report", "html_report", is_flag=True,
               help="Also write report.html, a self-contained page (see `sim report`).")
 @click.option("--precision", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
-              default=None, help="Add replications until the 95%% half-width of --kpi is within "
+              default=None, help="Add replications until the 95% half-width of --kpi is within "
               "this share of its mean, e.g. 0.05 (starts at --replications).")
-@click.option("--kpi", "precision_kpi", type=click.Choice(KPI_COLUMNS), default=None,
-              help="KPI for --precision (default: cycle_time_mean_h).")
+@click.option("--kpi", "precision_kpi", metavar="KPI", default=None, callback=_known_kpi,
+              help="KPI for --precision (default: cycle_time_mean_h; --list-kpis lists them).")
 @click.option("--max-replications", type=click.IntRange(min=2), default=100, show_default=True,
               help="Cap on replications for --precision.")
+@click.option("--list-kpis", is_flag=True, is_eager=True, expose_value=False,
+              callback=_list_kpis, help="List every KPI with its unit and meaning, and exit.")
 @parallel_options
 @user_errors
 def run(scenario_file: str, out_dir: str | None, seed: int | None, replications: int | None,
@@ -172,10 +242,15 @@ def run(scenario_file: str, out_dir: str | None, seed: int | None, replications:
         event_log: bool, precision: float | None = None, precision_kpi: str | None = None,
         max_replications: int = 100, html_report: bool = False, workers: int | None = None,
         scheduler: str | None = None) -> None:
-    """Simulate SCENARIO_FILE and write a run folder."""
+    """Simulate SCENARIO_FILE and write a run folder.
+
+    Prints the main KPIs (mean ± 95% CI per platform and the paired OSDO - ESED difference)
+    and writes summary.csv, summary.json, documents.csv, timeseries.csv, the resolved scenario
+    and plots. The shipped scenarios are in scenarios/.
+    """
     if precision_kpi is not None and precision is None:
         raise click.UsageError("--kpi goes with --precision (e.g. --precision 0.05)")
-    from sim.outputs.run_folder import default_run_dir, write_run
+    from sim.outputs.run_folder import check_output_folder, default_run_dir, write_run
     from sim.outputs.tables import kpi_table
 
     scenario = _load(scenario_file, overrides)
@@ -185,6 +260,7 @@ def run(scenario_file: str, out_dir: str | None, seed: int | None, replications:
     target = Path(out_dir) if out_dir else default_run_dir(scenario.name)
     if target.exists() and not force:
         raise FileExistsError(f"{target} already exists; choose another --out or pass --force")
+    check_output_folder(target)  # now, not after minutes of simulating
     started = time.perf_counter()
     stopping = None
     if precision is not None:
@@ -215,20 +291,30 @@ def run(scenario_file: str, out_dir: str | None, seed: int | None, replications:
         click.echo(f"report written to {write_report(written)}")
 
 
-@click.command()
-@click.argument("scenario_file", type=click.Path(dir_okay=False))
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE")
+@click.command(epilog=examples(
+    "sim validate scenarios/baseline.yaml",
+    "sim validate my_scenario.yaml --set staff.remote_share=0.8"))
+@click.argument("scenario_file", type=InputFile("a scenario file", "validate"))
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override a scenario field before checking, e.g. --set "
+              "staff.remote_share=0.8 (repeatable).")
 @user_errors
 def validate(scenario_file: str, overrides: tuple[str, ...]) -> None:
-    """Check SCENARIO_FILE against the schema without running it."""
+    """Check SCENARIO_FILE against the schema without running it.
+
+    Exit 0 when valid; otherwise exit 2 with one line naming the file (or the --set), the
+    field, the value and what is allowed.
+    """
     scenario = _load(scenario_file, overrides)
     click.echo(f"{scenario_file}: valid ({scenario.name!r}: {len(scenario.bodies)} body group(s), "
                f"{scenario.total_staff:,} staff, {scenario.horizon_days} working days)")
 
 
-@click.command()
+@click.command(epilog=examples(
+    "sim schema > scenario.schema.json",
+    "sim schema | python -m json.tool | less"))
 def schema() -> None:
-    """Print the JSON Schema of the scenario format."""
+    """Print the JSON Schema of the scenario format, for editors."""
     from sim.config import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))

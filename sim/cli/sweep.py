@@ -8,6 +8,7 @@ SIGTERM; the message says how many runs are stored and to rerun with --resume).
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import click
 
 from sim.cli.errors import EXIT_WORK_FAILED, user_errors
+from sim.cli.run import InputFile, examples
 from sim.config.errors import InputError
 
 __all__ = ["sweep_command"]
@@ -45,11 +47,25 @@ class _ProgressLine:
             click.echo(line, err=True)
 
 
+def _write_failed(exc: OSError | sqlite3.Error, target: Path, runs_total: int,
+                  stored: int) -> InputError:
+    """One line for a sweep whose folder could not be written: what is kept, what to do."""
+    from sim.outputs.run_folder import write_failure
+
+    kept = (f"{stored} of {runs_total} runs are stored in {target / 'sweep.sqlite'}; once "
+            f"fixed, rerun with --resume to finish")
+    if isinstance(exc, OSError):
+        return write_failure(target, exc, "the sweep folder", "--out", kept)
+    return InputError(f"cannot write the sweep folder {target}: the result store failed "
+                      f"({exc}); {kept} (a full disk? free some space or choose another --out)")
+
+
 def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, scheduler: str | None,
                resume: bool, overrides: tuple[str, ...], no_plots: bool) -> None:
     from sim.experiments.executors import run_sweep
     from sim.experiments.store import STORE_FILE, count_finished
     from sim.experiments.sweeps import load_sweep
+    from sim.outputs.run_folder import check_output_folder
     from sim.outputs.sweep_folder import default_sweep_dir, write_outputs
     from sim.outputs.tables import sweep_table
 
@@ -58,6 +74,8 @@ def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, schedu
     if resume and not (target / STORE_FILE).exists():
         raise InputError(f"--resume: {target / STORE_FILE} not found; nothing to resume "
                          f"(leave out --resume to start the sweep)")
+    # Now, not after the first runs: an existing folder is resumed, so it may exist.
+    check_output_folder(target, what="the sweep folder", may_exist=True)
     runs_total = len(sweep.points) * sweep.spec.replications * len(sweep.platforms)
     where = f"Dask at {scheduler}" if scheduler else \
         f"{workers or os.cpu_count() or 1} local worker(s)"
@@ -73,6 +91,11 @@ def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, schedu
         exc.detail = (f"{count_finished(store)} of {runs_total} runs are stored in {store}; "
                       f"rerun with --resume to finish")
         raise
+    except (OSError, sqlite3.Error) as exc:
+        # A full disk, a file-size limit, a folder made read-only meanwhile: the store keeps
+        # every run it committed (each is its own transaction), so say how many and what next.
+        raise _write_failed(exc, target, runs_total, count_finished(target / STORE_FILE)) \
+            from None
     click.echo(f"{outcome.ran} run(s) done, {outcome.skipped} already stored, "
                f"{len(outcome.failed)} failed, {outcome.not_run} not run, "
                f"{outcome.elapsed_s:.1f} s")
@@ -100,8 +123,11 @@ def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, schedu
         sys.exit(EXIT_WORK_FAILED)
 
 
-@click.command("sweep")
-@click.argument("sweep_file", type=click.Path(dir_okay=False))
+@click.command("sweep", epilog=examples(
+    "sim sweep scenarios/sweeps/remote_share.yaml --workers 4",
+    "sim sweep scenarios/sweeps/remote_share.yaml --set horizon_days=20 --out results/quick"))
+@click.argument("sweep_file", type=InputFile("a sweep file", "sweep", "sweeps",
+                                             "remote_share.yaml"))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Sweep folder (default: results/sweep-<name>); an existing one resumes.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
@@ -117,5 +143,10 @@ def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, schedu
 def sweep_command(sweep_file: str, out_dir: str | None, workers: int | None,
                   scheduler: str | None, resume: bool, overrides: tuple[str, ...],
                   no_plots: bool) -> None:
-    """Run every point x replication x platform of SWEEP_FILE into a resumable store."""
+    """Run every point x replication x platform of SWEEP_FILE into a resumable store.
+
+    The sweep folder gets sweep.sqlite (every finished run, kept through interruptions),
+    runs.csv, points.csv (mean and 95% CI per point) and plots. The format of a sweep file is
+    in docs/experiments.md; the shipped ones are in scenarios/sweeps/.
+    """
     _sweep_cli(sweep_file, out_dir, workers, scheduler, resume, overrides, no_plots)

@@ -7,7 +7,7 @@ it on one line and exits with code 2.
 
 from __future__ import annotations
 
-__all__ = ["InputError", "ScenarioError", "SweepFileError"]
+__all__ = ["InputError", "ScenarioError", "SweepFileError", "OutputError"]
 
 
 class InputError(ValueError):
@@ -20,3 +20,10 @@ class ScenarioError(InputError):
 
 class SweepFileError(ScenarioError):
     """A sweep file is invalid (a scenario error too: its base is a scenario)."""
+
+
+class OutputError(InputError):
+    """An output location cannot be written; the message names the path and what to do.
+
+    A folder that cannot be created, no permission, a full disk, a file-size limit.
+    """

@@ -10,7 +10,9 @@ draws the plots.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import json
 import math
 import multiprocessing
@@ -28,6 +30,7 @@ from typing import Any
 from sim import __version__
 from sim.config import dump_resolved
 from sim.config.architectures import PAIR
+from sim.config.errors import OutputError
 from sim.experiments.replications import Experiment
 from sim.experiments.statistics import CONFIDENCE
 from sim.model.calendar import run_horizon_min, warmup_marks
@@ -35,7 +38,7 @@ from sim.model.kpis import KPI_DESCRIPTIONS
 from sim.outputs.eventlog import write_frame_csv
 
 __all__ = ["write_run", "default_run_dir", "safe_name", "summary_json", "RESULTS_SCHEMA_VERSION",
-           "PAIRED_KEY"]
+           "PAIRED_KEY", "check_output_folder", "check_output_file", "write_failure"]
 
 RESULTS_SCHEMA_VERSION = 1
 PAIRED_KEY = f"paired_{PAIR[0]}_minus_{PAIR[1]}"  # summary.json's paired differences
@@ -85,23 +88,131 @@ def summary_json(experiment: Experiment, runtime_s: float) -> dict:
     return out
 
 
+#: What to do about a failed write, by errno.
+_REMEDIES = {
+    errno.ENOSPC: "the disk is full: free some space or choose another place",
+    errno.EDQUOT: "the disk quota is used up: free some space or choose another place",
+    errno.EFBIG: "a file is larger than this process may write (`ulimit -f`): raise the limit "
+                 "or choose another place",
+    errno.EACCES: "no permission to write there: choose another place",
+    errno.EPERM: "no permission to write there: choose another place",
+    errno.EROFS: "that file system is read-only: choose another place",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: choose another place",
+    errno.ENOENT: "a part of the path does not exist and cannot be created there: choose "
+                  "another place",
+}
+
+
+def write_failure(path: Path, exc: OSError, what: str = "the run folder",
+                  option: str = "--out", kept: str = "nothing was written") -> OutputError:
+    """An :class:`OutputError` for a failed write: the path, the reason and what to do."""
+    reason = exc.strerror or str(exc)
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(path) else ""
+    remedy = _REMEDIES.get(exc.errno or 0, "choose another place").replace(
+        "choose another place", f"choose another {option}" if option else "choose another place")
+    return OutputError(f"cannot write {what} {path}: {reason}{where}; {kept}; {remedy}")
+
+
+def _nearest_existing(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _probe(folder: Path) -> None:
+    """Create and remove an empty folder in ``folder``: the one sure test that it is writable."""
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".sim-probe-", dir=folder))
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot create a folder in {folder}: {exc.strerror}") from None
+
+
+def check_output_folder(out_dir: Path, option: str = "--out", what: str = "the run folder",
+                        may_exist: bool = False) -> None:
+    """Fail at once, before anything is simulated, when ``out_dir`` cannot be written.
+
+    The folder's nearest existing ancestor must be a folder in which this process can create
+    one (tried: an empty folder is made and removed); an existing ``out_dir`` (``may_exist``,
+    e.g. a sweep being resumed) must itself be such a folder. Raises :class:`OutputError`.
+    """
+    out_dir = Path(out_dir)
+    try:
+        if out_dir.exists() and may_exist:
+            if not out_dir.is_dir():
+                raise OutputError(f"cannot write {what} {out_dir}: it is a file, not a folder; "
+                                  f"choose another {option}")
+            _probe(out_dir)
+            return
+        ancestor = _nearest_existing(out_dir.parent)
+        if not ancestor.is_dir():
+            raise OutputError(f"cannot write {what} {out_dir}: {ancestor} is a file, not a "
+                              f"folder; choose another {option}")
+        _probe(ancestor)
+    except OSError as exc:
+        raise write_failure(out_dir, exc, what, option, "nothing was run") from None
+
+
+def check_output_file(path: Path, option: str, what: str = "the file") -> None:
+    """Fail at once when the file ``path`` cannot be written (its folder must exist)."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise OutputError(f"cannot write {what} {path}: it is a folder; give a file name to "
+                          f"{option}")
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {what} {path}: the folder {folder} does not exist; "
+                          f"create it or choose another {option}")
+    try:
+        _probe(folder)
+    except OSError as exc:
+        raise write_failure(path, exc, what, option, "nothing was run") from None
+
+
+def _created_parents(out_dir: Path) -> list[Path]:
+    """The missing folders above ``out_dir``, deepest first: created for it, removed on failure."""
+    missing = []
+    parent = out_dir.parent.absolute()
+    while not parent.exists() and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
+    return missing
+
+
 def write_run(
     experiment: Experiment, out_dir: Path, runtime_s: float, force: bool = False,
     plots_on: bool | None = None,
 ) -> Path:
-    """Write every output file of the experiment into ``out_dir`` atomically."""
+    """Write every output file of the experiment into ``out_dir`` atomically.
+
+    The files go to a hidden temporary folder beside ``out_dir``, renamed to it when all are
+    written. A write that fails (a full disk, no permission, a file-size limit) leaves nothing
+    behind, neither the temporary folder nor the parent folders made for it, and raises
+    :class:`OutputError` naming the path and what to do.
+    """
     out_dir = Path(out_dir)
     if out_dir.exists() and not force:
         raise FileExistsError(f"{out_dir} already exists; choose another --out or pass --force")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    created = _created_parents(out_dir)
+    tmp: Path | None = None
     try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
         _write_files(experiment, tmp, runtime_s, plots_on)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException as exc:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        for folder in created:  # deepest first; only those still empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        if isinstance(exc, OSError):
+            name = exc.filename
+            if tmp is not None and name and Path(name).is_relative_to(tmp):
+                name = str(out_dir / Path(name).relative_to(tmp))  # the file as it would be
+            raise write_failure(out_dir, OSError(exc.errno, exc.strerror, name)) from None
         raise
     return out_dir
 
@@ -132,11 +243,23 @@ def _write_files(experiment: Experiment, folder: Path, runtime_s: float,
             _write_plots(experiment, folder, summary, documents, timeseries)
 
 
-def _child(job: Callable[[], None]) -> None:
-    """A forked writer: Ctrl-C and SIGTERM are the parent's to handle (it stops its children)."""
+_CHILD_OS_ERROR = 3  # a forked writer's exit code when its write failed (it sent the error)
+
+
+def _child(job: Callable[[], None], report: Any) -> None:
+    """A forked writer: Ctrl-C and SIGTERM are the parent's to handle (it stops its children).
+
+    A failed write (a full disk, a file-size limit) is sent to the parent, which raises it: the
+    user sees one line, not a child's traceback.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    job()
+    try:
+        job()
+    except OSError as exc:
+        report.send((exc.errno, exc.strerror, exc.filename))
+        report.close()
+        sys.exit(_CHILD_OS_ERROR)
 
 
 class _Alongside:
@@ -151,15 +274,19 @@ class _Alongside:
     def __init__(self, jobs: list[tuple[str, Callable[[], None]]]) -> None:
         self.jobs = jobs
         self.children: list[tuple[str, Any]] = []
+        self.reports: list[Any] = []
 
     def __enter__(self) -> _Alongside:
         if (self.jobs and sys.platform == "linux" and (os.cpu_count() or 1) > 1
                 and "fork" in multiprocessing.get_all_start_methods()):
             context = multiprocessing.get_context("fork")
             for name, job in self.jobs:
-                child = context.Process(target=_child, args=(job,), name=f"write {name}")
+                receive, send = context.Pipe(duplex=False)
+                child = context.Process(target=_child, args=(job, send), name=f"write {name}")
                 child.start()
+                send.close()
                 self.children.append((name, child))
+                self.reports.append(receive)
         return self
 
     def __exit__(self, exc_type: Any, _exc: Any, _tb: Any) -> None:
@@ -168,16 +295,25 @@ class _Alongside:
                 child.terminate()
             for _name, child in self.children:
                 child.join()
+            for report in self.reports:
+                report.close()
             return
         if not self.children:
             for _name, job in self.jobs:
                 job()
             return
         failed = []
-        for name, child in self.children:
+        os_error: OSError | None = None
+        for (name, child), report in zip(self.children, self.reports, strict=True):
             child.join()
-            if child.exitcode != 0:
+            if child.exitcode == _CHILD_OS_ERROR and report.poll():
+                number, reason, filename = report.recv()
+                os_error = os_error or OSError(number, reason, filename)
+            elif child.exitcode != 0:
                 failed.append(f"{name} (exit code {child.exitcode})")
+            report.close()
+        if os_error is not None:
+            raise os_error
         if failed:
             raise RuntimeError(f"writing {', '.join(failed)} failed (see above)")
 
