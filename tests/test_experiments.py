@@ -175,10 +175,10 @@ def test_cli_compare_and_precision(tmp_path):
     expected = compare(load_scenario(path), replications=2)
     pd.testing.assert_frame_equal(written, expected, check_dtype=False)
     result = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "r"),
-                                       "--platform", "osdo", "--replications", "2",
-                                       "--precision", "0.9", "--no-plots"])
+                                       "--platform", "osdo", "--replications", "3",
+                                       "--precision", "0.25", "--no-plots"])
     assert result.exit_code == 0, result.output
-    assert "precision reached after 3 replications" in result.output  # 128%, then 27%
+    assert "precision reached after 4 replications" in result.output  # 31.6%, then 19.8%
     bad = CliRunner().invoke(main, ["run", str(path), "--kpi", "wip_mean"])
     assert bad.exit_code == 2 and "--precision" in bad.output
 
