@@ -178,7 +178,8 @@ def late_share(
                       yerr=np.nan_to_num(np.vstack([low, high])), capsize=3,
                       label=ARCHITECTURES[platform].label if platform in ARCHITECTURES
                       else str(platform).upper(), color=COLOURS.get(str(platform)))
-        ax.bar_label(bars, ["" if np.isnan(v) else f"{v:.{digits}f}" for v in late],
+        ax.bar_label(bars, ["" if np.isnan(v) else f"{v:.{digits}f}" if v else "0"
+                            for v in late],
                      fontsize="x-small", padding=1)
         top = max(top, float(np.nanmax(late + high, initial=0.0)))
     ax.set_xticks(x, [str(g).replace("_", " ") for g in groups], rotation=20, ha="right")
