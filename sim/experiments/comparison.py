@@ -113,26 +113,32 @@ def format_value(kpi: str, x: float | None, half: float | None = None,
     return f"{text} {rest}" if unit and rest else text
 
 
-def run_notes(summary: pd.DataFrame, warmup_days: float | None) -> list[str]:
+def run_notes(summary: pd.DataFrame, warmup_days: float | None,
+              short: bool = False) -> list[str]:
     """Cautions that hold for every comparison of a run: few replications, an unsettled run.
 
     A run has not settled when some replication's backlog grows without bound (``unstable``)
     or MSER-5 puts the end of the start-up transient (``warmup_estimate_days``) after the
-    scenario's ``warmup_days``.
+    scenario's ``warmup_days``. ``short``: a few words each, for a caution on every line.
     """
     notes = []
     reps = int(summary.groupby("platform").size().min()) if len(summary) else 0
     if 0 < reps < FEW_REPLICATIONS:
-        notes.append(f"only {reps} replication{'s' if reps != 1 else ''} (fewer than "
-                     f"{FEW_REPLICATIONS}): the intervals rest on few samples")
+        notes.append(f"only {reps} replication{'s' if reps != 1 else ''}" + (
+            "" if short else f" (fewer than {FEW_REPLICATIONS}): the intervals rest on few "
+            "samples"))
     for platform, rows in summary.groupby("platform", sort=False):
         label = str(platform).upper()
         if "unstable" in rows and (bad := int((rows.unstable == 1).sum())):
             notes.append(f"the {label} backlog grows without bound in {bad} of {len(rows)} "
-                         "replications, so its means depend on the horizon")
+                         "replications" + ("" if short else
+                                           ", so its means depend on the horizon"))
         if warmup_days is not None and "warmup_estimate_days" in rows:
             estimate = float(rows.warmup_estimate_days.mean())
-            if estimate > warmup_days:
+            if estimate > warmup_days and short:
+                notes.append(f"{label} not settled by the warm-up's end (MSER-5: "
+                             f"{estimate:.1f} > {warmup_days:g} working days)")
+            elif estimate > warmup_days:
                 notes.append(f"{label} has not settled by the end of the warm-up (MSER-5 puts "
                              f"the end of the transient at {estimate:.1f} working days, "
                              f"warmup_days is {warmup_days:g})")
@@ -169,7 +175,8 @@ def sentence(kpi: str, osdo: float, esed: float, diff: dict[str, float],
     d, h, n = diff["mean"], diff["half_width"], diff.get("n", 0)
     caution = f" Caution: {'; '.join(notes)}." if notes else ""
     if math.isnan(d):
-        return f"{kpi}: no paired replications to compare"
+        return (f"{kpi} ({what}): no value to compare (not defined in these runs, or no "
+                "replication paired)")
     both = f"OSDO {format_value(kpi, osdo)}, ESED {format_value(kpi, esed)}"
     kind = verdict(diff)
     if kind == "none":
@@ -205,7 +212,8 @@ def compare_table(experiment: Experiment, kpis: list[str] | None = None) -> pd.D
     """
     table = experiment.summary()
     paired = experiment.paired(*PAIR)
-    notes = run_notes(table[table.platform.isin(PAIR)], experiment.scenario.warmup_days)
+    notes = run_notes(table[table.platform.isin(PAIR)], experiment.scenario.warmup_days,
+                      short=True)
     rows = []
     for kpi in kpis or MAIN_KPIS:
         osdo = float(table.loc[table.platform == PAIR[0], kpi].mean())
