@@ -22,8 +22,9 @@ class SweepFileError(ScenarioError):
     """A sweep file is invalid (a scenario error too: its base is a scenario)."""
 
 
-class OutputError(InputError):
+class OutputError(InputError, OSError):
     """An output location cannot be written; the message names the path and what to do.
 
-    A folder that cannot be created, no permission, a full disk, a file-size limit.
+    A folder that cannot be created, no permission, a full disk, a file-size limit. It is an
+    ``OSError`` too, as the failure it reports was, for callers that catch those.
     """

@@ -137,18 +137,18 @@ def check_output_folder(out_dir: Path, option: str = "--out", what: str = "the r
     e.g. a sweep being resumed) must itself be such a folder. Raises :class:`OutputError`.
     """
     out_dir = Path(out_dir)
-    try:
-        if out_dir.exists() and may_exist:
-            if not out_dir.is_dir():
-                raise OutputError(f"cannot write {what} {out_dir}: it is a file, not a folder; "
-                                  f"choose another {option}")
-            _probe(out_dir)
-            return
-        ancestor = _nearest_existing(out_dir.parent)
-        if not ancestor.is_dir():
-            raise OutputError(f"cannot write {what} {out_dir}: {ancestor} is a file, not a "
+    if out_dir.exists() and may_exist:
+        if not out_dir.is_dir():
+            raise OutputError(f"cannot write {what} {out_dir}: it is a file, not a folder; "
+                              f"choose another {option}")
+        folder = out_dir
+    else:
+        folder = _nearest_existing(out_dir.parent)
+        if not folder.is_dir():
+            raise OutputError(f"cannot write {what} {out_dir}: {folder} is a file, not a "
                               f"folder; choose another {option}")
-        _probe(ancestor)
+    try:
+        _probe(folder)
     except OSError as exc:
         raise write_failure(out_dir, exc, what, option, "nothing was run") from None
 
@@ -177,6 +177,14 @@ def _created_parents(out_dir: Path) -> list[Path]:
         missing.append(parent)
         parent = parent.parent
     return missing
+
+
+def _as_final(exc: OSError, tmp: Path | None, out_dir: Path) -> OSError:
+    """The error with the file named as it would have been in ``out_dir``, not in ``tmp``."""
+    name = exc.filename
+    if exc.errno is None or tmp is None or not name or not Path(name).is_relative_to(tmp):
+        return exc
+    return OSError(exc.errno, exc.strerror, str(out_dir / Path(name).relative_to(tmp)))
 
 
 def write_run(
@@ -209,10 +217,7 @@ def write_run(
             with contextlib.suppress(OSError):
                 folder.rmdir()
         if isinstance(exc, OSError):
-            name = exc.filename
-            if tmp is not None and name and Path(name).is_relative_to(tmp):
-                name = str(out_dir / Path(name).relative_to(tmp))  # the file as it would be
-            raise write_failure(out_dir, OSError(exc.errno, exc.strerror, name)) from None
+            raise write_failure(out_dir, _as_final(exc, tmp, out_dir)) from None
         raise
     return out_dir
 
@@ -257,7 +262,7 @@ def _child(job: Callable[[], None], report: Any) -> None:
     try:
         job()
     except OSError as exc:
-        report.send((exc.errno, exc.strerror, exc.filename))
+        report.send((exc.errno, exc.strerror, exc.filename, str(exc)))
         report.close()
         sys.exit(_CHILD_OS_ERROR)
 
@@ -307,8 +312,9 @@ class _Alongside:
         for (name, child), report in zip(self.children, self.reports, strict=True):
             child.join()
             if child.exitcode == _CHILD_OS_ERROR and report.poll():
-                number, reason, filename = report.recv()
-                os_error = os_error or OSError(number, reason, filename)
+                number, reason, filename, text = report.recv()
+                os_error = os_error or (OSError(number, reason, filename) if number is not None
+                                        else OSError(text))
             elif child.exitcode != 0:
                 failed.append(f"{name} (exit code {child.exitcode})")
             report.close()
