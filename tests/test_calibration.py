@@ -98,7 +98,7 @@ def test_osdo_advantage_shrinks_as_insecure_literacy_grows():
     from sim.experiments.calibration import sweep
 
     table = sweep(replications=3, horizon_days=30, internet_levels=[],
-                  literacy_levels=[0.0, 0.8]).set_index("level")
+                  literacy_levels=[0.0, 0.8], office_levels=[], ui_levels=[]).set_index("level")
     trained, untrained = table.loc[0.0], table.loc[0.8]
     assert untrained.advantage_high < trained.advantage_low, table
 

@@ -44,6 +44,14 @@ INTERNET_LEVELS: dict[str, dict[str, float]] = {
 }
 #: Insecure-literacy shares, from fully trained to worse than the survey's.
 LITERACY_LEVELS = [0.0, 0.2, SURVEY_INSECURE, 0.6, 0.8]
+#: The offices' internet links (every body kind on one class, or the default mapping by kind),
+#: from best to worst: what the cloud depends on from the office and the agency system does not.
+OFFICE_LEVELS = ["capital_office_link", "default", "regional_office_link",
+                 "district_office_link"]
+#: The cloud UI's handling-time factor on UI-bound steps, relative to ESED's (1.0).
+UI_LEVELS = [0.8, 0.9, 1.0, 1.1, 1.2]
+_BODY_KINDS = ("central_ministry", "committee", "territorial_division", "local_executive",
+               "district_akimat")
 KPIS = ["cycle_time_mean_h", "on_time_rate"]
 
 
@@ -51,6 +59,11 @@ def _overrides(kind: str, level: str | float) -> list[str]:
     if kind == "internet":
         shares = INTERNET_LEVELS[str(level)]
         return [f"staff.home_internet.{k}={v}" for k, v in shares.items()]
+    if kind == "office":
+        return ([] if level == "default"
+                else [f"internet.office_links.{k}={level}" for k in _BODY_KINDS])
+    if kind == "ui":
+        return [f"platform.osdo.ui_time_factor={level}"]
     insecure = float(level)
     return [f"staff.literacy.insecure={insecure}", f"staff.literacy.advanced={1 - insecure:.6g}"]
 
@@ -58,7 +71,9 @@ def _overrides(kind: str, level: str | float) -> list[str]:
 def sweep(replications: int = 3, horizon_days: int = 30, warmup_days: int = 5,
           scenario_path: Path = SCENARIO, overrides: list[str] | None = None,
           internet_levels: list[str] | None = None,
-          literacy_levels: list[float] | None = None) -> pd.DataFrame:
+          literacy_levels: list[float] | None = None,
+          office_levels: list[str] | None = None,
+          ui_levels: list[float] | None = None) -> pd.DataFrame:
     """Both sweeps: one row per (sweep, level) with per-platform means and the paired gap.
 
     ``overrides`` (``path=value`` strings) apply to every point, before the swept value; the
@@ -69,6 +84,8 @@ def sweep(replications: int = 3, horizon_days: int = 30, warmup_days: int = 5,
     literacy = LITERACY_LEVELS if literacy_levels is None else literacy_levels
     points: list[tuple[str, str | float]] = [("internet", k) for k in internet]
     points += [("literacy", x) for x in literacy]
+    points += [("office", x) for x in (OFFICE_LEVELS if office_levels is None else office_levels)]
+    points += [("ui", x) for x in (UI_LEVELS if ui_levels is None else ui_levels)]
     for kind, level in points:
         scenario = load_scenario(scenario_path, [
             f"horizon_days={horizon_days}", f"warmup_days={warmup_days}",
@@ -95,14 +112,19 @@ def sweep(replications: int = 3, horizon_days: int = 30, warmup_days: int = 5,
 
 
 def plot_sweep(table: pd.DataFrame, axes=None):
-    """Two panels: OSDO's paired advantage (hours) against internet level and literacy."""
+    """Four panels: OSDO's paired advantage (hours) by each sweep.
+
+    Home internet, literacy, office internet links and the cloud UI factor.
+    """
     import matplotlib.pyplot as plt
 
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
-    for ax, kind, label in zip(axes, ("internet", "literacy"),
-                               ("home internet (best to worst)", "insecure-literacy share"),
-                               strict=True):
+        _, grid = plt.subplots(2, 2, figsize=(11, 8), constrained_layout=True)
+        axes = grid.ravel()
+    for ax, kind, label in zip(axes, ("internet", "literacy", "office", "ui"),
+                               ("home internet (best to worst)", "insecure-literacy share",
+                                "office internet link (best to worst)",
+                                "cloud UI factor (ESED = 1)"), strict=True):
         part = table[table.sweep == kind]
         x = np.arange(len(part))
         mean = part.advantage_h.to_numpy(dtype=float)
@@ -115,6 +137,8 @@ def plot_sweep(table: pd.DataFrame, axes=None):
         ax.set_ylabel("ESED - OSDO mean cycle time, h")
     axes[0].set_title("OSDO advantage vs home internet")
     axes[1].set_title("OSDO advantage vs digital literacy")
+    axes[2].set_title("OSDO advantage vs office internet")
+    axes[3].set_title("OSDO advantage vs the cloud UI")
     return axes
 
 
@@ -124,7 +148,8 @@ def markdown_table(table: pd.DataFrame) -> str:
                "conn. OSDO / ESED"]
     lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
     for row in table.itertuples(index=False):
-        level = row.level if row.sweep == "internet" else _literacy_label(float(row.level))
+        level = (_literacy_label(float(row.level)) if row.sweep == "literacy"
+                 else row.level)
         lines.append(
             f"| {row.sweep} | {level} | {row.osdo_cycle_time_mean_h:.1f} | "
             f"{row.esed_cycle_time_mean_h:.1f} | {row.advantage_h:+.2f} "
