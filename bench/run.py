@@ -1,8 +1,9 @@
 """Benchmark suite: bare SimPy, the built-in scenarios and the reference process, in one run.
 
-    python bench/run.py            # all cases, about 20 minutes of CPU; mostly the 60-day
+    python bench/run.py            # all cases, about 50 minutes on 2 cores; mostly the 60-day
                                    # national run
     python bench/run.py --quick    # skips the 60-day national run and the 200k-case reference
+                                   # (about 15 minutes)
     python bench/run.py --only national --national-days 5    # one case, shorter
     python bench/run.py --prosimos-python ~/prosimos/bin/python   # Prosimos beside ours
 
