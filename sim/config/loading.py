@@ -32,7 +32,8 @@ from sim.config.schema import Scenario
 __all__ = [
     "load_scenario", "scenario_from_dict", "parse_override", "apply_override", "deep_merge",
     "defaults", "read_yaml", "load_chain", "safe_load", "suggest", "format_error",
-    "first_error", "dump_resolved", "json_schema",
+    "first_error", "dump_resolved", "json_schema", "override_source", "looks_like_sweep",
+    "SWEEP_ONLY_KEYS", "MAX_FILE_BYTES", "MAX_DEPTH", "MAX_VALUES",
 ]
 
 
@@ -52,27 +53,104 @@ def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: Largest scenario or sweep file read, in bytes: real ones are a few KB (a thousand bodies
+#: listed one by one is about 100 KB), and the YAML parser takes seconds per MB.
+MAX_FILE_BYTES = 1_000_000
+#: Deepest nesting of mappings and lists (a scenario nests about 6 deep).
+MAX_DEPTH = 50
+#: Most values a file may hold once its aliases (``*name``) are expanded (a scenario: ~2,000).
+MAX_VALUES = 200_000
+
+
 class _SafeLoader(yaml.SafeLoader):
     """``yaml.safe_load``'s loader (plain data only), also refusing a key given twice.
 
-    YAML would silently keep the last of two equal keys in one mapping.
+    Nesting deeper than :data:`MAX_DEPTH` is refused as well (:func:`safe_load` also refuses
+    aliases that expand beyond :data:`MAX_VALUES` values). YAML would silently keep the last
+    of two equal keys in one mapping; deep nesting would exhaust Python's recursion, and an
+    "alias bomb" (aliases of aliases) the memory of what reads the data.
     """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep (mappings and lists "
+                    f"inside each other); a scenario nests about 6", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _value in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, (str, int, float, bool)) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            seen.add(key)
+            if isinstance(key, (str, int, float, bool)):
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                    )
+                seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
 
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the composed document holds with every alias expanded.
+
+    Shared nodes are counted once per use (that is what the data becomes once copied or
+    validated) but computed once, so a bomb is measured without being expanded. A node that
+    contains itself (``&a [*a]``) is an error.
+    """
+    sizes: dict[int, int] = {}
+    pending: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in pending:
+            raise yaml.composer.ComposerError(
+                None, None, "an alias (*name) inside the value of its own anchor (&name): data "
+                "that contains itself", node.start_mark)
+        pending.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        pending.discard(key)
+        sizes[key] = min(total, MAX_VALUES + 1)
+        return sizes[key]
+
+    return size(root)
+
+
 def safe_load(text: str) -> Any:
-    """Parse YAML text as plain data (the safe loader; duplicate keys are errors)."""
-    return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - _SafeLoader is a SafeLoader
+    """Parse YAML text as plain data (the safe loader; duplicate keys are errors).
+
+    Refuses nesting deeper than :data:`MAX_DEPTH` and aliases that expand to more than
+    :data:`MAX_VALUES` values (``yaml.YAMLError`` either way, like any invalid YAML).
+    """
+    loader = _SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_VALUES:
+            raise yaml.composer.ComposerError(
+                None, None, f"holds more than {MAX_VALUES:,} values once its aliases (*name) are "
+                f"expanded; a scenario holds a few thousand (aliases of aliases?)", None)
+        return loader.construct_document(node)
+    except RecursionError:  # e.g. thousands of anchors, each an alias of the one before
+        raise yaml.composer.ComposerError(
+            None, None, "nested too deeply (aliases of aliases?)", None) from None
+    finally:
+        loader.dispose()
 
 
 _TYPE_NAMES = {"list": "a list", "str": "a string", "int": "a number", "float": "a number",
@@ -103,7 +181,14 @@ def read_yaml(path: Path, expected: tuple[str, str] = _SCENARIO_EXPECTED) -> dic
     (a scenario's words by default; a sweep file passes its own).
     """
     try:
-        text = path.read_bytes().decode("utf-8")
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)  # never more, whatever the file's size
+        if len(raw) > MAX_FILE_BYTES:
+            size = path.stat().st_size
+            shown = f"{size / 1e6:.1f} MB" if size > MAX_FILE_BYTES else "larger"
+            raise ScenarioError(f"{path}: too large ({shown}); a scenario or sweep file may be "
+                                f"at most {MAX_FILE_BYTES / 1e6:g} MB (real ones are a few KB)")
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError(f"{path}: file not found") from None
     except IsADirectoryError:
@@ -118,6 +203,10 @@ def read_yaml(path: Path, expected: tuple[str, str] = _SCENARIO_EXPECTED) -> dic
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
         raise ScenarioError(f"{path}:{where} invalid YAML: {_yaml_problem(exc)}") from None
+    except RecursionError:  # the guards above should prevent it; never a traceback
+        raise ScenarioError(f"{path}: invalid YAML: nested too deeply to read") from None
+    except MemoryError:
+        raise ScenarioError(f"{path}: invalid YAML: too large to hold in memory") from None
     if data is None:
         raise ScenarioError(f"{path}: the file is empty; expected {expected[0]}")
     if not isinstance(data, dict):
@@ -225,18 +314,94 @@ _EXPECTED = {
 _LEADING_NAME = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)[ .:]")
 
 
-def format_error(source: str, err: dict[str, Any], model: type[BaseModel]) -> str:
-    """One pydantic error of ``model`` in the words of a YAML file read from ``source``."""
+_BOUND_WORDS = {"ge": "greater than or equal to", "gt": "greater than",
+                "le": "less than or equal to", "lt": "less than"}
+_BOUND_ERRORS = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt",
+                 "less_than_equal": "le"}
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _constraints(annotation: Any) -> list[Any]:
+    """The constraint objects (``Ge(0)``, ...) inside an ``Annotated`` type, or its optional."""
+    if get_origin(annotation) in (Union, UnionType):
+        return [c for a in get_args(annotation) if a is not type(None) for c in _constraints(a)]
+    found: list[Any] = []
+    for item in getattr(annotation, "__metadata__", ()):
+        found.extend(getattr(item, "metadata", None) or [item])  # a Field(...) holds them
+    return found
+
+
+def _bounds(model: type[BaseModel], loc: list[str]) -> dict[str, Any]:
+    """The bounds (ge, gt, le, lt) the schema sets on the node at ``loc``."""
+    annotation: Any = model
+    constraints: list[Any] = []
+    for part in loc:
+        model_cls = _as_model(annotation)
+        if model_cls is not None:
+            field = model_cls.model_fields.get(part)
+            if field is None:
+                return {}
+            annotation, constraints = field.annotation, list(field.metadata)
+        else:  # a dict value or list item
+            args = [a for a in getattr(annotation, "__args__", ()) if a is not type(None)]
+            annotation, constraints = (args[-1] if args else None), []
+    bounds = {}
+    for item in [*constraints, *_constraints(annotation)]:
+        for key in _BOUND_WORDS:
+            if getattr(item, key, None) is not None:
+                bounds[key] = getattr(item, key)
+    return bounds
+
+
+def _bound_message(err: dict[str, Any], model: type[BaseModel], loc: list[str]) -> str:
+    """``must be between 0 and 1 (greater than or equal to 0, less than or equal to 1)``."""
+    bounds = _bounds(model, loc)
+    bounds.update(err.get("ctx") or {})  # the one it broke, as checked
+    low = next((k for k in ("ge", "gt") if k in bounds), None)
+    high = next((k for k in ("le", "lt") if k in bounds), None)
+    words = [f"{_BOUND_WORDS[k]} {_number(bounds[k])}" for k in (low, high) if k]
+    if low and high:
+        return (f"must be between {_number(bounds[low])} and {_number(bounds[high])} "
+                f"({', '.join(words)})")
+    return f"must be {words[0]}"
+
+
+def _yaml_flow(value: Any) -> str:
+    """A value as YAML writes it on one line (``[osdo]``)."""
+    return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix(
+        "\n...").strip()
+
+
+def format_error(source: str, err: dict[str, Any], model: type[BaseModel],
+                 override: str | None = None) -> str:
+    """One pydantic error of ``model`` in the words of a YAML file read from ``source``.
+
+    ``override``: the ``--set PATH=VALUE`` that gave the bad value, when one did (examples in
+    the message then use ``--set``).
+    """
     loc = [str(p) for p in err["loc"]]
     path = ".".join(loc)
     if err["type"] == "extra_forbidden":
         allowed = _fields_at(model, loc[:-1])
-        return f"{source}: {path}: unknown key{suggest(loc[-1], allowed)}"
+        hint = _elsewhere(loc, model, override)
+        return f"{source}: {path}: unknown key{hint or suggest(loc[-1], allowed)}"
     value = err.get("input")
     shown = repr(value) if not isinstance(value, dict) else "a mapping"
     if isinstance(value, list):
         shown = "a list"
     msg = err["msg"]
+    if err["type"] in _BOUND_ERRORS:
+        return f"{source}: {path}: {shown} is not allowed: {_bound_message(err, model, loc)}"
+    if err["type"] in ("list_type", "tuple_type") and not isinstance(value, (dict, list)):
+        as_list = _yaml_flow([value])
+        example = (f"--set {override.partition('=')[0]}={as_list}" if override
+                   else f"{loc[-1] if loc else 'key'}: {as_list}")
+        return f"{source}: {path}: {shown} is not allowed: expected a list, e.g. {example}"
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
         if not path or msg.startswith((f"{path}.", f"{path} ", f"{path}:")):
@@ -249,6 +414,51 @@ def format_error(source: str, err: dict[str, Any], model: type[BaseModel]) -> st
         return f"{source}: {path}: required field is missing{_field_hint(model, loc)}"
     msg = _EXPECTED.get(err["type"], msg)
     return f"{source}: {path}: {shown} is not allowed: {msg}"
+
+
+def _field_paths(model: type[BaseModel], prefix: tuple[str, ...] = (),
+                 depth: int = 0) -> list[tuple[str, ...]]:
+    """Every field path of the schema; ``<n>`` stands for a list index, ``<name>`` a key."""
+    paths = []
+    for name, field in model.model_fields.items():
+        here = (*prefix, name)
+        paths.append(here)
+        annotation = field.annotation
+        steps: tuple[str, ...] = ()
+        for _ in range(3):  # through list[...] and dict[str, ...] to a section
+            if _as_model(annotation) is not None or depth > 8:
+                break
+            origin = get_origin(annotation)
+            args = [a for a in get_args(annotation) if a is not type(None)]
+            if origin is list and args:
+                steps, annotation = (*steps, "<n>"), args[0]
+            elif origin is dict and len(args) == 2:
+                steps, annotation = (*steps, "<name>"), args[1]
+            else:
+                break
+        section = _as_model(annotation)
+        if section is not None and depth <= 8:
+            paths.extend(_field_paths(section, (*here, *steps), depth + 1))
+    return paths
+
+
+def _elsewhere(loc: list[str], model: type[BaseModel], override: str | None) -> str:
+    """For an unknown key that is a field's name in another section: where it belongs."""
+    name = loc[-1] if loc else ""
+    found = [".".join(p) for p in _field_paths(model) if p[-1] == name and list(p) != loc]
+    if not found:
+        return ""
+    found.sort(key=lambda p: (p.count("."), p))
+    best = found[0]
+    if override and "<" not in best:
+        hint = f"; did you mean --set {best}={override.partition('=')[2]}?"
+    else:
+        hint = f"; did you mean {best!r}?"
+    if len(found) > 1:
+        more = ", ".join(repr(p) for p in found[1:4])
+        hint += f" (also in {more}{', ...' if len(found) > 4 else ''})"
+    return f"{hint} ({name} is a field of {best.rpartition('.')[0]}, not of "\
+           f"{'.'.join(loc[:-1]) or 'the top level'})"
 
 
 def _field_hint(model: type[BaseModel], loc: list[str]) -> str:
@@ -295,36 +505,88 @@ def _as_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def override_source(text: str, target: str) -> str:
+    """How messages name an override: ``--set a.b=1 (applied to scenarios/x.yaml)``."""
+    return f"--set {text} (applied to {target})"
+
+
 def scenario_from_dict(
-    data: dict[str, Any], source: str = "<scenario>", overrides: list[str] | None = None
+    data: dict[str, Any], source: str = "<scenario>", overrides: list[str] | None = None,
+    applied_to: str | None = None,
 ) -> Scenario:
-    """Validate a raw mapping (merged onto the defaults) into a :class:`Scenario`."""
+    """Validate a raw mapping (merged onto the defaults) into a :class:`Scenario`.
+
+    A problem with a value that an override gave is reported against that ``--set`` (applied
+    to ``applied_to``, default ``source``), anything else against ``source``.
+    """
     merged = deep_merge(defaults(), data)
+    target = applied_to or source
+    given = []
     for text in overrides or []:
         parts, value = parse_override(text)
-        apply_override(merged, parts, value, f"{source} (--set {text})")
+        apply_override(merged, parts, value, override_source(text, target))
+        given.append((text, parts))
     try:
         return Scenario.model_validate(merged)
     except ValidationError as exc:
-        raise ScenarioError(first_error(exc, source, Scenario)) from None
+        raise ScenarioError(first_error(exc, source, Scenario, given, target)) from None
 
 
-def first_error(exc: ValidationError, source: str, model: type[BaseModel]) -> str:
-    """The one message to show for a failed validation of ``model`` read from ``source``."""
+def _blamed(loc: list[str], message: str,
+            overrides: list[tuple[str, list[str]]]) -> str | None:
+    """The override behind an error at ``loc``: the last one that set it or a value in it."""
+    for text, parts in reversed(overrides):
+        if loc[:len(parts)] == parts:
+            return text  # it set the bad value, or a section holding it
+    for text, parts in reversed(overrides):
+        if loc and parts[:len(loc)] == loc:
+            return text  # a check of the section it changed failed
+    for text, parts in reversed(overrides):
+        if not loc and re.search(rf"\b{re.escape(parts[-1])}\b", message):
+            return text  # a check across sections that names the field it set
+    return None
+
+
+def first_error(exc: ValidationError, source: str, model: type[BaseModel],
+                overrides: list[tuple[str, list[str]]] | None = None,
+                applied_to: str | None = None) -> str:
+    """The one message to show for a failed validation of ``model`` read from ``source``.
+
+    ``overrides`` (each ``--set`` text and its key path) were applied to ``applied_to``; an
+    error in a value one of them gave is reported against it.
+    """
     errors = exc.errors(include_url=False)
     # An unknown key explains a 'missing' error better than the other way round.
     first = min(errors, key=lambda e: e["type"] != "extra_forbidden")
-    message = format_error(source, first, model)
-    annotation = _annotation_at(model, [str(p) for p in first["loc"]])
+    loc = [str(p) for p in first["loc"]]
+    blamed = _blamed(loc, str(first.get("msg", "")), overrides or [])
+    if blamed is not None:
+        message = format_error(override_source(blamed, applied_to or source), first, model,
+                               blamed)
+    else:
+        message = format_error(source, first, model)
+    annotation = _annotation_at(model, loc)
     if first["type"] != "missing" and type(None) in get_args(annotation):
         message += " (or null)"  # an optional field: null is allowed too
     return message
+
+
+#: Top-level keys of a sweep file that no scenario has: a file with one is a sweep file.
+SWEEP_ONLY_KEYS = frozenset({"base", "parameters", "design"})
+
+
+def looks_like_sweep(data: dict[str, Any]) -> bool:
+    """Whether a file's top level is a sweep file's (``base:``, ``parameters:``, ``design:``)."""
+    return bool(SWEEP_ONLY_KEYS & set(data))
 
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
     """Load, inherit, override and validate a scenario file."""
     path = Path(path)
     data = load_chain(path)
+    if looks_like_sweep(data):
+        raise ScenarioError(f"{path}: this is a sweep file (base: {data['base']!r}), not a "
+                            f"scenario: run it with `sim sweep {path}` (sim.sweep in Python)")
     return scenario_from_dict(data, str(path), overrides)
 
 
@@ -335,6 +597,16 @@ def dump_resolved(scenario: Scenario) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
+#: The JSON Schema dialect of :func:`json_schema` (pydantic writes draft 2020-12: ``$defs``).
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+#: The schema's identifier: a name, not an address to fetch (editors are pointed at a file).
+SCHEMA_ID = "urn:docflow-sim:scenario"
+
+
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of the scenario format, for editors."""
-    return Scenario.model_json_schema()
+    """The JSON Schema of the scenario format, for editors (draft 2020-12, with ``$id``).
+
+    ``sim schema > scenario.schema.json`` and point the editor's YAML support at the file
+    (README, "Editing scenarios with completion").
+    """
+    return {"$schema": SCHEMA_DIALECT, "$id": SCHEMA_ID, **Scenario.model_json_schema()}

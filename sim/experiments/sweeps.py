@@ -63,6 +63,9 @@ MAX_POINTS = 100_000  # a grid above this is almost surely a mistake (a step too
 _SET_BY_SWEEP = {"seed", "replications", "platforms"}
 _NOT_SWEPT = {"name", "description", "extends", "output", *_SET_BY_SWEEP}
 _SWEEP_KEYS = "name, base and parameters (or design: {kind: list, points: [...]})"
+# Top-level keys of a scenario that a sweep file never has: a file with one is a scenario.
+_SCENARIO_ONLY_KEYS = frozenset(Scenario.model_fields) - {
+    "name", "description", "platforms", "replications", "seed"} | {"extends"}
 _ROUND = 12  # digits kept of range values, so 0.1 * 3 reads 0.3 in tables and the store
 _SAMPLED_DIGITS = 6  # digits kept of sampled (lhs, morris, sobol) values: readable labels
 #: Designs made for global sensitivity analysis (``sim sensitivity``), sampled by SALib.
@@ -561,6 +564,11 @@ def sweep_from_dict(
 ) -> Sweep:
     """Check a parsed sweep file (``path`` locates the base) and resolve every point."""
     source = str(path)
+    scenario_keys = sorted(set(raw) & _SCENARIO_ONLY_KEYS)
+    if "base" not in raw and scenario_keys:
+        raise SweepFileError(f"{source}: this is a scenario file ({', '.join(scenario_keys[:3])}"
+                             f"{', ...' if len(scenario_keys) > 3 else ''}), not a sweep: run "
+                             f"it with `sim run {source}`, or name it as base: in a sweep file")
     try:
         spec = SweepFile.model_validate(raw)
     except ValidationError as exc:
@@ -578,7 +586,8 @@ def sweep_from_dict(
     if spec.set or overrides:
         for key, value in spec.set.items():
             apply_override(data, key.split("."), value, f"{source}: set.{key}")
-        base = scenario_from_dict(data, f"{source}: set", overrides)
+        base = scenario_from_dict(data, f"{source}: set", overrides,
+                                  applied_to=f"the base {spec.base} of {source}")
     resolved = base.model_dump(mode="python")
     points = design_points(spec, base.seed if spec.seed is None else spec.seed, source)
     scenarios = [_point_scenario(resolved, p, spec, source) for p in points]
@@ -592,12 +601,22 @@ def load_sweep(path: str | Path, overrides: list[str] | None = None) -> Sweep:
     return sweep_from_dict(read_yaml(path, (sweep_words, sweep_words)), path, overrides)
 
 
+#: KPI units whose values cannot be negative (counts, times, shares), and those that cannot
+#: exceed 1 (shares, flags). ``documents/day`` is not among them: a backlog's growth may be < 0.
+NON_NEGATIVE_UNITS = frozenset({"documents", "transmissions", "people", "flag", "share", "h",
+                                "working days", "rounds"})
+AT_MOST_ONE_UNITS = frozenset({"share", "flag"})
+
+
 def point_summary(runs: pd.DataFrame, parameters: list[str], kpis: list[str]) -> pd.DataFrame:
     """Per point, platform and KPI: mean and 95% interval over the point's finished runs.
 
-    One row per (point, platform, kpi), carrying the point's parameter values (tidy).
+    One row per (point, platform, kpi), carrying the point's parameter values (tidy). An
+    interval of a KPI that cannot be negative (its unit in :data:`NON_NEGATIVE_UNITS`: counts,
+    times, shares) is cut at 0, and a share's at 1; ``clipped`` says where it was.
     """
     from sim.experiments.statistics import mean_ci
+    from sim.model.kpis import KPIS
 
     ok = runs[runs.status == "ok"]
     rows = []
@@ -605,7 +624,15 @@ def point_summary(runs: pd.DataFrame, parameters: list[str], kpis: list[str]) ->
         first = group.iloc[0]
         for kpi in kpis:
             ci = mean_ci(group[kpi].to_numpy(dtype=float))
+            unit = KPIS[kpi].unit if kpi in KPIS else ""
+            clipped = False
+            if unit in NON_NEGATIVE_UNITS and ci["low"] < 0:
+                ci["low"], clipped = 0.0, True
+            if unit in AT_MOST_ONE_UNITS and ci["high"] > 1:
+                ci["high"], clipped = 1.0, True
             rows.append({"point": point, "platform": platform,
-                         **{p: first[p] for p in parameters}, "kpi": kpi, **ci})
-    columns = ["point", "platform", *parameters, "kpi", "mean", "half_width", "low", "high", "n"]
+                         **{p: first[p] for p in parameters}, "kpi": kpi, **ci,
+                         "clipped": clipped})
+    columns = ["point", "platform", *parameters, "kpi", "mean", "half_width", "low", "high", "n",
+               "clipped"]
     return pd.DataFrame(rows, columns=columns)
