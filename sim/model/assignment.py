@@ -21,7 +21,7 @@ architecture (common random numbers), whatever the policy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sim.config.schema import Scenario
 from sim.model.documents import Document
@@ -38,6 +38,11 @@ class Organisation:
     leadership: list[Employee]
     department_heads: list[Employee]
     department_executors: list[list[Employee]]
+    department_executor_ids: list[list[int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.department_executor_ids = [[e.id for e in team]
+                                        for team in self.department_executors]
 
     @classmethod
     def of(cls, body: Body, leadership_size: int) -> Organisation:
@@ -130,14 +135,15 @@ class Assigner:
         heads = self._eligible(doc, org.department_heads, "head", True)
         if heads is not org.department_heads:  # on-site-only work: cleared heads by load
             return self.name(doc, "head", org.department_heads, 1, u)[0]
-        executors = self.pools[(doc.body, "executor")].load
+        executors = self.pools[(doc.body, "executor")].load.__getitem__
         load = self.pools[(doc.body, "head")].load
+        teams = org.department_executor_ids
         n = len(heads)
         first = int(u * n)
 
         def burden(k: int) -> tuple[float, float, int]:
-            team = org.department_executors[k]
-            work = sum(executors[e.id] for e in team) / len(team) if team else 0.0
+            team = teams[k]  # ids: this runs for every document, over every department
+            work = sum(map(executors, team)) / len(team) if team else 0.0
             return work, load[heads[k].id], (k - first) % n
 
         return heads[min(range(n), key=burden)]
