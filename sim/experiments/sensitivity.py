@@ -29,12 +29,10 @@ sweep seed.
 
 from __future__ import annotations
 
-import json
 import math
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,7 +41,7 @@ from pydantic import ValidationError
 from sim.config.architectures import ARCHITECTURES, PAIR
 from sim.config.errors import InputError, SweepFileError
 from sim.config.loading import first_error, read_yaml, suggest
-from sim.experiments.store import STORE_FILE, read_store
+from sim.experiments.store import STORE_FILE, read_meta, read_store
 from sim.experiments.sweeps import (
     MORRIS_LEVELS,
     SENSITIVITY_DESIGNS,
@@ -156,21 +154,6 @@ class SweepResults:
             raise InputError(f"--kpi {kpi}: {why}{suggest(kpi, self.kpis)}")
 
 
-def _meta(store: Path) -> dict[str, Any]:
-    try:
-        with sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True) as db:
-            rows = dict(db.execute("SELECT key, value FROM meta").fetchall())
-    except sqlite3.Error as exc:
-        raise InputError(f"{store}: not a readable sweep store ({exc})") from None
-    out: dict[str, Any] = {}
-    for key, value in rows.items():
-        try:
-            out[key] = json.loads(value)
-        except (TypeError, ValueError):
-            out[key] = value
-    return out
-
-
 def read_sweep_dir(folder: str | Path, design: bool = False) -> SweepResults:
     """Read a sweep folder: its store, and (``design=True``) its sweep file, checked.
 
@@ -184,7 +167,7 @@ def read_sweep_dir(folder: str | Path, design: bool = False) -> SweepResults:
         raise InputError(f"{folder}: no such sweep folder")
     if not store.exists():
         raise InputError(f"{folder}: no {STORE_FILE} here; give a folder written by sim sweep")
-    meta = _meta(store)
+    meta = read_meta(store)
     try:
         runs = read_store(store)
     except (sqlite3.Error, pd.errors.DatabaseError) as exc:

@@ -29,8 +29,8 @@ import pandas as pd
 
 from sim.config import InputError
 
-__all__ = ["StoreMismatchError", "ResultStore", "read_store", "replacing", "remove_path",
-           "count_finished", "STORE_FILE", "STORE_SCHEMA_VERSION", "TIMING_COLUMNS"]
+__all__ = ["StoreMismatchError", "ResultStore", "read_store", "read_meta", "replacing",
+           "remove_path", "count_finished", "STORE_FILE", "STORE_SCHEMA_VERSION", "TIMING_COLUMNS"]
 
 STORE_FILE = "sweep.sqlite"
 STORE_SCHEMA_VERSION = 1
@@ -193,3 +193,22 @@ def read_store(path: str | Path) -> pd.DataFrame:
     """Read a store without knowing its sweep: the runs table as a DataFrame."""
     with sqlite3.connect(Path(path)) as db:
         return pd.read_sql_query(_ALL_RUNS, db)
+
+
+def read_meta(path: str | Path) -> dict[str, Any]:
+    """A store's meta table (the sweep's name, seed, design...), read only; JSON values decoded.
+
+    Raises :class:`~sim.config.errors.InputError` when ``path`` is not a readable store.
+    """
+    try:
+        with sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True) as db:
+            rows = dict(db.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.Error as exc:
+        raise InputError(f"{path}: not a readable sweep store ({exc})") from None
+    out: dict[str, Any] = {}
+    for key, value in rows.items():
+        try:
+            out[key] = json.loads(value)
+        except (TypeError, ValueError):
+            out[key] = value
+    return out

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -23,7 +22,7 @@ import pandas as pd
 from sim.config.architectures import ARCHITECTURES, PAIR
 from sim.experiments.comparison import display_unit, format_value, verdict
 from sim.experiments.statistics import mean_ci
-from sim.experiments.store import STORE_FILE, read_store
+from sim.experiments.store import STORE_FILE, read_meta, read_store
 from sim.model.kpis import KPIS, MAIN_KPIS
 from sim.outputs.report import CSS, REPORT_NAME, ReportError
 from sim.outputs.words import kpi_title, parameter_words
@@ -58,7 +57,7 @@ class SweepData:
         if not store.is_file() and not runs_csv.is_file():
             raise ReportError(f"{folder}: neither {STORE_FILE} nor runs.csv found; is this a "
                               "sweep folder written by `sim sweep`?")
-        self.meta: dict[str, Any] = _store_meta(store) if store.is_file() else {}
+        self.meta: dict[str, Any] = read_meta(store) if store.is_file() else {}
         try:
             self.runs = pd.read_csv(runs_csv) if runs_csv.is_file() else read_store(store)
         except (OSError, ValueError, sqlite3.Error) as exc:
@@ -90,21 +89,6 @@ class SweepData:
     def ok(self) -> pd.DataFrame:
         """The runs that finished."""
         return self.runs[self.runs.status == "ok"] if "status" in self.runs else self.runs
-
-
-def _store_meta(store: Path) -> dict[str, Any]:
-    try:
-        with sqlite3.connect(store) as db:
-            rows = dict(db.execute("SELECT key, value FROM meta").fetchall())
-    except sqlite3.Error as exc:
-        raise ReportError(f"{store}: not a sweep store ({exc})") from exc
-    out: dict[str, Any] = {}
-    for key, value in rows.items():
-        try:
-            out[key] = json.loads(value)
-        except (TypeError, ValueError):
-            out[key] = value
-    return out
 
 
 def _parameters(runs: pd.DataFrame) -> list[str]:
