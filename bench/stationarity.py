@@ -1,0 +1,46 @@
+"""Does the baseline settle? Open documents at 10:00, second quarter against the last.
+
+Runs ``scenarios/baseline.yaml`` for ``DAYS`` working days (default 80), three replications on each
+of OSDO and ESED, and prints per replication the mean open documents at 10:00 in the second and the
+fourth quarter of the run, their ratio, the backlog growth per working day, the overloaded people
+and the busiest person's utilisation::
+
+    python bench/stationarity.py 80
+    python bench/stationarity.py 80 absence.standin_after_days=0   # with --set-style overrides
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sim.config import load_scenario
+from sim.model import run_replication
+from sim.model.calendar import WorkCalendar
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    """Print one line per platform and replication."""
+    days = int(sys.argv[1]) if len(sys.argv) > 1 else 80
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml",
+                             [f"horizon_days={days}", *sys.argv[2:]])
+    calendar = WorkCalendar(scenario.calendar)
+    quarter = days // 4
+    for platform in ("osdo", "esed"):
+        for r in range(3):
+            run = run_replication(scenario, platform, r)
+            series = run.timeseries
+            at_ten = series[series.time_min % 1440 == 600]
+            day = at_ten.time_min.map(lambda t: int(calendar.working_days_between(0.0, t)))
+            q2 = at_ten.open_documents[(day >= quarter) & (day < 2 * quarter)].mean()
+            q4 = at_ten.open_documents[day >= 3 * quarter].mean()
+            k = run.kpis
+            print(f"{platform} r{r}: Q2 {q2:.0f}, Q4 {q4:.0f}, ratio {q4 / q2:.3f}, growth "
+                  f"{k['backlog_growth_per_day']:.2f}/day, overloaded {k['overloaded_people']:.0f}, "
+                  f"busiest {k['busiest_person_utilisation']:.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
