@@ -38,8 +38,9 @@ def main() -> None:
             q4 = at_ten.open_documents[day >= 3 * quarter].mean()
             k = run.kpis
             print(f"{platform} r{r}: Q2 {q2:.0f}, Q4 {q4:.0f}, ratio {q4 / q2:.3f}, growth "
-                  f"{k['backlog_growth_per_day']:.2f}/day, overloaded {k['overloaded_people']:.0f}, "
-                  f"busiest {k['busiest_person_utilisation']:.2f}", flush=True)
+                  f"{k['backlog_growth_per_day']:.2f}/day, overloaded "
+                  f"{k['overloaded_people']:.0f}, busiest {k['busiest_person_utilisation']:.2f}",
+                  flush=True)
 
 
 if __name__ == "__main__":
