@@ -432,6 +432,13 @@ def _attribution_finding(platform: str, ci: dict) -> list[str]:
 # --------------------------------------------------------------------------- plots
 
 
+def figure_html(caption: str, png_base64: str) -> str:
+    """A figure of a self-contained page: the PNG inline, its caption below."""
+    return (f"<figure><img alt='{html.escape(caption)}' "
+            f"src='data:image/png;base64,{png_base64}'>"
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
 def _png(draw: Callable[[], Any]) -> str:
     import matplotlib.pyplot as plt
 
@@ -512,9 +519,7 @@ def render(run: RunData) -> str:
         "<section id='plots'><h2>Plots</h2>",
     ]
     for caption, data in figures(run):
-        parts.append(f"<figure><img alt='{html.escape(caption)}' "
-                     f"src='data:image/png;base64,{data}'>"
-                     f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+        parts.append(figure_html(caption, data))
     parts += ["</section>", "</body></html>"]
     return "\n".join(parts)
 

@@ -128,6 +128,14 @@ def _probe(folder: Path) -> None:
         raise OSError(exc.errno, f"cannot create a folder in {folder}: {exc.strerror}") from None
 
 
+def _probe_or_fail(folder: Path, target: Path, what: str, option: str) -> None:
+    """:func:`_probe` ``folder``, as the :class:`OutputError` of writing ``target``."""
+    try:
+        _probe(folder)
+    except OSError as exc:
+        raise write_failure(target, exc, what, option, "nothing was run") from None
+
+
 def check_output_folder(out_dir: Path, option: str = "--out", what: str = "the run folder",
                         may_exist: bool = False) -> None:
     """Fail at once, before anything is simulated, when ``out_dir`` cannot be written.
@@ -147,10 +155,7 @@ def check_output_folder(out_dir: Path, option: str = "--out", what: str = "the r
         if not folder.is_dir():
             raise OutputError(f"cannot write {what} {out_dir}: {folder} is a file, not a "
                               f"folder; choose another {option}")
-    try:
-        _probe(folder)
-    except OSError as exc:
-        raise write_failure(out_dir, exc, what, option, "nothing was run") from None
+    _probe_or_fail(folder, out_dir, what, option)
 
 
 def check_output_file(path: Path, option: str, what: str = "the file") -> None:
@@ -163,10 +168,7 @@ def check_output_file(path: Path, option: str, what: str = "the file") -> None:
     if not folder.is_dir():
         raise OutputError(f"cannot write {what} {path}: the folder {folder} does not exist; "
                           f"create it or choose another {option}")
-    try:
-        _probe(folder)
-    except OSError as exc:
-        raise write_failure(path, exc, what, option, "nothing was run") from None
+    _probe_or_fail(folder, path, what, option)
 
 
 def _created_parents(out_dir: Path) -> list[Path]:

@@ -24,7 +24,7 @@ from sim.experiments.comparison import display_unit, format_value, verdict
 from sim.experiments.statistics import mean_ci
 from sim.experiments.store import STORE_FILE, read_meta, read_store
 from sim.model.kpis import KPIS, MAIN_KPIS
-from sim.outputs.report import CSS, REPORT_NAME, ReportError
+from sim.outputs.report import CSS, REPORT_NAME, ReportError, figure_html
 from sim.outputs.words import kpi_title, parameter_words
 
 __all__ = ["SweepData", "load_sweep_folder", "point_differences", "difference_table",
@@ -256,9 +256,7 @@ def render_sweep(sweep: SweepData) -> str:
                      + " finished runs: there is no paired difference to show.</p>")
     parts += ["</section>", "<section id='plots'><h2>Plots</h2>"]
     for caption, data in sweep_figures(sweep):
-        parts.append(f"<figure><img alt='{html.escape(caption)}' "
-                     f"src='data:image/png;base64,{data}'>"
-                     f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+        parts.append(figure_html(caption, data))
     parts += ["</section>", "</body></html>"]
     return "\n".join(parts)
 
