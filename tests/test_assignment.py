@@ -146,6 +146,7 @@ def test_overloaded_people_are_flagged_even_when_their_pool_is_not():
     kpis = run_replication(scenario, "osdo", 0).kpis
     assert kpis["overloaded_people"] >= 1
     assert kpis["busiest_person_utilisation"] >= 0.95
+    assert kpis["saturated_utilisation"] < 0.95  # the pool alone would not have said so
 
 
 class _NoTimer:
