@@ -60,6 +60,8 @@ class OutageTimeline:
         if self.never_down:
             return NEVER
         intervals = self._intervals
+        if intervals and intervals[0][0] > t:
+            return intervals[0][0]  # the next outage is already known: every step asks this
         while intervals and intervals[0][1] <= now:
             intervals.popleft()
         while True:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import random
+from bisect import bisect_right
 from collections.abc import Callable
 from statistics import NormalDist
 from typing import Any
@@ -496,7 +497,10 @@ class StepTimer:
         """
         calendar, emp = self.calendar, step.emp
         away = 0.0
-        for first, after in emp.absences:
+        spells = emp.absences
+        # Spells over before the work starts are skipped by bisection: this runs for every step.
+        first_spell = max(0, bisect_right(spells, (int(t // MINUTES_PER_DAY), -1)) - 1)
+        for first, after in spells[first_spell:]:
             start = max(first * MINUTES_PER_DAY, t)
             if start >= end:
                 break
