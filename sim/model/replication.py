@@ -109,14 +109,15 @@ def run_replication(
         window_working_days=window_days,
     )
     kpis = records.kpis
+    present = {i: m for pool in pools.values() for i, m in pool.present_minutes(horizon).items()}
     rate = max(kpis["throughput_per_day"], kpis["documents_created"] / window_days)
     verdict = assess(
         records.timeseries["time_min"].to_numpy(), records.timeseries["open_documents"].to_numpy(),
         lambda t: calendar.working_days_between(0.0, t), warmup_end, rate,
-        _utilisation(bodies, pools, platforms, calendar.working_minutes(0.0, horizon)),
+        _utilisation(bodies, pools, platforms, calendar.working_minutes(0.0, horizon), present),
         scenario.output.unstable_growth_share, scenario.output.unstable_min_window_days,
-        [busy / working for pool in pools.values() for busy in pool.person_busy.values()]
-        if (working := calendar.working_minutes(0.0, horizon)) > 0 else [],
+        [busy / present[i] for pool in pools.values() for i, busy in pool.person_busy.items()
+         if present[i] > 0],
     )
     kpis.update(verdict.kpis())
     records.saturated_resource = verdict.saturated_resource
@@ -125,17 +126,18 @@ def run_replication(
 
 def _utilisation(
     bodies: list[Body], pools: dict[tuple[int, str], RolePool], platforms: list[Platform],
-    working_minutes: float,
+    working_minutes: float, present: dict[int, float],
 ) -> dict[str, float]:
-    """Share of working time each resource was busy: role pools, server and VPN session pools."""
+    """Share of working time each resource was busy: role pools (of the time their people
+    were not away), server and VPN session pools."""
     out: dict[str, float] = {}
     if working_minutes <= 0:
         return out
     for b in bodies:
         for role in ROLES:
             pool = pools[(b.id, role)]
-            out[f"{role}s of {b.name}"] = pool.busy_minutes / (
-                len(pool.employees) * working_minutes)
+            at_work = sum(present[e.id] for e in pool.employees)
+            out[f"{role}s of {b.name}"] = pool.busy_minutes / at_work if at_work > 0 else 0.0
     for b in bodies:
         platform = platforms[b.id]
         servers = platform.servers_for(b.id)

@@ -292,6 +292,25 @@ class RolePool:
         event = self.env.timeout(when - self.env.now)
         event.callbacks.append(self._wake)
 
+    def present_minutes(self, until: float) -> dict[int, float]:
+        """Working minutes from the start to ``until`` that each employee was not away, by id.
+
+        Utilisation is busy time over these: someone away a tenth of the time and busy all the
+        rest is overloaded, not at 90%.
+        """
+        calendar = self.calendar
+        total = calendar.working_minutes(0.0, until)
+        out = {}
+        for emp in self.employees:
+            away = 0.0
+            for first, after in emp.absences:
+                start = first * MINUTES_PER_DAY
+                if start >= until:
+                    break
+                away += calendar.working_minutes(start, min(after * MINUTES_PER_DAY, until))
+            out[emp.id] = total - away
+        return out
+
     def _wake(self, _event: simpy.Event) -> None:
         """Start of a working day: free staff now on site take on-site-only work."""
         self._wakeup_pending = False
