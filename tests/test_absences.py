@@ -28,7 +28,7 @@ def test_absences_follow_the_entitlement_and_rates():
 
 def _one_executor_away(monkeypatch, first_day: int, after_day: int, executors: int = 1):
     """The last employee (an executor) is away from first_day to after_day; nobody else is."""
-    def spells(scenario, rng, n, days):
+    def spells(scenario, rng, n, days, apart=range(0)):
         out = [() for _ in range(n)]
         out[-1] = ((first_day, after_day),)
         return out
@@ -101,3 +101,54 @@ def test_a_step_running_into_a_spell_away_pauses_over_it(monkeypatch):
     assert draft.end_min == pytest.approx(hm(2, "09:30"))
     doc = run.documents.set_index("id").loc["b0-0"]
     assert doc.delay_absence_min >= 8 * 60  # Tuesday's working day
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def test_the_leadership_takes_its_leave_one_at_a_time():
+    # A 120-person ministry has 24 heads: its first 3 are the leadership. With sick days and
+    # trips off, a leader's spells are leave blocks; no two leaders' blocks overlap, while the
+    # same draws without keeping them apart overlap somewhere in most replications.
+    scenario = small_scenario(
+        bodies=[{"name": "M", "kind": "central_ministry", "staff": 120}],
+        absence={"sick_days": 0, "trip_days": 0})
+    clashes_apart = clashes_free = 0
+    for rep in range(20):
+        body = sample_population(scenario, Streams(7, rep), 365)[0]
+        leaders = body.staff["head"][:3]
+        spells = [s for e in leaders for s in ((e.id, x) for x in e.absences)]
+        clashes_apart += sum(_overlap(a, b) for i, (p, a) in enumerate(spells)
+                             for q, b in spells[i + 1:] if p != q)
+        rng = Streams(7, rep).numpy(population.Purpose.ABSENCE, 0)
+        free = sample_absences(scenario, rng, 3, 365)
+        clashes_free += sum(_overlap(a, b) for i in range(3) for j in range(i + 1, 3)
+                            for a in free[i] for b in free[j])
+    assert clashes_apart == 0
+    assert clashes_free >= 5
+
+
+def test_the_run_starts_with_the_usual_share_of_staff_away():
+    # Spells are drawn from a year that begins before the run: on day 0 about as many people
+    # are away as on any later day (leave ~30/365, sickness and trips ~18/365 of days).
+    scenario = small_scenario()
+    rng = Streams(3, 0).numpy(population.Purpose.ABSENCE, 0)
+    spells = sample_absences(scenario, rng, 4000, 200)
+    on = [sum(any(s <= day < e for s, e in person) for person in spells) / 4000
+          for day in (0, 100)]
+    assert 0.08 < on[0] < 0.18, on
+    assert on[0] == pytest.approx(on[1], abs=0.04)
+    assert all(s >= 0 for person in spells for s, _ in person)
+
+
+def test_utilisation_counts_only_the_time_people_were_not_away(monkeypatch):
+    # The only executor is away Tuesday to Friday of a five-day run: their present time is
+    # Monday's working day, and their utilisation is busy time over that day.
+    _one_executor_away(monkeypatch, 1, 5)
+    scenario = tiny_deterministic(absence={"standin_after_days": None}, horizon_days=5)
+    run = run_replication(scenario, "osdo", 0, keep_steps=True)
+    drafts = run.steps[run.steps.role == "executor"]
+    busy = (drafts.end_min - drafts.start_min).sum()  # one-hour drafts within Monday
+    assert drafts.start_min.max() < hm(1, "00:00")
+    assert run.kpis["busiest_person_utilisation"] == pytest.approx(busy / (8 * 60))

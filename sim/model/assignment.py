@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from sim.config.schema import Scenario
 from sim.model.documents import Document
-from sim.model.population import Body, Employee
+from sim.model.population import Body, Employee, leadership_count
 from sim.model.staffing import RolePool
 
 __all__ = ["Organisation", "Assigner"]
@@ -45,14 +45,13 @@ class Organisation:
                                         for team in self.department_executors]
 
     @classmethod
-    def of(cls, body: Body, leadership_size: int) -> Organisation:
-        """Split the body's heads and executors; at least one head is left to a department.
+    def of(cls, body: Body, size: int) -> Organisation:
+        """Split the body's heads and executors: the first ``size`` heads lead the body.
 
         With no leadership (one level of resolution) there are no departments either: every
         head may resolve, and names executors from the whole body.
         """
         heads, executors = body.staff["head"], body.staff["executor"]
-        size = min(leadership_size, len(heads) // 4)
         if size <= 0:
             return cls([], list(heads), [])
         leaders, department_heads = heads[:size], heads[size:]
@@ -84,8 +83,8 @@ class Assigner:
         staff = scenario.staff
         self.policy = dict(staff.assignment)
         self.levels = staff.resolution_levels
-        size = staff.leadership_size if self.levels == 2 else 0
-        self.organisations = [Organisation.of(b, size) for b in bodies]
+        self.organisations = [
+            Organisation.of(b, leadership_count(scenario, len(b.staff["head"]))) for b in bodies]
         self.pools = pools
         for body, org in zip(bodies, self.organisations, strict=True):
             org.tell_peers(pools[(body.id, "head")], pools[(body.id, "executor")])

@@ -16,11 +16,13 @@ from sim.config.schema import Scenario
 from sim.model.network import Connection
 from sim.model.streams import Purpose, Streams
 
-__all__ = ["Employee", "Body", "sample_population", "ROLES"]
+__all__ = ["Employee", "Body", "sample_population", "leadership_count", "ROLES"]
 
 ROLES = ("clerk", "head", "executor")
 _LATEST = 1 << 62  # sorts after any day in (day, end) pairs
 _YEAR = 365
+#: Calendar days before the run from which spells away are drawn (longer than a leave block).
+_LEAD = 60
 _WEEK_RATIO = 7 / 5  # calendar days per working day, for spells counted in working days
 _WEEKDAYS = 5  # office days are spread over Monday..Friday
 
@@ -111,27 +113,46 @@ def _office_days(mode: str, days: int, employee_id: int) -> frozenset[int]:
     return frozenset((employee_id + k) % _WEEKDAYS for k in range(min(days, _WEEKDAYS)))
 
 
+def leadership_count(scenario: Scenario, heads: int) -> int:
+    """How many of a body's ``heads`` form its leadership (the first ones; at most a quarter).
+
+    None with one level of resolution: then every head resolves.
+    """
+    staff = scenario.staff
+    if staff.resolution_levels != 2:
+        return 0
+    return min(staff.leadership_size, heads // 4)
+
+
 def sample_absences(scenario: Scenario, rng: np.random.Generator, n: int,
-                    days: int) -> list[tuple[tuple[int, int], ...]]:
+                    days: int, apart: range = range(0)) -> list[tuple[tuple[int, int], ...]]:
     """Spells away of ``n`` employees over ``days`` calendar days from the start.
 
     Annual leave: ``leave_blocks`` equal blocks a year at uniform random dates; sick spells and
     business trips: Poisson numbers a year of spells of the given mean length (sick: geometric),
-    at uniform dates. Overlapping spells merge.
+    at uniform dates. The year of draws begins :data:`_LEAD` days before the run, so that the
+    run starts with the usual share of staff already away (clipped to day 0), not with
+    everyone in. Overlapping spells merge. The employees ``apart`` (a body's leadership)
+    take their leave one at a time where the year has room: a block that would overlap another
+    of theirs is drawn again.
     """
     spec = scenario.absence
-    years = max(1, -(-days // _YEAR))
+    years = max(1, -(-(days + _LEAD) // _YEAR))
     block = round(spec.annual_leave_days / spec.leave_blocks)
     sick_rate = spec.sick_days / spec.sick_spell_days
     trip_rate = spec.trip_days / spec.trip_days_each
     trip_len = max(1, round(spec.trip_days_each * _WEEK_RATIO))
     out = []
-    for _ in range(n):
+    scheduled: list[tuple[int, int]] = []  # leave of the employees kept apart
+    for i in range(n):
         spells: list[tuple[int, int]] = []
         for year in range(years):
-            base = year * _YEAR
+            base = year * _YEAR - _LEAD
             if block > 0:
                 for start in rng.integers(0, _YEAR, spec.leave_blocks):
+                    if i in apart:
+                        start = _apart(rng, int(start), block, scheduled)
+                        scheduled.append((int(start), int(start) + block))
                     spells.append((base + int(start), base + int(start) + block))
             for _sick in range(rng.poisson(sick_rate)):
                 start = base + int(rng.integers(0, _YEAR))
@@ -140,8 +161,18 @@ def sample_absences(scenario: Scenario, rng: np.random.Generator, n: int,
             for _trip in range(rng.poisson(trip_rate)):
                 start = base + int(rng.integers(0, _YEAR))
                 spells.append((start, start + trip_len))
-        out.append(_merge([s for s in spells if s[0] < days]))
+        out.append(_merge([(max(0, a), b) for a, b in spells if a < days and b > 0]))
     return out
+
+
+def _apart(rng: np.random.Generator, start: int, block: int,
+           taken: list[tuple[int, int]], tries: int = 100) -> int:
+    """A start day for a block of leave that overlaps none of ``taken``, if one is drawn."""
+    for _ in range(tries):
+        if all(start + block <= a or b <= start for a, b in taken):
+            return start
+        start = int(rng.integers(0, _YEAR))
+    return start  # the year is too full to keep them apart: overlap
 
 
 def _merge(spells: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
@@ -171,8 +202,11 @@ def sample_population(scenario: Scenario, streams: Streams, days: int = 0) -> li
             employees = _sample_staff(scenario, rng, body_id, next_id, group.staff, internet)
             if days > 0:
                 away = streams.numpy(Purpose.ABSENCE, body_id)
-                for emp, spells in zip(employees, sample_absences(scenario, away, len(employees),
-                                                                  days), strict=True):
+                first_head = sum(e.role == "clerk" for e in employees)
+                heads = sum(e.role == "head" for e in employees)
+                leaders = range(first_head, first_head + leadership_count(scenario, heads))
+                drawn = sample_absences(scenario, away, len(employees), days, leaders)
+                for emp, spells in zip(employees, drawn, strict=True):
                     emp.absences = spells
             next_id += len(employees)
             body.staff = {r: [e for e in employees if e.role == r] for r in ROLES}
