@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.model.documents import CONFIDENTIALITY, DELAY_COMPONENTS, Document
 from sim.model.platforms import Delivery
+from sim.model.policy import PolicyEvent
 from sim.model.work import Step
 
 __all__ = ["Recorder", "RunRecords", "DOCUMENT_COLUMNS", "STEP_COLUMNS"]
@@ -52,6 +53,8 @@ class RunRecords:
     # Whole-run counts, warm-up included (the KPIs count the window only): documents created,
     # completed and open at the horizon, and steps done. The benchmark reads them.
     totals: dict[str, int] = field(default_factory=dict)
+    #: Dated policy events (scheduled shares, migration waves, incidents), in time order.
+    events: list[PolicyEvent] = field(default_factory=list)
 
 
 class Recorder:
