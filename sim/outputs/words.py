@@ -8,13 +8,15 @@ module before they draw anything.
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 
 from sim.experiments.comparison import display_unit
 from sim.model.kpis import KPIS
 
 __all__ = ["COMPONENT_WORDS", "component_words", "kpi_axis_label", "kpi_panel_label",
-           "kpi_title", "parameter_words"]
+           "kpi_title", "parameter_words", "EVENT_KIND_WORDS", "event_kind_words",
+           "date_words", "week_words", "event_reach_words"]
 
 #: What each delay component of a document's cycle time is, in words. A component missing here
 #: (a new one in ``DELAY_COMPONENTS``) is named by its id with spaces.
@@ -30,6 +32,7 @@ COMPONENT_WORDS = {
     "gateway": "inter-agency gateway transit and resends",
     "rework": "drafts sent back and redone",
     "absence": "waiting for, or paused by, an absent employee",
+    "migration": "a body's move to another system: slower work and importing documents",
 }
 
 
@@ -74,3 +77,47 @@ def parameter_words(path: str) -> str:
     where = [f"#{int(p) + 1}" if p.isdigit() else p.replace("_", " ") for p in parts[:-1]]
     context = " ".join(where)
     return f"{last} ({context})" if context else last
+
+
+#: What each kind of policy event (:class:`sim.model.policy.PolicyEvent`) is, in words.
+EVENT_KIND_WORDS = {
+    "step": "share changed",
+    "ramp": "share ramped",
+    "wave": "migration wave",
+    "incident": "incident",
+}
+
+
+def event_kind_words(kind: str) -> str:
+    """A policy event's kind in words (its id with spaces when it has none yet)."""
+    return EVENT_KIND_WORDS.get(kind, kind.replace("_", " "))
+
+
+# English month names whatever the process's locale (strftime's %B follows it).
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def date_words(iso: str, short: bool = False) -> str:
+    """An ISO date as people write it: ``2023-01-23`` -> ``23 January 2023`` (``23 Jan``)."""
+    day = dt.date.fromisoformat(iso)
+    month = _MONTHS[day.month - 1]
+    return f"{day.day} {month[:3]}" if short else f"{day.day} {month} {day.year}"
+
+
+def week_words(week: int, monday: str) -> str:
+    """A week of a run: ``week 3 (from Monday 23 January 2023)``."""
+    return f"week {week} (from Monday {date_words(monday)})"
+
+
+def event_reach_words(touched: list[str], every: bool, names: dict[str, str]) -> str:
+    """Which architectures an event touched, after its label: '' when all of them.
+
+    ``touched``: ids of those it touched; ``every``: whether that is all that ran; ``names``:
+    how each id is shown. ``(OSDO only)``, ``(no effect)``.
+    """
+    if every:
+        return ""
+    if not touched:
+        return " (no effect)"
+    return f" ({', '.join(names.get(p, p.upper()) for p in touched)} only)"
