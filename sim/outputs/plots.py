@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 
@@ -11,16 +13,31 @@ matplotlib.use("Agg")  # files only; notebooks may switch back with %matplotlib
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.artist import Artist  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
 from sim.config.architectures import ARCHITECTURES, PAIR  # noqa: E402
 from sim.model.documents import DELAY_COMPONENTS  # noqa: E402
 from sim.model.kpis import KPIS, MAIN_KPIS  # noqa: E402
-from sim.outputs.words import component_words, kpi_panel_label  # noqa: E402
+from sim.outputs.over_time import (  # noqa: E402
+    WEEK_MIN,
+    distinct_events,
+    shows_over_time,
+)
+from sim.outputs.words import (  # noqa: E402
+    component_words,
+    date_words,
+    event_kind_words,
+    event_reach_words,
+    kpi_panel_label,
+)
 
 __all__ = ["cycle_time_distribution", "open_documents", "delay_attribution", "late_share",
-           "on_time_table", "paired_differences_plot", "new_axes", "COLOURS", "RunFigure",
-           "FigureData", "RUN_FIGURES", "run_figures", "OTHER_BELOW"]
+           "on_time_table", "paired_differences_plot", "over_time", "new_axes", "COLOURS",
+           "EVENT_STYLES", "RunFigure", "FigureData", "RUN_FIGURES", "run_figures",
+           "OTHER_BELOW"]
 
 COLOURS = {a.name: a.colour for a in ARCHITECTURES.values()}
 
@@ -237,6 +254,106 @@ def paired_differences_plot(summary: pd.DataFrame, kpis: list[str] | None = None
     return axes[0, 0]
 
 
+#: How each kind of policy event is marked over time: waves and share steps as vertical lines,
+#: ramps as light spans, incidents as red spans. Each artist's gid is the event's kind.
+EVENT_STYLES: dict[str, dict[str, Any]] = {
+    "wave": {"color": "tab:green", "ls": "--", "lw": 1.3},
+    "step": {"color": "dimgrey", "ls": ":", "lw": 1.3},
+    "ramp": {"color": "tab:purple", "alpha": 0.12, "lw": 0},
+    "incident": {"color": "tab:red", "alpha": 0.25, "lw": 0},
+}
+_SPANS = frozenset({"ramp", "incident"})
+#: The four panels over time: weekly column, axis label, factor to the shown unit.
+_OVER_TIME_PANELS = [
+    ("completed", "documents completed\nin the week", 1.0),
+    ("open_documents", "open documents at 10:00\n(mean of the working days)", 1.0),
+    ("on_time_rate", "on time, % of the\nweek's completed", 100.0),
+    ("staff_online", "staff online\n(working hours)", 1.0),
+]
+
+
+def _architecture_label(platform: str) -> str:
+    return ARCHITECTURES[platform].label if platform in ARCHITECTURES else platform.upper()
+
+
+def _mark_events(axes: list[Axes], events: pd.DataFrame | None) -> list[Artist]:
+    """Every policy event on every panel, numbered in time order above the top one.
+
+    Returns a legend entry per event: its number, kind and label (and the architectures it
+    touched when not all of them), drawn as it is marked. Numbers and a key, not labels on the
+    panels, because labels of events close together would overwrite each other.
+    """
+    table = distinct_events(events)
+    names = {p: _architecture_label(p) for p in ARCHITECTURES}
+    entries: list[Artist] = []
+    for number, row in enumerate(table.itertuples(), start=1):
+        style = EVENT_STYLES.get(row.kind, EVENT_STYLES["step"])
+        start, end = row.start_min / WEEK_MIN, row.end_min / WEEK_MIN
+        for ax in axes:
+            if row.kind in _SPANS:
+                ax.axvspan(start, max(end, start), gid=row.kind, **style)
+            else:
+                ax.axvline(start, gid=row.kind, **style)
+        axes[0].text(start, 1.01, str(number), transform=axes[0].get_xaxis_transform(),
+                     ha="center", va="bottom", fontsize="small", fontweight="bold",
+                     color=style["color"], gid=row.kind)
+        text = "\n".join(textwrap.wrap(
+            f"{number} {event_kind_words(row.kind)}: {row.label}"
+            + event_reach_words(row.platforms, row.all_platforms, names), 42))
+        entries.append(Patch(label=text, **style) if row.kind in _SPANS
+                       else Line2D([], [], label=text, **style))
+    return entries
+
+
+def _week_ticks(ax: Axes, weekly: pd.DataFrame) -> None:
+    """Week numbers with their Monday's date at the weeks' middles, about a dozen at most."""
+    weeks = weekly.drop_duplicates("week").sort_values("week")
+    step = max(1, int(np.ceil(len(weeks) / 13)))
+    shown = weeks.iloc[::step]
+    ax.set_xticks(shown.week - 0.5, [f"{w}\n{date_words(str(d), short=True)}"
+                                     for w, d in zip(shown.week, shown.week_start, strict=True)],
+                  fontsize="small")
+    ax.set_xlim(0, float(weeks.week.max()) if len(weeks) else 1.0)
+    ax.set_xlabel("week (and its Monday)")
+
+
+def over_time(weekly: pd.DataFrame, events: pd.DataFrame | None = None, title: str = "",
+              axes: list[Axes] | None = None, warmup_min: float | None = None) -> Axes:
+    """A run week by week (:func:`sim.outputs.over_time.weekly`), four panels, the events marked.
+
+    Documents completed, open documents at 10:00 (with the lowest-highest replication band),
+    on-time rate and staff online; a line per architecture, each value at its week's middle.
+    Policy events (:data:`EVENT_STYLES`) and the warm-up (grey) are marked on every panel, the
+    events numbered above the top one and named in its legend.
+    ``axes``: four axes to draw on. Returns the top panel's axes (``ax.figure`` is the figure).
+    """
+    if axes is None:
+        _, grid = plt.subplots(len(_OVER_TIME_PANELS), 1, figsize=(9, 9.5), sharex=True)
+        axes = list(grid)
+    for platform, rows in weekly.groupby("platform", sort=False):
+        colour, label = COLOURS.get(str(platform)), _architecture_label(str(platform))
+        x = rows.week.to_numpy(dtype=float) - 0.5
+        for ax, (column, _, scale) in zip(axes, _OVER_TIME_PANELS, strict=True):
+            ax.plot(x, rows[column].to_numpy(dtype=float) * scale, marker="o", ms=3,
+                    color=colour, label=label)
+        axes[1].fill_between(x, rows.open_documents_min.to_numpy(dtype=float),
+                             rows.open_documents_max.to_numpy(dtype=float), color=colour,
+                             alpha=0.2, lw=0, label=f"{label}: lowest to highest replication")
+    for ax, (_, ylabel, _) in zip(axes, _OVER_TIME_PANELS, strict=True):
+        if warmup_min:
+            ax.axvspan(0.0, warmup_min / WEEK_MIN, color="grey", alpha=0.1, lw=0,
+                       label="warm-up (left out of the KPIs)" if ax is axes[0] else "_nolegend_")
+        ax.set_ylabel(ylabel, fontsize="small")
+    marks = _mark_events(axes, events)
+    _week_ticks(axes[-1], weekly)
+    axes[0].set_title(f"Week by week{' - ' + title if title else ''}", pad=14)
+    handles, _ = axes[0].get_legend_handles_labels()
+    axes[0].legend(handles=[*handles, *marks], fontsize="x-small", bbox_to_anchor=(1.01, 1),
+                   loc="upper left")
+    axes[1].legend(fontsize="x-small", bbox_to_anchor=(1.01, 1), loc="upper left")
+    return axes[0]
+
+
 # --------------------------------------------------------------------------- the run's figures
 
 
@@ -251,6 +368,8 @@ class FigureData:
     title: str
     warmup_min: float | None = None  #: end of the scenario's warm-up, clock minutes
     warmup_estimate_min: float | None = None  #: MSER-5's estimate, clock minutes
+    weekly: pd.DataFrame | None = None  #: :func:`sim.outputs.over_time.weekly`
+    events: pd.DataFrame | None = None  #: :func:`sim.outputs.over_time.events_table`
 
 
 @dataclass(frozen=True)
@@ -262,6 +381,10 @@ class RunFigure:
     needs_documents: bool
     draw: Callable[[FigureData], Axes]
     needs_pair: bool = False  #: drawn only when OSDO and ESED both ran, 2+ replications each
+    #: Drawn only when this says so (None: always, within the two conditions above).
+    shown: Callable[[FigureData], bool] | None = None
+    #: The report's section that shows it: ``plots``, or ``over_time`` (with its words).
+    section: str = "plots"
 
 
 def _late(by: str) -> RunFigure:
@@ -291,6 +414,15 @@ RUN_FIGURES: list[RunFigure] = [
               " with 95% intervals; each panel has its own unit. Green: OSDO better, red: OSDO "
               "worse, grey: could not tell apart (or neither direction is better).", False,
               lambda d: paired_differences_plot(d.summary, title=d.title), needs_pair=True),
+    RunFigure("over_time.png",
+              "Week by week: documents completed, open documents at 10:00 (mean of the week's "
+              "working days; the band spans the lowest to the highest replication), the on-time "
+              "rate of the week's completed documents and staff online in working hours, means "
+              "over replications. Migration waves are dashed green lines, share steps dotted "
+              "grey ones, ramps light purple spans, incidents red spans; the warm-up is grey.",
+              False, lambda d: over_time(d.weekly, d.events, title=d.title,
+                                         warmup_min=d.warmup_min),
+              shown=lambda d: shows_over_time(d.weekly, d.events), section="over_time"),
 ]
 
 
@@ -298,10 +430,10 @@ def run_figures(data: FigureData) -> list[RunFigure]:
     """The figures ``data`` can draw.
 
     Those of documents only when documents were kept, the paired ones only when OSDO and ESED
-    both ran two replications or more.
+    both ran two replications or more, and each only when its own ``shown`` says so.
     """
     has_documents = data.documents is not None and not data.documents.empty
     runs = data.summary.groupby("platform").size()
     has_pair = all(runs.get(p, 0) >= 2 for p in PAIR)
     return [f for f in RUN_FIGURES if (has_documents or not f.needs_documents)
-            and (has_pair or not f.needs_pair)]
+            and (has_pair or not f.needs_pair) and (f.shown is None or f.shown(data))]

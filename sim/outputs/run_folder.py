@@ -36,6 +36,7 @@ from sim.experiments.statistics import CONFIDENCE
 from sim.model.calendar import run_horizon_min, warmup_marks
 from sim.model.kpis import KPI_DESCRIPTIONS
 from sim.outputs.eventlog import write_frame_csv
+from sim.outputs.over_time import events_table, weekly
 
 __all__ = ["write_run", "default_run_dir", "safe_name", "summary_json", "RESULTS_SCHEMA_VERSION",
            "PAIRED_KEY", "check_output_folder", "check_output_file", "write_failure"]
@@ -231,6 +232,8 @@ def _write_files(experiment: Experiment, folder: Path, runtime_s: float,
     documents = experiment.documents()
     timeseries = experiment.timeseries()
     steps = experiment.steps()
+    events = events_table(experiment.runs)
+    weeks = weekly(timeseries, documents, events, scenario)
     # The large tables go to forked children, written while this process does the rest.
     large: list[tuple[str, Callable[[], None]]] = []
     if documents is not None:
@@ -245,9 +248,11 @@ def _write_files(experiment: Experiment, folder: Path, runtime_s: float,
             json.dumps(summary_json(experiment, runtime_s), indent=2, allow_nan=False)
         )
         write_frame_csv(timeseries, folder / "timeseries.csv")
+        write_frame_csv(weeks, folder / "weekly.csv")
+        write_frame_csv(events, folder / "events.csv")
         (folder / "scenario.resolved.yaml").write_text(dump_resolved(scenario))
         if plots_on if plots_on is not None else scenario.output.plots:
-            _write_plots(experiment, folder, summary, documents, timeseries)
+            _write_plots(experiment, folder, summary, documents, timeseries, weeks, events)
 
 
 _CHILD_OS_ERROR = 3  # a forked writer's exit code when its write failed (it sent the error)
@@ -335,7 +340,7 @@ def _write_event_log(steps, scenario, folder: Path) -> None:
                              name=scenario.name)
 
 
-def _write_plots(experiment, folder, summary, documents, timeseries) -> None:
+def _write_plots(experiment, folder, summary, documents, timeseries, weeks, events) -> None:
     import matplotlib.pyplot as plt  # here: matplotlib only when plots are drawn
 
     from sim.outputs import plots
@@ -344,7 +349,8 @@ def _write_plots(experiment, folder, summary, documents, timeseries) -> None:
     estimate = (float(summary.warmup_estimate_days.mean())
                 if "warmup_estimate_days" in summary else None)
     data = plots.FigureData(summary, timeseries, documents, run_horizon_min(scenario),
-                            scenario.name, *warmup_marks(scenario, estimate))
+                            scenario.name, *warmup_marks(scenario, estimate), weekly=weeks,
+                            events=events)
     for figure in plots.run_figures(data):
         ax = figure.draw(data)
         ax.figure.tight_layout()
