@@ -32,13 +32,34 @@ from sim.experiments.comparison import format_value, run_notes, verdict
 from sim.experiments.statistics import mean_ci
 from sim.model.calendar import WorkCalendar, run_horizon_min, warmup_marks
 from sim.model.documents import DELAY_COMPONENTS
+from sim.outputs.over_time import (
+    EVENT_COLUMNS,
+    WEEK_MIN,
+    distinct_events,
+    peak_weeks,
+    shows_over_time,
+    weekly,
+)
 from sim.outputs.run_folder import PAIRED_KEY
-from sim.outputs.words import COMPONENT_WORDS, component_words
+from sim.outputs.words import (
+    COMPONENT_WORDS,
+    component_words,
+    date_words,
+    event_kind_words,
+    event_reach_words,
+    week_words,
+)
 
-__all__ = ["ReportError", "RunData", "load_run", "findings", "render", "write_report",
-           "folder_kind", "COMPONENT_WORDS"]
+__all__ = ["ReportError", "RunData", "load_run", "findings", "over_time_words", "render",
+           "write_report", "folder_kind", "COMPONENT_WORDS", "RECOVERY_KPI", "LATE_KPI"]
 
 REPORT_NAME = "report.html"
+#: KPIs of incidents: working days until the open documents are back in their pre-incident
+#: range, and documents late because of them. The report speaks of them when a run has them.
+RECOVERY_KPI, LATE_KPI = "incident_recovery_days", "incident_late_documents"
+# weekly.csv's number columns: an empty field is NaN there, but '' in the events column.
+_WEEKLY_NUMBERS = ("completed", "open_documents", "open_documents_min", "open_documents_max",
+                   "on_time_rate", "staff_online", "waves_in_effect")
 
 
 class ReportError(InputError):
@@ -75,6 +96,23 @@ class RunData:
         self.intervals: dict = self.meta["platforms"]
         self.paired: dict = self.meta.get(PAIRED_KEY, {})
         self.descriptions: dict[str, str] = self.meta["kpi_descriptions"]
+        self.events, self.weekly = self._over_time()
+
+    def _over_time(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The policy events and the weekly table; made from the other tables when absent.
+
+        Folders written before ``weekly.csv`` and ``events.csv`` existed have no events.
+        """
+        events_csv, weekly_csv = self.run_dir / "events.csv", self.run_dir / "weekly.csv"
+        events = (pd.read_csv(events_csv) if events_csv.is_file()
+                  else pd.DataFrame(columns=EVENT_COLUMNS))
+        events["affects"] = events.affects.astype(bool)
+        if weekly_csv.is_file():
+            table = pd.read_csv(weekly_csv, keep_default_na=False,
+                                na_values={c: [""] for c in _WEEKLY_NUMBERS})
+        else:
+            table = weekly(self.timeseries, self.documents, events, self.scenario)
+        return events, table
 
 
 def load_run(run_dir: str | Path) -> RunData:
@@ -429,6 +467,110 @@ def _attribution_finding(platform: str, ci: dict) -> list[str]:
             + ", ".join(parts[1:]) + " of the average document's cycle time."]
 
 
+# --------------------------------------------------------------------------- over time
+
+
+def over_time_words(run: RunData) -> list[str]:
+    """The run over time in sentences (HTML-safe).
+
+    Its policy events, each platform's peak week of open documents and, when the run had
+    incidents and their KPIs (:data:`RECOVERY_KPI`, :data:`LATE_KPI`), the recovery from them.
+    """
+    return [*_events_words(run), *_peak_words(run), *_incident_words(run)]
+
+
+def _week_of(minute: float) -> str:
+    return f"week {int(minute // WEEK_MIN) + 1}"
+
+
+def _date_of(run: RunData, minute: float) -> str:
+    day = run.calendar.start_date + pd.Timedelta(days=int(minute // 1440))
+    return date_words(day.isoformat())
+
+
+def _event_when(run: RunData, start: float, end: float) -> str:
+    """``on 24 January 2023 (week 3)``, or from one day to another for a span."""
+    if end <= start:
+        return f"on {_date_of(run, start)} ({_week_of(start)})"
+    last = end - 1e-6  # a span ending at midnight ends on the day before
+    return (f"from {_date_of(run, start)} ({_week_of(start)}) to {_date_of(run, last)} "
+            f"({_week_of(last)})")
+
+
+def _events_words(run: RunData) -> list[str]:
+    table = distinct_events(run.events)
+    if table.empty:
+        return []
+    names = {p: ARCHITECTURES[p].label if p in ARCHITECTURES else p.upper()
+             for p in run.platforms}
+    items = [f"{i}. {html.escape(row.label)}"
+             + html.escape(event_reach_words(row.platforms, row.all_platforms, names))
+             + f" ({event_kind_words(row.kind)}, {_event_when(run, row.start_min, row.end_min)})"
+             for i, row in enumerate(table.itertuples(), start=1)]
+    return ["Policy events of the run, numbered as on the figure: " + "; ".join(items) + "."]
+
+
+def _peak_words(run: RunData) -> list[str]:
+    out = []
+    for peak in peak_weeks(run.weekly):
+        spread = (f" ({_fmt(peak.low, peak.level)} to {_fmt(peak.high, peak.level)} over the "
+                  f"{peak.replications} replications)" if peak.replications > 1 else "")
+        out.append(f"On {peak.platform.upper()}, the open documents peak in "
+                   f"{week_words(peak.week, peak.week_start)}: {_fmt(peak.level)} open at 10:00 "
+                   f"on the average working day of that week{spread}.")
+    return out
+
+
+def _incidents_by_platform(run: RunData) -> dict[str, int]:
+    """How many incidents touched each platform, in run order (those touched by none left out)."""
+    incidents = distinct_events(run.events[run.events.kind == "incident"])
+    counts = {p: sum(p in touched for touched in incidents.platforms) for p in run.platforms}
+    return {p: n for p, n in counts.items() if n}
+
+
+def _incident_words(run: RunData) -> list[str]:
+    """Recovery and late documents per platform an incident touched, from their KPIs."""
+    out = []
+    for p, incidents in _incidents_by_platform(run).items():
+        rows = run.summary[run.summary.platform == p]
+        if RECOVERY_KPI in rows:
+            out.append(_recovery_words(p, run.intervals[p].get(RECOVERY_KPI), len(rows),
+                                       incidents))
+        late = run.intervals[p].get(LATE_KPI)
+        if LATE_KPI in rows and late and late.get("mean") is not None:
+            out.append(f"The incidents made {_kpi_number(LATE_KPI, late)} documents on "
+                       f"{p.upper()} miss their deadline (against the same replications run "
+                       "without them).")
+    return out
+
+
+def _kpi_number(kpi: str, ci: dict) -> str:
+    """A KPI's mean ± half-width as numbers only: the sentence names the unit."""
+    return format_value(kpi, ci["mean"], ci.get("half_width"), unit=False)
+
+
+def _recovery_words(platform: str, ci: dict | None, replications: int, incidents: int) -> str:
+    """When the open documents were back in their pre-incident range, in words.
+
+    From the KPI's interval, whose ``n`` counts the replications in which they were back
+    within the horizon (NaN in the others).
+    """
+    back = int(ci.get("n") or 0) if ci and ci.get("mean") is not None else 0
+    band = ("their pre-incident range (at or below the highest 10:00 count of the 10 working "
+            "days before the incident)")
+    if ci is None or back == 0:
+        return (f"On {platform.upper()}, the open documents were not back within {band} by the "
+                f"end of the run in any of the {replications} replications.")
+    which = ("the incident began" if incidents == 1
+             else f"an incident began (the slowest of the {incidents} incidents)")
+    text = (f"On {platform.upper()}, the open documents were back within {band} "
+            f"{_kpi_number(RECOVERY_KPI, ci)} working days after {which}")
+    if back < replications:
+        text += (f"; in {replications - back} of the {replications} replications they were not "
+                 "back by the end of the run")
+    return text + "."
+
+
 # --------------------------------------------------------------------------- plots
 
 
@@ -451,15 +593,17 @@ def _png(draw: Callable[[], Any]) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def figures(run: RunData) -> list[tuple[str, str]]:
-    """(caption, base64 PNG) of every plot the run's data allows."""
+def figures(run: RunData, section: str = "plots") -> list[tuple[str, str]]:
+    """(caption, base64 PNG) of every plot of a report's section the run's data allows."""
     from sim.outputs import plots  # matplotlib only when a report is drawn: `sim` starts faster
 
     estimate = (float(run.summary.warmup_estimate_days.mean())
                 if "warmup_estimate_days" in run.summary else None)
     data = plots.FigureData(run.summary, run.timeseries, run.documents, run.horizon_min,
-                            run.scenario.name, *warmup_marks(run.scenario, estimate))
-    return [(f.caption, _png(lambda f=f: f.draw(data))) for f in plots.run_figures(data)]
+                            run.scenario.name, *warmup_marks(run.scenario, estimate),
+                            weekly=run.weekly, events=run.events)
+    return [(f.caption, _png(lambda f=f: f.draw(data))) for f in plots.run_figures(data)
+            if f.section == section]
 
 
 # --------------------------------------------------------------------------- the page
@@ -516,12 +660,23 @@ def render(run: RunData) -> str:
         "to it; the table gives their mean share per document.</p>",
         _table(att_header, attribution_rows(run), "attribution"),
         "</section>",
+        *_over_time_section(run),
         "<section id='plots'><h2>Plots</h2>",
     ]
     for caption, data in figures(run):
         parts.append(figure_html(caption, data))
     parts += ["</section>", "</body></html>"]
     return "\n".join(parts)
+
+
+def _over_time_section(run: RunData) -> list[str]:
+    """The run week by week in words and a figure (three weeks or more, or policy events)."""
+    if not shows_over_time(run.weekly, run.events):
+        return []
+    return ["<section id='over_time'><h2>Over time</h2>",
+            "<ul class='findings'>", *[f"<li>{w}</li>" for w in over_time_words(run)], "</ul>",
+            *[figure_html(caption, data) for caption, data in figures(run, "over_time")],
+            "</section>"]
 
 
 def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
