@@ -245,8 +245,8 @@ def run(scenario_file: str, out_dir: str | None, seed: int | None, replications:
     """Simulate SCENARIO_FILE and write a run folder.
 
     Prints the main KPIs (mean ± 95% CI per platform and the paired OSDO - ESED difference)
-    and writes summary.csv, summary.json, documents.csv, timeseries.csv, the resolved scenario
-    and plots. The shipped scenarios are in scenarios/.
+    and writes summary.csv, summary.json, documents.csv, timeseries.csv, weekly.csv, events.csv,
+    the resolved scenario and plots. The shipped scenarios are in scenarios/.
     """
     if precision_kpi is not None and precision is None:
         raise click.UsageError("--kpi goes with --precision (e.g. --precision 0.05)")
