@@ -538,9 +538,7 @@ def _incident_words(run: RunData) -> list[str]:
                                        incidents))
         late = run.intervals[p].get(LATE_KPI)
         if LATE_KPI in rows and late and late.get("mean") is not None:
-            out.append(f"The incidents made {_kpi_number(LATE_KPI, late)} documents on "
-                       f"{p.upper()} miss their deadline (against the same replications run "
-                       "without them).")
+            out.append(_late_words(p, late))
     return out
 
 
@@ -563,12 +561,26 @@ def _recovery_words(platform: str, ci: dict | None, replications: int, incidents
                 f"end of the run in any of the {replications} replications.")
     which = ("the incident began" if incidents == 1
              else f"an incident began (the slowest of the {incidents} incidents)")
-    text = (f"On {platform.upper()}, the open documents were back within {band} "
-            f"{_kpi_number(RECOVERY_KPI, ci)} working days after {which}")
-    if back < replications:
-        text += (f"; in {replications - back} of the {replications} replications they were not "
-                 "back by the end of the run")
-    return text + "."
+    over = (f"mean over the {replications} replications" if back == replications else
+            f"mean over the {back} of {replications} replications in which they were back by "
+            "the end of the run")
+    return (f"On {platform.upper()}, the open documents were back within {band} "
+            f"{_kpi_number(RECOVERY_KPI, ci)} working days after {which} ({over}).")
+
+
+def _late_words(platform: str, ci: dict) -> str:
+    """Documents the incidents made late, claimed only as far as the interval supports it."""
+    against = "against the same replications run without the incidents"
+    number = _kpi_number(LATE_KPI, ci)
+    if _has_interval(ci) and not _excludes_zero(ci):
+        return (f"On {platform.upper()}, the documents the incidents made late could not be "
+                f"told apart from none: {number} ({against}; the 95% interval includes zero).")
+    if ci["mean"] >= 0:
+        return (f"The incidents made {number} documents on {platform.upper()} miss their "
+                f"deadline ({against}).")
+    fewer = _kpi_number(LATE_KPI, {**ci, "mean": -ci["mean"]})
+    return (f"On {platform.upper()}, {fewer} fewer documents missed their deadline with the "
+            f"incidents than without them ({against}).")
 
 
 # --------------------------------------------------------------------------- plots
