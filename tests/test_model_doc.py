@@ -17,7 +17,7 @@ def _schema_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
     """Every field path of the schema *types* ('*' for a mapping key or list index)."""
     paths = []
     for name, field in model.model_fields.items():
-        path = f"{prefix}{name}"
+        path = f"{prefix}{field.alias or name}"  # as written in a scenario (from:, not from_)
         inner = _model_inside(field.annotation)
         if inner is None:
             paths.append(path)

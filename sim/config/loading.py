@@ -592,7 +592,7 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
 
 def dump_resolved(scenario: Scenario) -> str:
     """YAML text of a scenario with every default filled in; loading it gives it back."""
-    data = scenario.model_dump(mode="json")
+    data = scenario.model_dump(mode="json", by_alias=True)  # a ramp's from_ is written from:
     data["extends"] = None
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,11 @@ END = "<!-- parameters:end -->"
 #: Fields that set up a run rather than describe the world: no source is needed.
 RUN_SETTINGS = ("name", "description", "extends", "seed", "horizon_days", "warmup_days",
                 "replications", "platforms", "output.", "bodies.")
+
+#: What a planner sets to describe a policy (who moves when, what goes down when): inputs, not
+#: model numbers; the costs of a migration wave are model numbers with their own marks.
+POLICY_INPUTS = ("staff.schedules.", "migration.*.name", "migration.*.on", "migration.*.bodies",
+                 "migration.*.kinds", "migration.*.share", "incidents.")
 
 #: Sources of particular default values, where one schema field holds values of different origin
 #: (the schema describes the field once; the defaults of each document type or internet class
@@ -96,6 +102,9 @@ def _walk(model: BaseModel, prefix: str, context: str, out: list[Parameter]) -> 
         text = (field.description or "").strip()
         if isinstance(value, BaseModel):
             _walk(value, f"{path}.", text or context, out)
+        elif isinstance(value, list | dict) and not value and _model_in(field.annotation):
+            # Empty by default (waves, incidents, schedules): one row per field of an entry.
+            _walk_entry(_model_in(field.annotation), f"{path}.*.", text or context, out)
         elif isinstance(value, dict) and value and all(isinstance(v, BaseModel)
                                                        for v in value.values()):
             for key, item in value.items():
@@ -108,6 +117,27 @@ def _walk(model: BaseModel, prefix: str, context: str, out: list[Parameter]) -> 
                 out.append(_param(f"{path}.{key}", name, item, text, context))
         else:
             out.append(_param(path, name, value, text, context))
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside a container annotation (``list[Incident]``), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _walk_entry(model: type[BaseModel], prefix: str, context: str,
+                out: list[Parameter]) -> None:
+    """Rows for the fields of one entry of an empty list or mapping: defaults, or required."""
+    for name, field in model.model_fields.items():
+        value = "required" if field.is_required() else field.default
+        text = (field.description or "").strip()
+        key = field.alias or name
+        out.append(_param(f"{prefix}{key}", key, value, text, context))
 
 
 def _param(path: str, name: str, value: Any, text: str, context: str) -> Parameter:
@@ -169,6 +199,8 @@ def source_of(path: str, text: str, context: str = "") -> str:
                 return mark
     if path.startswith(RUN_SETTINGS):
         return "run setting"
+    if path.startswith(POLICY_INPUTS):
+        return "policy input"
     return ""
 
 

@@ -13,9 +13,20 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.config.architectures import ArchitectureName, SystemName
+from sim.config.fields import (
+    SHARE_TOLERANCE,
+    NonNegative,
+    OutageHours,
+    Positive,
+    Share,
+)
+from sim.config.fields import Spec as _Spec
+from sim.config.fields import check_shares as _check_shares
+from sim.config.fields import iso_date as _iso_date
+from sim.config.policy import SCHEDULED_SHARES, Incident, MigrationWave, ShareChange
 
 __all__ = [
     "Scenario", "CalendarSpec", "StaffSpec", "HumanFactorsSpec", "InternetClass", "InternetSpec",
@@ -24,27 +35,8 @@ __all__ = [
     "DEFAULT_SEED", "AccessGatewaySpec", "BODY_KINDS", "AbsenceSpec",
 ]
 
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-# Mean up or down times of an outage process: at least 36 seconds, at most ~114 years (sanity
-# bounds: shorter would mean millions of outages a day, longer is 'never', written null).
-OutageHours = Annotated[float, Field(ge=0.01, le=1_000_000.0)]
-SHARE_TOLERANCE = 1e-6
 DEFAULT_SEED = 20230101  # the root seed when a scenario names none
 MAX_TOTAL_STAFF = 2_000_000  # sanity bound; Kazakhstan has ~90,000 civil-service posts [acsa-2023]
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
-
-
-def _check_shares(shares: dict[str, float], what: str) -> dict[str, float]:
-    total = sum(shares.values())
-    if abs(total - 1.0) > SHARE_TOLERANCE:
-        parts = ", ".join(f"{k}={v:g}" for k, v in shares.items())
-        raise ValueError(f"{what} shares must sum to 1, got {total:g} ({parts})")
-    return shares
 
 
 # --------------------------------------------------------------------------- calendar
@@ -151,13 +143,6 @@ class CalendarSpec(_Spec):
         return self
 
 
-def _iso_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a valid date (expected YYYY-MM-DD)") from None
-
-
 def hhmm_minutes(hhmm: str) -> int:
     """Minutes after midnight of an ``HH:MM`` time (``24:00`` is 1440)."""
     h, m = hhmm.split(":")
@@ -243,6 +228,42 @@ class StaffSpec(_Spec):
         "[seed].",
     )
 
+    schedules: dict[Literal["remote_share", "home_internet", "literacy", "equipment"],
+                    list[ShareChange]] = Field(
+        {},
+        description="Dated changes of the shares above: steps and linear ramps. Written in a "
+        "scenario as the share itself, e.g. `remote_share: {start: 0.3, changes: [{from: 0, "
+        "until: 60, to: 0.75}]}`; who changes is drawn once per replication (none by default).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_schedules(cls, data: Any) -> Any:
+        """``share: {start: ..., changes: [...]}`` -> the start value and ``schedules``."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for key in SCHEDULED_SHARES:
+            value = data.get(key)
+            if isinstance(value, dict) and "changes" in value:
+                # Shares by class merged in from defaults or a parent file stand for the start
+                # when the schedule names none.
+                rest = {k: v for k, v in value.items() if k not in ("start", "changes")}
+                if "start" in value:
+                    data[key] = value["start"]
+                elif rest:
+                    data[key] = rest
+                else:
+                    del data[key]  # the default is the start
+                schedules = dict(data.get("schedules") or {})
+                schedules[key] = value["changes"]
+                data["schedules"] = schedules
+        return data
+
+    def schedule_targets(self, key: str) -> list[Any]:
+        """The ``to`` values of the changes of one scheduled share."""
+        return [c.to for c in self.schedules.get(key, [])]
+
     @model_validator(mode="after")
     def _shares_sum(self) -> StaffSpec:
         # Keys first: a misspelt key also breaks the sum, and the key is the real mistake.
@@ -267,7 +288,28 @@ class StaffSpec(_Spec):
                 f"remote_share + hybrid_share must be at most 1, got "
                 f"{self.remote_share:g} + {self.hybrid_share:g}"
             )
+        self._check_schedules()
         return self
+
+    def _check_schedules(self) -> None:
+        for i, to in enumerate(self.schedule_targets("remote_share")):
+            if not isinstance(to, float | int) or not 0.0 <= to <= 1.0:
+                raise ValueError(f"staff.remote_share change {i}: to must be a share in "
+                                 f"[0, 1], got {to!r}")
+            if to + self.hybrid_share > 1.0 + SHARE_TOLERANCE:
+                raise ValueError(f"staff.remote_share change {i}: {to:g} + hybrid_share "
+                                 f"{self.hybrid_share:g} is more than 1")
+        for key in ("literacy", "equipment", "home_internet"):
+            for i, to in enumerate(self.schedule_targets(key)):
+                where = f"staff.{key} change {i}"
+                if not isinstance(to, dict):
+                    raise ValueError(f"{where}: to must be shares by class, got {to!r}")
+                if key != "home_internet" and set(to) != set(getattr(self, key)):
+                    raise ValueError(f"{where}: to must have exactly the keys "
+                                     f"{sorted(getattr(self, key))}, got {sorted(to)}")
+                if any(not 0.0 <= v <= 1.0 for v in to.values()):
+                    raise ValueError(f"{where}: every share must be in [0, 1]")
+                _check_shares(to, where)
 
 
 class AbsenceSpec(_Spec):
@@ -765,8 +807,18 @@ class BodyGroup(_Spec):
         "osdo", description="The body's system when the run's architecture is 'mixed'."
     )
     home_internet: dict[str, Share] | None = Field(
-        None, description="Overrides staff.home_internet for this group (e.g. rural districts)."
+        None, description="Overrides staff.home_internet for this group (e.g. rural districts); "
+        "the group's shares do not follow staff.home_internet's schedule."
     )
+    region: str | None = Field(
+        None, description="Region the group's bodies are in, for incidents of a region's "
+        "internet (none: the group's name)."
+    )
+
+    @property
+    def region_name(self) -> str:
+        """The region of the group's bodies: ``region``, else the group's name."""
+        return self.region or self.name
 
     def body_names(self) -> list[str]:
         """The name of each body of the group: the group's name, numbered when there are more."""
@@ -851,6 +903,15 @@ class Scenario(_Spec):
         "assumptions).",
     )
     output: OutputSpec = Field(default_factory=OutputSpec)
+    migration: list[MigrationWave] = Field(
+        [],
+        description="Waves of bodies moving from ESED to OSDO during the run, under the mixed "
+        "architecture (bodies start on their own `platform`). None by default.",
+    )
+    incidents: list[Incident] = Field(
+        [], description="Dated outages of a system, the access gateway or a region's internet, "
+        "on top of the random ones. None by default.",
+    )
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
@@ -888,14 +949,46 @@ class Scenario(_Spec):
                     f"{where}: unknown internet class {unknown}; allowed: {sorted(classes)}"
                 )
             _check_shares(shares, where)
+        for i, to in enumerate(self.staff.schedule_targets("home_internet")):
+            unknown = sorted(set(to) - classes)
+            if unknown:
+                raise ValueError(f"staff.home_internet change {i}: unknown internet class "
+                                 f"{unknown}; allowed: {sorted(classes)}")
         if not self.bodies:
             raise ValueError("bodies must list at least one body group")
+        self._check_policy()
         total = sum(b.count * b.staff for b in self.bodies)
         if total > MAX_TOTAL_STAFF:
             raise ValueError(
                 f"bodies hold {total:,} staff in all; at most {MAX_TOTAL_STAFF:,} are allowed"
             )
         return self
+
+    def _check_policy(self) -> None:
+        """Waves and incidents name bodies and regions that exist, on days after the start."""
+        names = {n for b in self.bodies for n in (b.name, *b.body_names())}
+        regions = {b.region_name for b in self.bodies}
+        start = self.calendar.start_date
+        days = [(f"migration.{i}", w.on) for i, w in enumerate(self.migration)]
+        days += [(f"incidents.{i}", x.on) for i, x in enumerate(self.incidents)]
+        days += [(f"staff.{key} change {i}", c.first)
+                 for key, changes in self.staff.schedules.items()
+                 for i, c in enumerate(changes)]
+        for where, day in days:
+            if isinstance(day, str) and day < start:
+                raise ValueError(f"{where}: {day} is before the start ({start})")
+        for i, wave in enumerate(self.migration):
+            unknown = sorted(set(wave.bodies) - names)
+            if unknown:
+                raise ValueError(f"migration.{i}.bodies: unknown body {unknown}; allowed: "
+                                 f"{sorted(names)}")
+        for i, incident in enumerate(self.incidents):
+            if incident.body is not None and incident.body not in names:
+                raise ValueError(f"incidents.{i}.body: unknown body {incident.body!r}; "
+                                 f"allowed: {sorted(names)}")
+            if incident.region is not None and incident.region not in regions:
+                raise ValueError(f"incidents.{i}.region: unknown region {incident.region!r}; "
+                                 f"allowed: {sorted(regions)}")
 
     def run_seed(self, seed: int | None = None) -> int:
         """The root seed of a run: ``seed`` when one is given, else the scenario's own."""
