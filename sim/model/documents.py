@@ -29,6 +29,7 @@ DELAY_COMPONENTS = (
     "gateway",          # inter-agency transit, resends and polling
     "rework",           # whole steps repeated after a draft was sent back
     "absence",          # named work waiting, or paused, while its person is away
+    "migration",        # a body's move to another system: slower work and importing documents
 )
 D = {name: i for i, name in enumerate(DELAY_COMPONENTS)}
 
@@ -41,7 +42,7 @@ class Document:
         "confidentiality", "on_site_only", "origin_body", "needs_registration", "rework",
         "unofficial", "completed", "delays", "pending", "branch", "insecure_drafter",
         "approvals_left", "drafters",
-        "head", "head_draw", "approvers",
+        "head", "head_draw", "approvers", "import_min",
     )
 
     def __init__(
@@ -78,6 +79,9 @@ class Document:
         self.drafters: list[Employee | None] = []  # the executors named in the resolution
         self.approvers: list[Employee | None] = []  # the heads named to approve the draft
         self.head: Employee | None = None  # the head who resolves and signs
+        #: Minutes to bring the document into a new system, added to its next step (a
+        #: migration wave moved its body while it was open).
+        self.import_min = 0.0
         self.head_draw = 0.0  # the uniform that chooses who resolves (or refers)
 
     def add_delays(self, components: list[float]) -> None:

@@ -45,6 +45,8 @@ KPIS: dict[str, Kpi] = {k.name: k for k in (
     Kpi("on_time_rate", "share",
         "of the documents created after the warm-up whose deadline fell within the horizon, the "
         "share completed by it", "{:.3f}", True, True),
+    Kpi("late_documents", "documents", "of those, the documents not completed by their "
+        "deadline (late, or still open past it)", "{:.0f}", False),
     Kpi("overdue_open", "documents",
         "documents still open at the horizon with their deadline passed", "{:.1f}", False, True),
     Kpi("wip_mean", "documents", "time-average open documents after the warm-up", "{:.1f}",
@@ -82,6 +84,13 @@ KPIS: dict[str, Kpi] = {k.name: k for k in (
         False),
     Kpi("warmup_estimate_days", "working days", "end of the start-up transient of open "
         "documents, by MSER-5 (White 1997)", "{:.1f}", False),
+    Kpi("incident_recovery_days", "working days", "from the start of a dated incident until "
+        "the open documents at 10:00 are back in their range of the 10 working days before it "
+        "(the longest over the run's incidents; NaN: none, or not within the horizon)",
+        "{:.1f}", False),
+    Kpi("incident_late_documents", "documents", "documents that missed their deadline because "
+        "of the dated incidents: late documents minus those of the same replication run "
+        "without them (NaN: no incidents)", "{:.0f}", False),
 )}
 #: Every KPI name, in summary.csv's column order.
 KPI_COLUMNS: list[str] = list(KPIS)

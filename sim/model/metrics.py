@@ -200,6 +200,7 @@ class Recorder:
             "cycle_time_p50_h": float(np.percentile(ct, 50)) if n_done else math.nan,
             "cycle_time_p95_h": float(np.percentile(ct, 95)) if n_done else math.nan,
             "on_time_rate": self.on_time / due if due else math.nan,
+            "late_documents": float(due - self.on_time),
             "overdue_open": float(overdue_open),
             "wip_mean": self._wip_area / window_min if window_min > 0 else math.nan,
             "staff_utilisation": busy_minutes / staff_working_minutes,

@@ -8,7 +8,7 @@ from collections import deque
 
 from sim.config.schema import InternetClass
 
-__all__ = ["OutageTimeline", "Connection", "NEVER"]
+__all__ = ["OutageTimeline", "UnionTimeline", "with_incidents", "Connection", "NEVER"]
 
 NEVER = math.inf
 
@@ -87,6 +87,41 @@ class OutageTimeline:
                 continue
             return end if start <= t else t
         return t
+
+
+class UnionTimeline:
+    """Down whenever any of its parts is down: a random outage process plus dated incidents.
+
+    It answers the same questions as :class:`OutageTimeline`, so a path or a system with an
+    incident on it is timed by the same code as one without.
+    """
+
+    __slots__ = ("parts", "never_down")
+
+    def __init__(self, parts: list[OutageTimeline | UnionTimeline]) -> None:
+        self.parts = [p for p in parts if not p.never_down] or parts[:1]
+        self.never_down = all(p.never_down for p in parts)
+
+    def next_down(self, t: float, now: float) -> float:
+        """The start of the first outage of any part that begins after ``t``."""
+        return min(p.next_down(t, now) for p in self.parts)
+
+    def up_at(self, t: float, now: float) -> float:
+        """The earliest time >= ``t`` at which every part is up."""
+        while True:
+            start = t
+            for part in self.parts:
+                t = part.up_at(t, now)
+            if t == start:
+                return t
+
+
+def with_incidents(timeline: OutageTimeline | UnionTimeline,
+                   intervals: list[tuple[float, float]]) -> OutageTimeline | UnionTimeline:
+    """``timeline`` also down over the given (start, end) clock-minute intervals."""
+    if not intervals:
+        return timeline
+    return UnionTimeline([timeline, OutageTimeline.scheduled(intervals)])
 
 
 class Connection:

@@ -25,7 +25,7 @@ from typing import Any
 import simpy
 
 from sim.config.schema import EsedSpec, GatewaySpec, OsdoSpec, Scenario
-from sim.model.network import OutageTimeline
+from sim.model.network import OutageTimeline, UnionTimeline, with_incidents
 from sim.model.streams import Purpose, Streams
 
 __all__ = ["ServerPool", "SessionPool", "Platform", "Osdo", "Esed", "Gateway", "Delivery",
@@ -151,7 +151,7 @@ class Platform:
         """The system for one replication; ``vpn_sessions`` by body id."""
         raise NotImplementedError
 
-    def outages_for(self, body_id: int) -> OutageTimeline:
+    def outages_for(self, body_id: int) -> OutageTimeline | UnionTimeline:
         """The outage timeline of the system that serves the body."""
         raise NotImplementedError
 
@@ -166,6 +166,11 @@ class Platform:
     def vpn_for(self, body_id: int) -> SessionPool | None:
         """The body's VPN session pool, or None when remote access needs none."""
         return None
+
+    def add_incidents(self, body_id: int | None, intervals: list[tuple[float, float]]) -> None:
+        """The system is also down over the given clock-minute intervals: for OSDO everywhere,
+        for ESED the system of ``body_id``."""
+        raise NotImplementedError
 
 
 class Osdo(Platform):
@@ -190,9 +195,13 @@ class Osdo(Platform):
         self._outages = OutageTimeline.from_hours(
             streams.python(Purpose.PLATFORM_OUTAGE, 0), spec.mtbf_h, spec.mttr_h)
 
-    def outages_for(self, body_id: int) -> OutageTimeline:
+    def outages_for(self, body_id: int) -> OutageTimeline | UnionTimeline:
         """Every OSDO body is down together."""
         return self._outages
+
+    def add_incidents(self, body_id: int | None, intervals: list[tuple[float, float]]) -> None:
+        """The whole cloud is down over the intervals."""
+        self._outages = with_incidents(self._outages, intervals)
 
     def servers_for(self, body_id: int) -> ServerPool:
         """The shared national pool."""
@@ -226,7 +235,7 @@ class Esed(Platform):
         self.bandwidth_factor = spec.vpn_bandwidth_factor
         self._pools: dict[int, ServerPool] = {}
         self._vpn: dict[int, SessionPool] = {}
-        self._outages: dict[int, OutageTimeline] = {}
+        self._outages: dict[int, OutageTimeline | UnionTimeline] = {}
         for body_id, sessions in vpn_sessions.items():
             self._pools[body_id] = ServerPool(spec.servers_per_body)
             self._vpn[body_id] = SessionPool(env, max(1, sessions))
@@ -234,9 +243,15 @@ class Esed(Platform):
             self._outages[body_id] = OutageTimeline.from_hours(
                 streams.python(Purpose.PLATFORM_OUTAGE, body_id + 1), spec.mtbf_h, spec.mttr_h)
 
-    def outages_for(self, body_id: int) -> OutageTimeline:
+    def outages_for(self, body_id: int) -> OutageTimeline | UnionTimeline:
         """Each body's system fails on its own."""
         return self._outages[body_id]
+
+    def add_incidents(self, body_id: int | None, intervals: list[tuple[float, float]]) -> None:
+        """The body's own system is down over the intervals."""
+        if body_id is None:
+            raise ValueError("an ESED incident names the body whose system is down")
+        self._outages[body_id] = with_incidents(self._outages[body_id], intervals)
 
     def servers_for(self, body_id: int) -> ServerPool:
         """The body's own pool."""

@@ -16,7 +16,8 @@ from sim.config.schema import Scenario
 from sim.model.network import Connection
 from sim.model.streams import Purpose, Streams
 
-__all__ = ["Employee", "Body", "sample_population", "leadership_count", "ROLES"]
+__all__ = ["Employee", "Body", "sample_population", "leadership_count", "ROLES", "class_of",
+           "work_modes", "home_order", "office_weekdays", "set_pace"]
 
 ROLES = ("clerk", "head", "executor")
 _LATEST = 1 << 62  # sorts after any day in (day, end) pairs
@@ -49,6 +50,15 @@ class Employee:
     absences: tuple[tuple[int, int], ...] = ()
     # Filled by the model: the home connection, made on first use.
     connection: Connection | None = None
+    #: Home connections replaced so far (a scheduled change of internet class): keys the next.
+    connection_epoch: int = 0
+    #: The draws behind the scheduled shares, kept so a share can change during the run and
+    #: move the same people each time (common random numbers): the place in the order staff
+    #: are sent home, and the uniforms behind literacy, equipment and the internet class.
+    remote_rank: int = 0
+    u_literacy: float = 0.0
+    u_equipment: float = 0.0
+    u_internet: float = 0.0
 
     def on_site(self, day: int) -> bool:
         """Whether the employee works in the office on calendar day ``day``."""
@@ -214,10 +224,25 @@ def sample_population(scenario: Scenario, streams: Streams, days: int = 0) -> li
     return bodies
 
 
-def _choice(rng: np.random.Generator, shares: dict[str, float], n: int) -> list[str]:
+def class_of(shares: dict[str, float], u: float) -> str:
+    """The class a uniform draw ``u`` falls in, classes in the order listed (inverse CDF).
+
+    As the shares change, the people with the lowest draws stay in the first class: a
+    procurement that adds adequate equipment upgrades the same people whoever runs it.
+    """
     names = list(shares)
-    p = np.array([shares[k] for k in names], dtype=float)
-    return [names[i] for i in rng.choice(len(names), size=n, p=p / p.sum())]
+    cdf = np.cumsum([shares[k] for k in names], dtype=float)
+    return names[min(int(np.searchsorted(cdf / cdf[-1], u, side="right")), len(names) - 1)]
+
+
+def _choice(rng: np.random.Generator, shares: dict[str, float],
+            n: int) -> tuple[list[str], np.ndarray]:
+    """``n`` classes drawn with the given shares, and the uniforms they were drawn from."""
+    names = list(shares)
+    cdf = np.cumsum([shares[k] for k in names], dtype=float)
+    u = rng.random(n)
+    picks = np.searchsorted(cdf / cdf[-1], u, side="right").clip(max=len(names) - 1)
+    return [names[i] for i in picks], u
 
 
 def _sample_staff(
@@ -227,52 +252,64 @@ def _sample_staff(
     staff = scenario.staff
     roles = [r for r, c in zip(ROLES, _role_counts(n, staff.roles), strict=True) for _ in range(c)]
     cleared = rng.random(n) >= staff.remote_eligible_share
-    insecure = rng.random(n) < staff.literacy["insecure"]
-    equipment = _choice(rng, staff.equipment, n)
-    home = _choice(rng, internet, n)
+    u_literacy = rng.random(n)
+    insecure = u_literacy < staff.literacy["insecure"]
+    equipment, u_equipment = _choice(rng, staff.equipment, n)
+    home, u_internet = _choice(rng, internet, n)
     messenger = rng.random(n) < staff.messenger_user_share
-    modes = _work_modes(rng, cleared, staff.remote_share, staff.hybrid_share)
-    office_days = {
-        "office": _WEEKDAYS,
-        "hybrid": staff.hybrid_office_days_per_week,
-        "remote": staff.remote_office_days_per_week,
-    }
-    human = scenario.human
+    ranks = home_order(rng, cleared)
+    modes = work_modes(ranks, staff.remote_share, staff.hybrid_share)
     people = [
         Employee(
             id=first_id + i, body=body_id, role=roles[i], cleared=bool(cleared[i]),
             insecure_literacy=bool(insecure[i]), equipment=equipment[i], home_internet=home[i],
-            mode=modes[i], office_weekdays=_office_days(modes[i], office_days[modes[i]],
-                                                        first_id + i),
-            messenger_user=bool(messenger[i]),
+            mode=modes[i], office_weekdays=office_weekdays(modes[i], first_id + i, scenario),
+            messenger_user=bool(messenger[i]), remote_rank=int(ranks[i]),
+            u_literacy=float(u_literacy[i]), u_equipment=float(u_equipment[i]),
+            u_internet=float(u_internet[i]),
         )
         for i in range(n)
     ]
     for emp in people:
-        home_days = 1.0 - len(emp.office_weekdays & set(range(_WEEKDAYS))) / _WEEKDAYS
-        at_home = human.remote_time_factor * human.equipment_time_factor[emp.equipment]
-        literacy = human.insecure_literacy_time_factor if emp.insecure_literacy else 1.0
-        emp.pace = literacy * (1.0 + home_days * (at_home - 1.0))
+        set_pace(emp, scenario)
     return people
 
 
-def _work_modes(
-    rng: np.random.Generator, cleared: np.ndarray, remote_share: float, hybrid_share: float
-) -> list[str]:
-    """Send the remote share home, remote-eligible staff first, then the hybrid share.
+def set_pace(emp: Employee, scenario: Scenario) -> None:
+    """The employee's expected handling-time factor from literacy and equipment on home days."""
+    human = scenario.human
+    home_days = 1.0 - len(emp.office_weekdays & set(range(_WEEKDAYS))) / _WEEKDAYS
+    at_home = human.remote_time_factor * human.equipment_time_factor[emp.equipment]
+    literacy = human.insecure_literacy_time_factor if emp.insecure_literacy else 1.0
+    emp.pace = literacy * (1.0 + home_days * (at_home - 1.0))
 
-    A remote share above the eligible share (the 2020 directive's 80% against 75% eligible)
-    sends cleared staff home too; their on-site-only work then waits for an office day.
-    """
+
+def office_weekdays(mode: str, employee_id: int, scenario: Scenario) -> frozenset[int]:
+    """The weekdays (0 = Monday) an employee of ``mode`` works in the office."""
+    staff = scenario.staff
+    days = {"office": _WEEKDAYS, "hybrid": staff.hybrid_office_days_per_week,
+            "remote": staff.remote_office_days_per_week}[mode]
+    return _office_days(mode, days, employee_id)
+
+
+def home_order(rng: np.random.Generator, cleared: np.ndarray) -> np.ndarray:
+    """Each employee's place in the order staff are sent home: remote-eligible staff first, in
+    random order, then cleared staff (a remote share above the eligible share sends them too)."""
     n = len(cleared)
-    # Eligible staff first, random order within each class.
     order = np.lexsort((rng.random(n), cleared))
+    ranks = np.empty(n, dtype=int)
+    ranks[order] = np.arange(n)
+    return ranks
+
+
+def work_modes(ranks: np.ndarray | list[int], remote_share: float,
+               hybrid_share: float) -> list[str]:
+    """Send the remote share home, first in the order :func:`home_order` gives, then the hybrid
+    share. A remote share above the eligible share (the 2020 directive's 80% against 75%
+    eligible) sends cleared staff home too; their on-site-only work then waits for an office day.
+    """
+    n = len(ranks)
     n_remote = int(round(remote_share * n))
     n_hybrid = min(n - n_remote, int(round(hybrid_share * n)))
-    modes = ["office"] * n
-    for rank, i in enumerate(order):
-        if rank < n_remote:
-            modes[i] = "remote"
-        elif rank < n_remote + n_hybrid:
-            modes[i] = "hybrid"
-    return modes
+    return ["remote" if r < n_remote else "hybrid" if r < n_remote + n_hybrid else "office"
+            for r in ranks]

@@ -7,6 +7,7 @@ seed): the same inputs give the same records, whatever ran before it or in paral
 from __future__ import annotations
 
 import gc
+import math
 
 import simpy
 
@@ -15,6 +16,7 @@ from sim.config.schema import Scenario
 from sim.model.calendar import MINUTES_PER_DAY, WorkCalendar
 from sim.model.metrics import Recorder, RunRecords
 from sim.model.platforms import SYSTEM_CLASSES, Gateway, Platform
+from sim.model.policy import Policy, peak_remote_staff, recovery_days
 from sim.model.population import ROLES, Body, sample_population
 from sim.model.routing import DocumentFlow
 from sim.model.stability import assess
@@ -31,22 +33,20 @@ _ONLINE_SAMPLE = 5000  # staff_online is exact up to this many staff, a systemat
 def _platforms(
     scenario: Scenario, architecture: str, bodies: list[Body], streams: Streams,
     env: simpy.Environment,
-) -> list[Platform]:
-    """The document system of each body, by body id, for one architecture."""
+) -> tuple[dict[str, Platform], list[Platform]]:
+    """Every document system by name, and the one of each body (by body id)."""
     if architecture not in ARCHITECTURES:
         raise ValueError(f"architecture must be one of {tuple(ARCHITECTURES)}, got "
                          f"{architecture!r}")
     share = scenario.platform.esed.vpn_sessions_per_remote_employee
-    sessions = {
-        b.id: int(share * sum(1 for r in ROLES for e in b.staff[r] if e.mode != "office"))
-        for b in bodies
-    }
+    # An agency sizes its VPN for the most staff its plan sends home.
+    sessions = {b.id: int(share * peak_remote_staff(b, scenario)) for b in bodies}
     # Every system is built, used or not, so that each draws its streams the same way in
     # every architecture.
     systems = {name: cls.build(scenario, streams, sessions, env)
                for name, cls in SYSTEM_CLASSES.items()}
     chosen = ARCHITECTURES[architecture].system
-    return [systems[chosen or b.own_platform] for b in bodies]
+    return systems, [systems[chosen or b.own_platform] for b in bodies]
 
 
 def run_replication(
@@ -61,7 +61,9 @@ def run_replication(
     warmup_end = calendar.end_of_working_days(scenario.warmup_days)
     bodies = sample_population(scenario, streams, int(horizon // MINUTES_PER_DAY) + 1)
     env = simpy.Environment()
-    platforms = _platforms(scenario, architecture, bodies, streams, env)
+    systems, platforms = _platforms(scenario, architecture, bodies, streams, env)
+    migrating = ARCHITECTURES[architecture].system is None
+    policy = Policy(scenario, calendar, bodies, systems, platforms, migrating)
     timer = StepTimer(env, scenario, calendar, platforms, streams, [b.kind for b in bodies])
     discipline = scenario.staff.queue_discipline
     standin = scenario.absence.standin_after_days
@@ -83,6 +85,7 @@ def run_replication(
                                                                len(bodies)),
         recorder, lambda: env.now, schedule,
     )
+    policy.start(env, timer, flow, horizon)
     for body in bodies:
         _Arrivals(env, scenario, calendar, body, flow, streams, horizon)
     everyone = [e for b in bodies for r in ROLES for e in b.staff[r]]
@@ -120,8 +123,29 @@ def run_replication(
          if present[i] > 0],
     )
     kpis.update(verdict.kpis())
+    kpis.update(_incident_kpis(scenario, architecture, replication, seed, records, policy,
+                               calendar))
     records.saturated_resource = verdict.saturated_resource
+    records.events = policy.events()
     return records
+
+
+def _incident_kpis(scenario: Scenario, architecture: str, replication: int, seed: int,
+                   records: RunRecords, policy: Policy,
+                   calendar: WorkCalendar) -> dict[str, float]:
+    """Recovery from the dated incidents; late documents against the same replication run
+    without them (common random numbers make the difference the incidents' own)."""
+    intervals = policy.incident_intervals()
+    if not intervals:
+        return {"incident_recovery_days": math.nan, "incident_late_documents": math.nan}
+    series = records.timeseries
+    recovery = recovery_days(series["time_min"].to_numpy(), series["open_documents"].to_numpy(),
+                             intervals, calendar)
+    calm = scenario.model_copy(update={"incidents": []})
+    twin = run_replication(calm, architecture, replication, seed, keep_documents=False)
+    return {"incident_recovery_days": recovery,
+            "incident_late_documents": (records.kpis["late_documents"]
+                                        - twin.kpis["late_documents"])}
 
 
 def _utilisation(

@@ -119,7 +119,7 @@ class RolePool:
         for step in sorted(waiting):
             if step.on_site_only:
                 self._on_site_waiting -= 1
-            self.load[emp.id] -= step.spec.handling_mean_min * emp.pace
+            self.load[emp.id] -= step.load
             step.absence_wait += now - step.waiting_since
             step.waiting_since = now
             self._submit_named(step, self._standin(emp, day), count=True)
@@ -206,7 +206,9 @@ class RolePool:
 
     def _submit_named(self, step: Step, emp: Employee, count: bool = False) -> None:
         if count:
-            self.load[emp.id] += step.spec.handling_mean_min * emp.pace
+            # The amount is kept on the step: a person's pace may change before it is done.
+            step.load = step.spec.handling_mean_min * emp.pace
+            self.load[emp.id] += step.load
         if self._absences:
             day = self._today()
             spell = emp.absence_at(day)
@@ -214,7 +216,7 @@ class RolePool:
                 if self.standin_after is not None and self._handover_day(spell[0]) <= day:
                     standin = self._standin(emp, day)
                     if standin is not emp:  # an acting colleague takes it at once
-                        self.load[emp.id] -= step.spec.handling_mean_min * emp.pace
+                        self.load[emp.id] -= step.load
                         self._submit_named(step, standin, count=True)
                         return
                 queue = self.personal_on_site if step.on_site_only else self.personal
@@ -246,7 +248,7 @@ class RolePool:
         self.busy_minutes += step.busy_minutes
         self.person_busy[step.emp.id] += step.busy_minutes
         if step.named:
-            self.load[step.emp.id] -= step.spec.handling_mean_min * step.emp.pace
+            self.load[step.emp.id] -= step.load
         step.done(step)
         self._take_next(step.emp)
 

@@ -31,7 +31,7 @@ import simpy
 from sim.config.schema import Scenario, StepSpec
 from sim.model.calendar import MINUTES_PER_DAY, WorkCalendar
 from sim.model.documents import DELAY_COMPONENTS, D, Document
-from sim.model.network import NEVER, Connection, OutageTimeline
+from sim.model.network import NEVER, Connection, OutageTimeline, UnionTimeline, with_incidents
 from sim.model.platforms import Platform, ServerPool, SessionPool
 from sim.model.population import Employee
 from sim.model.streams import Purpose, Streams
@@ -43,6 +43,7 @@ _inv_normal = NormalDist().inv_cdf
 _QUEUE, _OFFICE_DAY, _OFF_HOURS = D["queue"], D["office_day"], D["off_hours"]
 _CONNECTIVITY, _VPN, _OUTAGE = D["connectivity"], D["vpn"], D["platform_outage"]
 _PLATFORM, _HANDLING, _ABSENCE = D["platform"], D["handling"], D["absence"]
+_MIGRATION = D["migration"]
 PAPER = "paper"  #: the `system` of a step done off every platform (secret documents)
 
 
@@ -56,7 +57,7 @@ class Step:
 
     __slots__ = (
         "doc", "name", "spec", "enqueued", "on_site_only", "done",  # set by the route
-        "emp", "on_end", "key", "named", "waiting_since", "absence_wait",  # set by the pool
+        "emp", "on_end", "key", "named", "waiting_since", "absence_wait", "load",  # by the pool
         "draws", "components", "start", "end", "at_home", "unofficial", "platform", "conn",
         "nets", "link", "vpn", "vpn_from", "occupied", "busy_minutes", "lost_working",
         "interruptions", "system",  # by the timer
@@ -96,6 +97,7 @@ class Step:
         self.on_site_only = doc.on_site_only
         self.done = done
         self.absence_wait = 0.0  # clock minutes waited for a named person who was away
+        self.load = 0.0  # expected working minutes it added to its named person's load
 
     def __lt__(self, other: Step) -> bool:
         """Queue order: the pool's discipline key (heaps compare steps with it)."""
@@ -141,14 +143,17 @@ class StepTimer:
             streams.python(Purpose.ACCESS_GATEWAY, 0), gateway.mtbf_h, gateway.mttr_h)
         self._access_pool = ServerPool(gateway.channels)
         self._access_rtt_ms = gateway.rtt_ms
+        self._body_kinds = body_kinds
         self._links: list[Connection | None] = [
-            Connection(internet.classes[internet.office_links[kind]],
-                       streams.python(Purpose.OFFICE_LINK, b))
-            if p.reached_over_internet else None
-            for b, (kind, p) in enumerate(zip(body_kinds, platforms, strict=True))]
-        self._office_nets: list[tuple[OutageTimeline, ...]] = [
-            (lan.timeline,) if link is None else (lan.timeline, link.timeline, self._access)
-            for lan, link in zip(self.office, self._links, strict=True)]
+            self._office_link(b) if p.reached_over_internet else None
+            for b, p in enumerate(platforms)]
+        self._office_nets: list[tuple[OutageTimeline | UnionTimeline, ...]] = [
+            self._office_path(b) for b in bodies]
+        # Incidents of a region's internet, on the home connections of its bodies' staff.
+        self._home_incidents: list[tuple[OutageTimeline, ...]] = [() for _ in bodies]
+        # Migration: until when a body's staff work slower in a new system, and how much.
+        self._transition: list[tuple[float, float]] = [(0.0, 1.0) for _ in bodies]
+        self._migrating = False  # no body has moved: steps skip the migration's costs
         self.messenger_reentry_share = scenario.human.messenger_reentry_share
         self.outage_loss_prob = scenario.human.outage_work_loss_prob
         self.timeout_min = scenario.internet.connect_timeout_s / 60.0
@@ -166,10 +171,57 @@ class StepTimer:
         # Network minutes of a step kind over a connection class and path, computed once each.
         self._transfer: dict[tuple[int, int, int, bool, int], float] = {}
 
+    def _office_link(self, body: int) -> Connection:
+        internet = self.internet
+        spec = internet.classes[internet.office_links[self._body_kinds[body]]]
+        return Connection(spec, self.streams.python(Purpose.OFFICE_LINK, body))
+
+    def _office_path(self, body: int) -> tuple[OutageTimeline | UnionTimeline, ...]:
+        lan, link = self.office[body].timeline, self._links[body]
+        return (lan,) if link is None else (lan, link.timeline, self._access)
+
+    # ------------------------------------------------------------------ policy over time
+    def switch_platform(self, body: int, platform: Platform, transition_end: float,
+                        factor: float) -> None:
+        """The body works in ``platform`` from now on; slower by ``factor`` until the end of
+        the transition. Steps already under way finish where they started."""
+        self.platforms[body] = platform
+        self._systems[body] = platform.outages_for(body)
+        self._servers[body] = platform.servers_for(body)
+        self._vpn[body] = platform.vpn_for(body)
+        if platform.reached_over_internet and self._links[body] is None:
+            self._links[body] = self._office_link(body)
+        elif not platform.reached_over_internet:
+            self._links[body] = None
+        self._office_nets[body] = self._office_path(body)
+        self._transition[body] = (transition_end, factor)
+        self._migrating = True
+
+    def add_access_gateway_incidents(self, intervals: list[tuple[float, float]]) -> None:
+        """The access gateway is also down over the given clock-minute intervals."""
+        self._access = with_incidents(self._access, intervals)
+        self._office_nets = [self._office_path(b) for b in range(len(self.platforms))]
+
+    def add_internet_incidents(self, bodies: list[int],
+                               intervals: list[tuple[float, float]]) -> None:
+        """A region's internet is down over the intervals: its bodies' links to the internet
+        and their staff's home connections (an agency's own network is not the internet)."""
+        for body in bodies:
+            link = self._links[body]
+            if link is not None:
+                link.timeline = with_incidents(link.timeline, intervals)
+            self._home_incidents[body] += (OutageTimeline.scheduled(intervals),)
+        self._office_nets = [self._office_path(b) for b in range(len(self.platforms))]
+
+    def _home_nets(self, emp: Employee) -> tuple[OutageTimeline | UnionTimeline, ...]:
+        extra = self._home_incidents[emp.body]
+        timeline = self.home_connection(emp).timeline
+        return (timeline, *extra) if extra else (timeline,)
+
     def online(self, emp: Employee, now: float) -> bool:
         """Connected, with the body's system up, at ``now`` (as ``_begin`` would find it)."""
         at_home = not emp.on_site(int(now // MINUTES_PER_DAY))
-        nets = (self.home_connection(emp).timeline,) if at_home else self._office_nets[emp.body]
+        nets = self._home_nets(emp) if at_home else self._office_nets[emp.body]
         return (all(line.up_at(now, now) == now for line in nets)
                 and self._systems[emp.body].up_at(now, now) == now)
 
@@ -178,7 +230,9 @@ class StepTimer:
         conn = emp.connection
         if conn is None:
             spec = self.internet.classes[emp.home_internet]
-            conn = Connection(spec, self.streams.python(Purpose.CONNECTION, emp.id))
+            # A connection replaced during the run (a new internet class) has a stream of its own.
+            keys = (emp.id,) if not emp.connection_epoch else (emp.id, emp.connection_epoch)
+            conn = Connection(spec, self.streams.python(Purpose.CONNECTION, *keys))
             emp.connection = conn
         return conn
 
@@ -258,7 +312,8 @@ class StepTimer:
         step.system = platform.name
         if at_home:
             step.conn = conn = self.home_connection(emp)
-            step.nets = (conn.timeline,)
+            extra = self._home_incidents[body]
+            step.nets = (conn.timeline, *extra) if extra else (conn.timeline,)
         else:
             step.conn = self.office[body]
             step.link = self._links[body]
@@ -401,11 +456,26 @@ class StepTimer:
             minutes *= 2.0  # the work was lost and done again
         return minutes
 
+    def _migration_minutes(self, step: Step, minutes: float, t: float) -> float:
+        """Extra minutes of a step in a body that just moved system: the transition's slower
+        work, and bringing the document into the new system (once, on its next step)."""
+        until, factor = self._transition[step.emp.body]
+        extra = minutes * (factor - 1.0) if t < until and not step.paper else 0.0
+        doc = step.doc
+        if doc.import_min:
+            extra += doc.import_min
+            doc.import_min = 0.0
+        return extra
+
     def _work(self, step: Step, t: float) -> None:
         """Hands-on work from ``t`` in working time; schedule the step's end."""
         comp, calendar = step.components, self.calendar
         minutes = self._handling_minutes(step)
         comp[_HANDLING] += minutes
+        if self._migrating:
+            moving = self._migration_minutes(step, minutes, t)
+            comp[_MIGRATION] += moving
+            minutes += moving
         end = calendar.add(t, minutes)
         extra = 0.0  # minutes charged to connectivity or outages within the work
         busy = minutes  # the employee's time on the step (re-entry and redone work included)
