@@ -42,7 +42,7 @@ def stress_scenario(seed: int = 1):
         documents={"types": {t: {"secret_share": 0.15, "paper_share": 0.1, "executors_max": 4,
                                  "approvals": 3} for t in ROUTED_TYPES}},
         # Under mixed, B moves to the cloud mid-run: slower work and imports (migration).
-        migration=[{"on": 4, "bodies": ["B"]}],
+        migration=[{"day": 4, "bodies": ["B"]}],
     )
 
 

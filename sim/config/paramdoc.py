@@ -34,7 +34,7 @@ RUN_SETTINGS = ("name", "description", "extends", "seed", "horizon_days", "warmu
 
 #: What a planner sets to describe a policy (who moves when, what goes down when): inputs, not
 #: model numbers; the costs of a migration wave are model numbers with their own marks.
-POLICY_INPUTS = ("staff.schedules.", "migration.*.name", "migration.*.on", "migration.*.bodies",
+POLICY_INPUTS = ("staff.schedules.", "migration.*.name", "migration.*.day", "migration.*.bodies",
                  "migration.*.kinds", "migration.*.share", "incidents.")
 
 #: Sources of particular default values, where one schema field holds values of different origin

@@ -1,7 +1,7 @@
 """Policy over time in a scenario: scheduled shares, migration waves and incidents.
 
 A day is written as a number of working days from the start (0 is the first working day) or as
-an ISO date. A scheduled share changes by steps (``on`` a day) and linear ramps (``from`` one day
+an ISO date. A scheduled share changes by steps (on a ``day``) and linear ramps (``from`` one day
 ``until`` another), each ``to`` a new value. Every number here is an input of the scenario; the
 defaults of a wave's transition cost are assumptions (docs/model.md).
 """
@@ -37,27 +37,31 @@ def _check_day(value: Any) -> Any:
 
 
 class ShareChange(Spec):
-    """One change of a scheduled share: a step ``on`` a day, or a ramp ``from`` a day ``until``
-    another (linear in working time), ``to`` a new value."""
+    """One change of a scheduled share.
+
+    A step on a ``day``, or a ramp ``from`` a day ``until`` another (linear in working time),
+    ``to`` a new value.
+    """
 
     model_config = {**Spec.model_config, "populate_by_name": True}
 
-    on: When | None = Field(None, description="Day of a step change.")
+    # "day", not "on": YAML reads a bare on: as the boolean true.
+    day: When | None = Field(None, description="Day of a step change.")
     from_: When | None = Field(None, alias="from", description="First day of a ramp.")
     until: When | None = Field(None, description="Day a ramp reaches its value.")
     to: float | dict[str, float] = Field(
         description="The new value: a share (remote_share) or shares by class.")
 
-    @field_validator("on", "from_", "until", mode="before")
+    @field_validator("day", "from_", "until", mode="before")
     @classmethod
     def _days(cls, value: Any) -> Any:
         return _check_day(value)
 
     @model_validator(mode="after")
     def _one_form(self) -> ShareChange:
-        step, ramp = self.on is not None, self.from_ is not None or self.until is not None
+        step, ramp = self.day is not None, self.from_ is not None or self.until is not None
         if step == ramp:
-            raise ValueError("a change is either a step (on: DAY) or a ramp (from: DAY, "
+            raise ValueError("a change is either a step (day: DAY) or a ramp (from: DAY, "
                              "until: DAY)")
         if ramp and (self.from_ is None or self.until is None):
             raise ValueError("a ramp needs both from: and until:")
@@ -69,14 +73,14 @@ class ShareChange(Spec):
     @property
     def first(self) -> int | str:
         """The day the change begins."""
-        return self.on if self.on is not None else self.from_  # type: ignore[return-value]
+        return self.day if self.day is not None else self.from_  # type: ignore[return-value]
 
 
 class MigrationWave(Spec):
     """Bodies that move from their own ESED to the central cloud on one day."""
 
     name: str | None = Field(None, description="How plots and reports name the wave.")
-    on: When = Field(description="Day the bodies start working in OSDO.")
+    day: When = Field(description="Day the bodies start working in OSDO.")
     bodies: list[str] = Field(
         [], description="Bodies that move, by body or body-group name.")
     kinds: list[BodyKind] = Field([], description="Kinds of body that move.")
@@ -92,7 +96,7 @@ class MigrationWave(Spec):
         5.0, description="Minutes to bring one open document into the new system, added to "
         "its next step (assumption).")
 
-    @field_validator("on", mode="before")
+    @field_validator("day", mode="before")
     @classmethod
     def _day(cls, value: Any) -> Any:
         return _check_day(value)
@@ -116,11 +120,11 @@ class Incident(Spec):
     system: SystemName | None = Field(None, description="For platform: osdo or esed.")
     body: str | None = Field(None, description="For an esed platform: whose system is down.")
     region: str | None = Field(None, description="For internet: the region (bodies.*.region).")
-    on: When = Field(description="Day it starts.")
+    day: When = Field(description="Day it starts.")
     at: str = Field("09:00", description="Clock time it starts, HH:MM.")
     hours: Positive = Field(description="Hours it lasts (clock hours).")
 
-    @field_validator("on", mode="before")
+    @field_validator("day", mode="before")
     @classmethod
     def _day(cls, value: Any) -> Any:
         return _check_day(value)

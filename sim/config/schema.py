@@ -969,8 +969,8 @@ class Scenario(_Spec):
         names = {n for b in self.bodies for n in (b.name, *b.body_names())}
         regions = {b.region_name for b in self.bodies}
         start = self.calendar.start_date
-        days = [(f"migration.{i}", w.on) for i, w in enumerate(self.migration)]
-        days += [(f"incidents.{i}", x.on) for i, x in enumerate(self.incidents)]
+        days = [(f"migration.{i}", w.day) for i, w in enumerate(self.migration)]
+        days += [(f"incidents.{i}", x.day) for i, x in enumerate(self.incidents)]
         days += [(f"staff.{key} change {i}", c.first)
                  for key, changes in self.staff.schedules.items()
                  for i, c in enumerate(changes)]

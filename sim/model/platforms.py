@@ -168,8 +168,10 @@ class Platform:
         return None
 
     def add_incidents(self, body_id: int | None, intervals: list[tuple[float, float]]) -> None:
-        """The system is also down over the given clock-minute intervals: for OSDO everywhere,
-        for ESED the system of ``body_id``."""
+        """The system is also down over the given clock-minute intervals.
+
+        For OSDO everywhere, for ESED the system of ``body_id``.
+        """
         raise NotImplementedError
 
 

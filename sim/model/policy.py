@@ -67,8 +67,10 @@ class PolicyClock:
         return calendar.next_working(float(days * MINUTES_PER_DAY))
 
     def clock(self, when: int | str, hhmm: str) -> float:
-        """The clock minute of ``hhmm`` on the day ``when`` (a working day's date, or the day
-        the ``when``-th working day falls on)."""
+        """The clock minute of ``hhmm`` on the day ``when``.
+
+        ``when``: a date, or a number of working days (the day that working day falls on).
+        """
         day = int(self.minute(when) // MINUTES_PER_DAY)
         return float(day * MINUTES_PER_DAY + hhmm_minutes(hhmm))
 
@@ -77,14 +79,17 @@ Value = float | dict[str, float]
 
 
 def share_at(start: Value, changes: list[ShareChange], clock: PolicyClock, t: float) -> Value:
-    """The value at clock minute ``t`` of a share that starts at ``start`` and changes by steps
-    and linear ramps (in working time), taken in the order they begin."""
+    """The value at clock minute ``t`` of a scheduled share.
+
+    It starts at ``start`` and changes by steps and linear ramps (in working time), taken in
+    the order they begin.
+    """
     value = start
     for change in sorted(changes, key=lambda c: clock.minute(c.first)):
         begin = clock.minute(change.first)
         if t < begin:
             break
-        if change.on is not None:
+        if change.day is not None:
             value = change.to
             continue
         end = clock.minute(change.until)  # type: ignore[arg-type]  # a ramp has until
@@ -112,8 +117,11 @@ _LABELS = {
 
 
 def share_events(scenario: Scenario, clock: PolicyClock) -> list[PolicyEvent]:
-    """A step or ramp event for every scheduled change, labelled with the share before and
-    after (for shares by class, the share of the class that says most)."""
+    """A step or ramp event for every scheduled change.
+
+    Each is labelled with the share before and after (for shares by class, the share of the
+    class that says most).
+    """
     events = []
     staff = scenario.staff
     for key, changes in staff.schedules.items():
@@ -128,8 +136,8 @@ def share_events(scenario: Scenario, clock: PolicyClock) -> list[PolicyEvent]:
                 words_now = words if cls else f"home internet: {name}"
             else:
                 a, b, words_now = before, change.to, words
-            end = begin if change.on is not None else clock.minute(change.until)  # type: ignore[arg-type]
-            kind = "step" if change.on is not None else "ramp"
+            end = begin if change.day is not None else clock.minute(change.until)  # type: ignore[arg-type]
+            kind = "step" if change.day is not None else "ramp"
             events.append(PolicyEvent(kind, begin, end, f"{words_now} {a:.0%} -> {b:.0%}"))
     return events
 
@@ -153,7 +161,7 @@ def migration_plan(scenario: Scenario, bodies: list[Body], clock: PolicyClock) -
     """
     on_esed = [b.id for b in bodies if b.own_platform == "esed"]
     plan = []
-    ordered = sorted(enumerate(scenario.migration), key=lambda p: clock.minute(p[1].on))
+    ordered = sorted(enumerate(scenario.migration), key=lambda p: clock.minute(p[1].day))
     for number, (_i, spec) in enumerate(ordered, start=1):
         names = set(spec.bodies)
         chosen = [b for b in on_esed if bodies[b].name in names or bodies[b].group in names
@@ -163,14 +171,14 @@ def migration_plan(scenario: Scenario, bodies: list[Body], clock: PolicyClock) -
             chosen += rest[:max(0, round(spec.share * len(on_esed)) - len(chosen))]
         on_esed = [b for b in on_esed if b not in chosen]
         label = spec.name or f"wave {number}"
-        plan.append(Wave(f"{label}: {len(chosen)} bodies to OSDO", clock.minute(spec.on),
+        plan.append(Wave(f"{label}: {len(chosen)} bodies to OSDO", clock.minute(spec.day),
                          tuple(sorted(chosen)), spec))
     return plan
 
 
 def incident_interval(incident: Incident, clock: PolicyClock) -> tuple[float, float]:
     """The clock minutes an incident starts and ends."""
-    start = clock.clock(incident.on, incident.at)
+    start = clock.clock(incident.day, incident.at)
     return start, start + incident.hours * 60.0
 
 
@@ -184,8 +192,10 @@ def incident_label(incident: Incident) -> str:
 
 
 class Policy:
-    """A scenario's policy over time in one replication: share schedules applied every working
-    morning, migration waves, and dated incidents on systems and paths.
+    """A scenario's policy over time in one replication.
+
+    Share schedules applied every working morning, migration waves, and dated incidents on
+    systems and paths.
 
     Built after the platforms and before the step timer (platform incidents must be on the
     systems' timelines when the timer looks them up); :meth:`start` then wires the rest.
@@ -273,8 +283,10 @@ class Policy:
                     lambda _ev, w=wave: self._move(w, timer, flow))
 
     def apply_shares(self, t: float) -> None:
-        """Set every employee's mode, literacy, equipment and home internet to the shares at
-        ``t``: the same people move each time a share passes them (their draws are kept)."""
+        """Set every employee's mode, literacy, equipment and home internet as at ``t``.
+
+        The same people move each time a share passes them (their draws are kept).
+        """
         staff, clock = self.scenario.staff, self.clock
         now = {key: share_at(getattr(staff, key), changes, clock, t)
                for key, changes in staff.schedules.items()}
@@ -338,8 +350,10 @@ def _set_internet(emp: Employee, home: str) -> None:
 
 
 def peak_remote_staff(body: Body, scenario: Scenario) -> int:
-    """Staff of ``body`` working from home at least some days at the highest remote share the
-    schedule reaches (what an agency sizes its VPN for)."""
+    """Staff of ``body`` at home some days at the peak of the remote share's schedule.
+
+    What an agency sizes its VPN for.
+    """
     staff = scenario.staff
     peak = max([staff.remote_share, *staff.schedule_targets("remote_share")])
     people = [e for role in body.staff.values() for e in role]

@@ -293,8 +293,11 @@ def office_weekdays(mode: str, employee_id: int, scenario: Scenario) -> frozense
 
 
 def home_order(rng: np.random.Generator, cleared: np.ndarray) -> np.ndarray:
-    """Each employee's place in the order staff are sent home: remote-eligible staff first, in
-    random order, then cleared staff (a remote share above the eligible share sends them too)."""
+    """Each employee's place in the order staff are sent home.
+
+    Remote-eligible staff first, in random order, then cleared staff (a remote share above the
+    eligible share sends them too).
+    """
     n = len(cleared)
     order = np.lexsort((rng.random(n), cleared))
     ranks = np.empty(n, dtype=int)
@@ -304,8 +307,9 @@ def home_order(rng: np.random.Generator, cleared: np.ndarray) -> np.ndarray:
 
 def work_modes(ranks: np.ndarray | list[int], remote_share: float,
                hybrid_share: float) -> list[str]:
-    """Send the remote share home, first in the order :func:`home_order` gives, then the hybrid
-    share. A remote share above the eligible share (the 2020 directive's 80% against 75%
+    """Send the remote share home, then the hybrid share, in the order of :func:`home_order`.
+
+    A remote share above the eligible share (the 2020 directive's 80% against 75%
     eligible) sends cleared staff home too; their on-site-only work then waits for an office day.
     """
     n = len(ranks)

@@ -133,8 +133,11 @@ def run_replication(
 def _incident_kpis(scenario: Scenario, architecture: str, replication: int, seed: int,
                    records: RunRecords, policy: Policy,
                    calendar: WorkCalendar) -> dict[str, float]:
-    """Recovery from the dated incidents; late documents against the same replication run
-    without them (common random numbers make the difference the incidents' own)."""
+    """Recovery from the dated incidents, and the documents they made late.
+
+    Late documents are counted against the same replication run without the incidents (common
+    random numbers make the difference the incidents' own).
+    """
     intervals = policy.incident_intervals()
     if not intervals:
         return {"incident_recovery_days": math.nan, "incident_late_documents": math.nan}
@@ -152,8 +155,10 @@ def _utilisation(
     bodies: list[Body], pools: dict[tuple[int, str], RolePool], platforms: list[Platform],
     working_minutes: float, present: dict[int, float],
 ) -> dict[str, float]:
-    """Share of working time each resource was busy: role pools (of the time their people
-    were not away), server and VPN session pools."""
+    """Share of working time each resource was busy.
+
+    Role pools (of the time their people were not away), server and VPN session pools.
+    """
     out: dict[str, float] = {}
     if working_minutes <= 0:
         return out

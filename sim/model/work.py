@@ -183,8 +183,11 @@ class StepTimer:
     # ------------------------------------------------------------------ policy over time
     def switch_platform(self, body: int, platform: Platform, transition_end: float,
                         factor: float) -> None:
-        """The body works in ``platform`` from now on; slower by ``factor`` until the end of
-        the transition. Steps already under way finish where they started."""
+        """The body works in ``platform`` from now on.
+
+        Slower by ``factor`` until the end of the transition; steps already under way finish
+        where they started.
+        """
         self.platforms[body] = platform
         self._systems[body] = platform.outages_for(body)
         self._servers[body] = platform.servers_for(body)
@@ -204,8 +207,11 @@ class StepTimer:
 
     def add_internet_incidents(self, bodies: list[int],
                                intervals: list[tuple[float, float]]) -> None:
-        """A region's internet is down over the intervals: its bodies' links to the internet
-        and their staff's home connections (an agency's own network is not the internet)."""
+        """A region's internet is down over the intervals.
+
+        Its bodies' links to the internet and their staff's home connections go down (an
+        agency's own network is not the internet).
+        """
         for body in bodies:
             link = self._links[body]
             if link is not None:
@@ -457,8 +463,11 @@ class StepTimer:
         return minutes
 
     def _migration_minutes(self, step: Step, minutes: float, t: float) -> float:
-        """Extra minutes of a step in a body that just moved system: the transition's slower
-        work, and bringing the document into the new system (once, on its next step)."""
+        """Extra minutes of a step in a body that just moved system.
+
+        The transition's slower work, and bringing the document into the new system (once, on
+        its next step).
+        """
         until, factor = self._transition[step.emp.body]
         extra = minutes * (factor - 1.0) if t < until and not step.paper else 0.0
         doc = step.doc
