@@ -229,3 +229,17 @@ def test_schedules_survive_being_written_out_and_read_back():
     again = scenario_from_dict(yaml.safe_load(dump_resolved(scenario)), "again")
     assert again.staff.schedules == scenario.staff.schedules
     assert again.migration == scenario.migration
+
+
+def test_an_incident_over_a_weekend_changes_nothing():
+    # Nobody works on Saturday: the same replication with and without a cloud outage then is
+    # the same run, step for step (common random numbers hold through incidents).
+    calm = small_scenario(horizon_days=10, warmup_days=1)
+    weekend = small_scenario(horizon_days=10, warmup_days=1, incidents=[
+        {"what": "platform", "system": "osdo", "day": "2023-01-14", "at": "09:00",
+         "hours": 9.5}])
+    a = run_replication(weekend, "osdo", 0, keep_steps=True)
+    b = run_replication(calm, "osdo", 0, keep_steps=True)
+    assert a.steps.equals(b.steps)
+    assert a.kpis["incident_late_documents"] == 0
+    assert [e.affects for e in a.events] == [True]

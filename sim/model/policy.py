@@ -69,9 +69,13 @@ class PolicyClock:
     def clock(self, when: int | str, hhmm: str) -> float:
         """The clock minute of ``hhmm`` on the day ``when``.
 
-        ``when``: a date, or a number of working days (the day that working day falls on).
+        ``when``: a date (any day: an incident may fall on a weekend), or a number of working
+        days (the day that working day falls on).
         """
-        day = int(self.minute(when) // MINUTES_PER_DAY)
+        if isinstance(when, str):
+            day = (dt.date.fromisoformat(when) - self.start).days
+        else:
+            day = int(self.minute(when) // MINUTES_PER_DAY)
         return float(day * MINUTES_PER_DAY + hhmm_minutes(hhmm))
 
 
