@@ -171,3 +171,27 @@ def _step(doc_id: str, deadline: float) -> Step:
     doc.confidentiality, doc.on_site_only = "open", False
     return Step(doc, "execution", StepSpec(role="executor", handling_mean_min=60), 0.0,
                 lambda _s: None)
+
+
+def test_the_leadership_refers_no_mail_to_a_department_whose_head_is_away(monkeypatch):
+    # A 60-person ministry: clerks 0-5, heads 6-17 (6-8 the leadership), executors after. The
+    # first department head (9) is away all run and nobody stands in: mail referred to that
+    # department would wait for ever. The leadership knows, and refers it elsewhere.
+    import sim.model.population as population
+
+    def spells(scenario, rng, n, days, apart=range(0)):
+        out = [() for _ in range(n)]
+        out[9] = ((0, 10_000),)
+        return out
+
+    monkeypatch.setattr(population, "sample_absences", spells)
+    scenario = small_scenario(horizon_days=8, warmup_days=0,
+                              bodies=[{"name": "M", "kind": "central_ministry", "staff": 60}],
+                              absence={"standin_after_days": None})
+    run = run_replication(scenario, "osdo", 0, keep_steps=True)
+    steps = run.steps
+    assert 9 not in set(steps.employee)
+    referred = steps[(steps.step == "referral") & (steps.end_min < hm(6, "09:00"))]
+    assert len(referred) > 20
+    resolved = set(steps[steps.step == "resolution"].document)
+    assert set(referred.document) <= resolved  # none waits for the absent head

@@ -21,6 +21,7 @@ architecture (common random numbers), whatever the policy.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from sim.config.schema import Scenario
@@ -39,10 +40,22 @@ class Organisation:
     department_heads: list[Employee]
     department_executors: list[list[Employee]]
     department_executor_ids: list[list[int]] = field(default_factory=list)
+    #: Per department on one calendar day: (its head away?, its executors at work), made once
+    #: a day (the referral asks for every document).
+    _staffing: tuple[int, list[tuple[bool, int]]] = (-1, [])
 
     def __post_init__(self) -> None:
         self.department_executor_ids = [[e.id for e in team]
                                         for team in self.department_executors]
+
+    def staffing(self, day: int) -> list[tuple[bool, int]]:
+        """Per department on ``day``: whether its head is away, and how many executors are in."""
+        if self._staffing[0] != day:
+            self._staffing = (day, [
+                (head.absent(day), sum(1 for e in team if not e.absent(day)))
+                for head, team in zip(self.department_heads, self.department_executors,
+                                      strict=True)])
+        return self._staffing[1]
 
     @classmethod
     def of(cls, body: Body, size: int) -> Organisation:
@@ -126,7 +139,8 @@ class Assigner:
 
         A least-loaded referral goes to the department whose executors have the least named
         work each (then its head's, then round from a random one): the leadership knows which
-        department is swamped.
+        department is swamped, and who is away: a department whose head is away comes last, and
+        its work is shared over the executors at work, not over the whole team.
         """
         org = self.organisations[doc.body]
         if self.policy["head"] != "least_loaded" or not org.department_executors:
@@ -134,16 +148,21 @@ class Assigner:
         heads = self._eligible(doc, org.department_heads, "head", True)
         if heads is not org.department_heads:  # on-site-only work: cleared heads by load
             return self.name(doc, "head", org.department_heads, 1, u)[0]
-        executors = self.pools[(doc.body, "executor")].load.__getitem__
-        load = self.pools[(doc.body, "head")].load
+        pool = self.pools[(doc.body, "executor")]
+        executors = pool.load.__getitem__
+        head_pool = self.pools[(doc.body, "head")]
+        load = head_pool.load
         teams = org.department_executor_ids
         n = len(heads)
         first = int(u * n)
+        absences = pool.has_absences or head_pool.has_absences
+        staffing = org.staffing(pool.today()) if absences else None
 
-        def burden(k: int) -> tuple[float, float, int]:
+        def burden(k: int) -> tuple[bool, float, float, int]:
             team = teams[k]  # ids: this runs for every document, over every department
-            work = sum(map(executors, team)) / len(team) if team else 0.0
-            return work, load[heads[k].id], (k - first) % n
+            away, present = staffing[k] if staffing else (False, len(team))
+            work = sum(map(executors, team)) / present if present else math.inf
+            return away, work if team else 0.0, load[heads[k].id], (k - first) % n
 
         return heads[min(range(n), key=burden)]
 

@@ -73,6 +73,15 @@ class RolePool:
     def _today(self) -> int:
         return int(self.calendar.next_working(self.env.now) // MINUTES_PER_DAY)
 
+    def today(self) -> int:
+        """The calendar day of the next working minute (the day work now would be done)."""
+        return self._today()
+
+    @property
+    def has_absences(self) -> bool:
+        """Whether anyone of the pool is ever away."""
+        return self._absences
+
     # ------------------------------------------------------------------ absences
     def _schedule_absence_days(self) -> None:
         """A morning event on every day someone leaves, returns or should hand work over."""
