@@ -85,7 +85,7 @@ class RunData:
         self.summary = pd.read_csv(run_dir / "summary.csv")
         self.timeseries = pd.read_csv(run_dir / "timeseries.csv")
         docs = run_dir / "documents.csv"
-        self.documents = pd.read_csv(docs) if docs.is_file() else None
+        self.documents = pd.read_csv(docs, low_memory=False) if docs.is_file() else None
         try:
             self.scenario: Scenario = load_scenario(run_dir / "scenario.resolved.yaml")
         except ScenarioError as exc:
