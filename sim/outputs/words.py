@@ -36,9 +36,14 @@ COMPONENT_WORDS = {
 }
 
 
+def _in_words(table: dict[str, str], key: str) -> str:
+    """``key`` in words from ``table`` (its id with spaces when it has none yet)."""
+    return table.get(key, key.replace("_", " "))
+
+
 def component_words(component: str) -> str:
     """A delay component in words (its id with spaces when it has none yet)."""
-    return COMPONENT_WORDS.get(component, component.replace("_", " "))
+    return _in_words(COMPONENT_WORDS, component)
 
 
 def kpi_title(kpi: str, width: int | None = None) -> str:
@@ -90,7 +95,7 @@ EVENT_KIND_WORDS = {
 
 def event_kind_words(kind: str) -> str:
     """A policy event's kind in words (its id with spaces when it has none yet)."""
-    return EVENT_KIND_WORDS.get(kind, kind.replace("_", " "))
+    return _in_words(EVENT_KIND_WORDS, kind)
 
 
 # English month names whatever the process's locale (strftime's %B follows it).
