@@ -8,6 +8,7 @@ mean ratio with its 95% confidence interval::
 
     python bench/stationarity.py 80
     python bench/stationarity.py 80 --reps 10
+    python bench/stationarity.py 80 --reps 20 --platform osdo   # one platform per process
     python bench/stationarity.py 80 absence.standin_after_days=0   # with --set-style overrides
 """
 
@@ -32,12 +33,14 @@ def main() -> None:
     parser.add_argument("days", nargs="?", type=int, default=80)
     parser.add_argument("overrides", nargs="*", help="PATH=VALUE, as sim run --set")
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--platform", choices=["osdo", "esed"], action="append",
+                        help="only this platform (repeatable; default: both)")
     args = parser.parse_args()
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml",
                              [f"horizon_days={args.days}", *args.overrides])
     calendar = WorkCalendar(scenario.calendar)
     quarter = args.days // 4
-    for platform in ("osdo", "esed"):
+    for platform in args.platform or ["osdo", "esed"]:
         ratios = []
         for r in range(args.reps):
             run = run_replication(scenario, platform, r)
