@@ -204,6 +204,24 @@ class RunResults:
         return self.experiment.timeseries()
 
     @property
+    def weekly(self) -> pd.DataFrame:
+        """Week by week per platform: completed, open documents, on time, staff online.
+
+        The table of ``weekly.csv`` (docs/experiments.md): one row per platform and calendar
+        week, means over replications, and the policy events starting that week.
+        """
+        from sim.outputs.over_time import weekly_table
+
+        return weekly_table(self.experiment)
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """The policy events of every run (share schedules, migration waves, incidents)."""
+        from sim.outputs.over_time import events_table
+
+        return events_table(self.experiment.runs)
+
+    @property
     def stability(self) -> pd.DataFrame:
         """Per platform: unstable replications, backlog growth, busiest resource."""
         return pd.DataFrame.from_dict(self.experiment.stability(), orient="index")
@@ -228,7 +246,7 @@ class RunResults:
         reps = int(runs.max()) if len(runs) else 0
         head = (f"RunResults({self.scenario.name!r}: {reps} replication(s) x "
                 f"{', '.join(self.platforms)}, seed {self.seed}; tables: summary, means, "
-                f"paired, documents, timeseries)")
+                f"paired, documents, timeseries, weekly, events)")
         if self.precision is not None:
             head += "\n" + self.precision.describe()
         return f"{head}\n{self.table()}" if reps else head

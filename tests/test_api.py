@@ -32,6 +32,11 @@ def test_run_returns_tables_as_dataframes(results):
         ("esed", 0), ("esed", 1), ("osdo", 0), ("osdo", 1)]
     assert len(results.documents) > 100 and len(results.timeseries) > 10
     assert results.platforms == ["osdo", "esed"] and results.seed == small_scenario().seed
+    # Ten working days: two calendar weeks per platform; no policy events in this scenario.
+    assert sorted(set(zip(results.weekly.platform, results.weekly.week, strict=True))) == [
+        ("esed", 1), ("esed", 2), ("osdo", 1), ("osdo", 2)]
+    assert results.weekly.completed.sum() > 100
+    assert results.events.empty and "label" in results.events
 
 
 def test_means_is_one_row_per_platform_and_kpi_with_the_interval(results):
