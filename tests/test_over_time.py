@@ -381,3 +381,36 @@ def test_report_of_a_real_run_has_its_over_time_section(real_run):
     # The plots section does not draw it a second time.
     plots_section = re.search(r"<section id='plots'>.*?</section>", page, re.S).group(0)
     assert "Week by week" not in plots_section
+
+
+def test_the_wave_that_raised_the_backlog_most_is_measured_against_the_run_that_stayed():
+    # Weeks 1-10; both architectures' backlogs grow by 10 a week (a ramp common to both);
+    # mixed also jumps +50 in the two weeks after wave 1 (week 3) and +120 after wave 2
+    # (week 7, its largest rise in week 8). Net of ESED, the rises are 50 and 120.
+    weeks = np.arange(1, 11)
+    common = 100.0 + 10.0 * weeks
+    extra = np.where(np.isin(weeks, [3, 4]), 50.0, 0.0) + np.where(weeks == 7, 60.0, 0.0) \
+        + np.where(weeks == 8, 120.0, 0.0)
+    rows = pd.DataFrame({
+        "platform": ["mixed"] * 10 + ["esed"] * 10,
+        "week": np.concatenate([weeks, weeks]),
+        "week_start": [str(pd.Timestamp("2023-01-09") + pd.Timedelta(weeks=int(w) - 1))[:10]
+                       for w in weeks] * 2,
+        "open_documents": np.concatenate([common + extra, common]), "replications": 1})
+    rows["open_documents_min"] = rows["open_documents_max"] = rows.open_documents
+    events = pd.DataFrame({
+        "platform": ["mixed", "mixed", "esed", "esed"], "replication": 0,
+        "kind": "wave", "start_min": [2 * ot.WEEK_MIN + 600, 6 * ot.WEEK_MIN + 600] * 2,
+        "end_min": [2 * ot.WEEK_MIN + 600, 6 * ot.WEEK_MIN + 600] * 2,
+        "label": ["wave 1", "wave 2"] * 2, "affects": [True, True, False, False]})
+    effects = ot.wave_effects(rows, events)
+    assert [(e.label, e.platform, e.reference, e.week, e.rise) for e in effects] == [
+        ("wave 1", "mixed", "esed", 3, 50.0), ("wave 2", "mixed", "esed", 8, 120.0)]
+    run = SimpleNamespace(weekly=rows, events=events, platforms=["mixed", "esed"],
+                          calendar=WorkCalendar(SCENARIO.calendar),
+                          summary=pd.DataFrame({"platform": ["mixed", "esed"]}),
+                          intervals={"mixed": {}, "esed": {}})
+    words = report.over_time_words(run)
+    assert "The wave that raised the backlog most: wave 2." in words
+    assert any(w.startswith("After wave 1, the open documents on MIXED rose by at most 50 ")
+               for w in words)

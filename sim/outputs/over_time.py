@@ -313,3 +313,53 @@ def peak_weeks(weekly_rows: pd.DataFrame) -> list[Peak]:
                           float(top.open_documents), float(top.open_documents_min),
                           float(top.open_documents_max), int(top.replications)))
     return peaks
+
+
+#: Weeks after a migration wave in which its effect on the backlog is looked for.
+WAVE_WINDOW_WEEKS = 6
+
+
+@dataclass(frozen=True)
+class WaveEffect:
+    """How far the open documents rose after a migration wave, against a run that stayed."""
+
+    label: str
+    platform: str  #: the architecture the wave moved bodies in
+    reference: str  #: the architecture it is measured against ("" : its own week before)
+    week: int  #: the week of the largest rise
+    week_start: str
+    rise: float  #: open documents above the week before the wave, net of the reference's
+
+
+def wave_effects(weekly_rows: pd.DataFrame, events: pd.DataFrame | None) -> list[WaveEffect]:
+    """Per migration wave, the largest rise of open documents in the weeks after it.
+
+    The weeks after it are at most :data:`WAVE_WINDOW_WEEKS`, and stop at the next wave. The rise
+    is measured from the week before the wave, in the architecture the wave touched,
+    net of the same rise in an architecture it did not touch (ESED, which stays, when it ran):
+    what the rest of the run does to every architecture (a remote-share ramp) cancels out.
+    """
+    table = distinct_events(events)
+    waves = table[table.kind == "wave"]
+    if waves.empty or weekly_rows is None or weekly_rows.empty:
+        return []
+    level = weekly_rows.pivot(index="week", columns="platform", values="open_documents")
+    mondays = weekly_rows.drop_duplicates("week").set_index("week").week_start
+    out = []
+    starts = [int(m // WEEK_MIN) + 1 for m in waves.start_min]
+    for wave, week, later in zip(waves.itertuples(), starts, [*starts[1:], None], strict=True):
+        # Up to the next wave: a rise after it is that wave's.
+        last = week + WAVE_WINDOW_WEEKS if later is None else min(week + WAVE_WINDOW_WEEKS, later)
+        before, window = week - 1, range(week, max(last, week + 1))
+        others = [p for p in level.columns if p not in wave.platforms]
+        reference = "esed" if "esed" in others else (others[0] if others else "")
+        for platform in wave.platforms:
+            if before not in level.index:
+                continue
+            gap = level[platform] - (level[reference] if reference else 0.0)
+            rises = {w: gap[w] - gap[before] for w in window if w in gap.index}
+            if rises:
+                top = max(rises, key=rises.__getitem__)
+                out.append(WaveEffect(str(wave.label), str(platform), reference, top,
+                                      str(mondays[top]), float(rises[top])))
+    return out

@@ -34,10 +34,12 @@ from sim.model.calendar import WorkCalendar, run_horizon_min, warmup_marks
 from sim.model.documents import DELAY_COMPONENTS
 from sim.outputs.over_time import (
     EVENT_COLUMNS,
+    WAVE_WINDOW_WEEKS,
     WEEK_MIN,
     distinct_events,
     peak_weeks,
     shows_over_time,
+    wave_effects,
     weekly,
 )
 from sim.outputs.run_folder import PAIRED_KEY
@@ -476,7 +478,7 @@ def over_time_words(run: RunData) -> list[str]:
     Its policy events, each platform's peak week of open documents and, when the run had
     incidents and their KPIs (:data:`RECOVERY_KPI`, :data:`LATE_KPI`), the recovery from them.
     """
-    return [*_events_words(run), *_peak_words(run), *_incident_words(run)]
+    return [*_events_words(run), *_peak_words(run), *_wave_words(run), *_incident_words(run)]
 
 
 def _week_of(minute: float) -> str:
@@ -518,6 +520,23 @@ def _peak_words(run: RunData) -> list[str]:
         out.append(f"On {peak.platform.upper()}, the open documents peak in "
                    f"{week_words(peak.week, peak.week_start)}: {_fmt(peak.level)} open at 10:00 "
                    f"on the average working day of that week{spread}.")
+    return out
+
+
+def _wave_words(run: RunData) -> list[str]:
+    """Per migration wave, how far the backlog rose after it; which wave rose it most."""
+    effects = wave_effects(run.weekly, run.events)
+    out = []
+    for effect in effects:
+        against = (f", net of {effect.reference.upper()} (whose bodies did not move)"
+                   if effect.reference else "")
+        out.append(f"After {html.escape(effect.label)}, the open documents on "
+                   f"{effect.platform.upper()} rose by at most {_fmt(effect.rise, 100.0)} above "
+                   f"the week before it{against}, in {week_words(effect.week, effect.week_start)} "
+                   f"(the largest over the {WAVE_WINDOW_WEEKS} weeks from the wave's own).")
+    if len(effects) > 1:
+        worst = max(effects, key=lambda e: e.rise)
+        out.append(f"The wave that raised the backlog most: {html.escape(worst.label)}.")
     return out
 
 
