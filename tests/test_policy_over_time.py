@@ -243,3 +243,23 @@ def test_an_incident_over_a_weekend_changes_nothing():
     assert a.steps.equals(b.steps)
     assert a.kpis["incident_late_documents"] == 0
     assert [e.affects for e in a.events] == [True]
+
+
+def test_a_wave_moves_the_bodies_it_names_then_its_share_of_those_left_each_once():
+    scenario = small_scenario(
+        platforms=["mixed"],
+        bodies=[{"name": "Cloud", "kind": "committee", "staff": 10, "platform": "osdo"},
+                {"name": "Dept", "kind": "local_executive", "count": 3, "staff": 10,
+                 "platform": "esed"},
+                {"name": "Akimat", "kind": "district_akimat", "count": 2, "staff": 10,
+                 "platform": "esed"}],
+        migration=[{"day": 9, "bodies": ["Dept"]},  # a group name: all three
+                   {"day": 2, "share": 0.4},  # first in time: 2 of the 5 on ESED
+                   {"day": 5, "kinds": ["district_akimat"], "name": "akimats"}])
+    policy, bodies = _policy(scenario, "mixed")
+    names = [[bodies[b].name for b in wave.bodies] for wave in policy.waves]
+    assert names == [["Dept #1", "Dept #2"], ["Akimat #1", "Akimat #2"], ["Dept #3"]]
+    assert [w.label for w in policy.waves] == [
+        "wave 1 (2 bodies to OSDO)", "akimats (2 bodies to OSDO)", "wave 3 (1 body to OSDO)"]
+    assert policy.system_at(1, policy.clock.minute(1)) == "esed"
+    assert policy.system_at(1, policy.clock.minute(2)) == "osdo"

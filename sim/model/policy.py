@@ -165,8 +165,8 @@ def migration_plan(scenario: Scenario, bodies: list[Body], clock: PolicyClock) -
     """
     on_esed = [b.id for b in bodies if b.own_platform == "esed"]
     plan = []
-    ordered = sorted(enumerate(scenario.migration), key=lambda p: clock.minute(p[1].day))
-    for number, (_i, spec) in enumerate(ordered, start=1):
+    ordered = sorted(scenario.migration, key=lambda w: clock.minute(w.day))
+    for number, spec in enumerate(ordered, start=1):
         names = set(spec.bodies)
         chosen = [b for b in on_esed if bodies[b].name in names or bodies[b].group in names
                   or bodies[b].kind in spec.kinds]
@@ -175,7 +175,8 @@ def migration_plan(scenario: Scenario, bodies: list[Body], clock: PolicyClock) -
             chosen += rest[:max(0, round(spec.share * len(on_esed)) - len(chosen))]
         on_esed = [b for b in on_esed if b not in chosen]
         label = spec.name or f"wave {number}"
-        plan.append(Wave(f"{label}: {len(chosen)} bodies to OSDO", clock.minute(spec.day),
+        moved = f"{len(chosen)} {'body' if len(chosen) == 1 else 'bodies'} to OSDO"
+        plan.append(Wave(f"{label} ({moved})", clock.minute(spec.day),
                          tuple(sorted(chosen)), spec))
     return plan
 
