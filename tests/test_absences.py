@@ -26,11 +26,17 @@ def test_absences_follow_the_entitlement_and_rates():
         assert all(a[1] < b[0] for a, b in zip(person, person[1:], strict=False))  # merged
 
 
-def _one_executor_away(monkeypatch, first_day: int, after_day: int, executors: int = 1):
-    """The last employee (an executor) is away from first_day to after_day; nobody else is."""
-    def spells(scenario, rng, n, days, apart=range(0)):
+def _one_executor_away(monkeypatch, first_day: int, after_day: int, executors: int = 1,
+                       known: bool = False):
+    """The last employee (an executor) is away from first_day to after_day; nobody else is.
+
+    ``known``: the spell is leave or a trip (known in advance), not sickness.
+    """
+    def spells(scenario, rng, n, days, apart=range(0), planned=None):
         out = [() for _ in range(n)]
         out[-1] = ((first_day, after_day),)
+        if planned is not None:
+            planned.extend([frozenset()] * (n - 1) + [frozenset({first_day} if known else ())])
         return out
 
     monkeypatch.setattr(population, "sample_absences", spells)
@@ -152,3 +158,35 @@ def test_utilisation_counts_only_the_time_people_were_not_away(monkeypatch):
     busy = (drafts.end_min - drafts.start_min).sum()  # one-hour drafts within Monday
     assert drafts.start_min.max() < hm(1, "00:00")
     assert run.kpis["busiest_person_utilisation"] == pytest.approx(busy / (8 * 60))
+
+
+@pytest.mark.parametrize(("known", "end", "away_min"), [
+    (True, (1, "09:30"), 0),          # leave: handed over on Monday, carried on by a stand-in
+    (False, (2, "09:30"), 8 * 60),    # sickness: waits one working day, then a stand-in
+])
+def test_work_in_progress_is_handed_over_before_leave_and_after_a_day_of_sickness(
+        monkeypatch, known, end, away_min):
+    # The only executor is away Tuesday to Thursday; a 6-hour draft started Monday 11:30 has
+    # 5.5 hours done by Monday evening. Without stand-ins it would wait for Friday.
+    _one_executor_away(monkeypatch, 1, 4, known=known)
+    scenario = tiny_deterministic(step_changes={"execution": {"handling_mean_min": 360}},
+                                  absence={"standin_after_days": 1}, horizon_days=5)
+    run = run_replication(scenario, "osdo", 0, keep_steps=True)
+    draft = run.steps.set_index(["document", "step"]).loc[("b0-0", "execution")]
+    assert draft.start_min == pytest.approx(hm(0, "11:30"))
+    assert draft.end_min == pytest.approx(hm(*end))
+    doc = run.documents.set_index("id").loc["b0-0"]
+    assert doc.delay_absence_min == pytest.approx(away_min)
+
+
+def test_leave_and_trips_are_known_in_advance_sickness_is_not():
+    scenario = small_scenario(absence={"sick_days": 0})
+    planned: list[frozenset[int]] = []
+    rng = Streams(5, 0).numpy(population.Purpose.ABSENCE, 0)
+    spells = sample_absences(scenario, rng, 300, 365, planned=planned)
+    assert all(planned[i] == {a for a, _ in person} for i, person in enumerate(spells))
+    scenario = small_scenario(absence={"annual_leave_days": 0, "trip_days": 0})
+    planned = []
+    sample_absences(scenario, Streams(5, 0).numpy(population.Purpose.ABSENCE, 0), 300, 365,
+                    planned=planned)
+    assert not any(planned)

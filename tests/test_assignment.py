@@ -179,7 +179,7 @@ def test_the_leadership_refers_no_mail_to_a_department_whose_head_is_away(monkey
     # department would wait for ever. The leadership knows, and refers it elsewhere.
     import sim.model.population as population
 
-    def spells(scenario, rng, n, days, apart=range(0)):
+    def spells(scenario, rng, n, days, apart=range(0), planned=None):
         out = [() for _ in range(n)]
         out[9] = ((0, 10_000),)
         return out

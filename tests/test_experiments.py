@@ -178,7 +178,7 @@ def test_cli_compare_and_precision(tmp_path):
                                        "--platform", "osdo", "--replications", "3",
                                        "--precision", "0.25", "--no-plots"])
     assert result.exit_code == 0, result.output
-    assert "precision reached after 4 replications" in result.output  # 31.6%, then 19.8%
+    assert "precision reached after 5 replications" in result.output  # 47%, 28%, then 19%
     bad = CliRunner().invoke(main, ["run", str(path), "--kpi", "wip_mean"])
     assert bad.exit_code == 2 and "--precision" in bad.output
 

@@ -48,6 +48,8 @@ class Employee:
     #: Spells away (leave, sickness, trips): sorted, disjoint (first day, day after) pairs of
     #: calendar days.
     absences: tuple[tuple[int, int], ...] = ()
+    #: First days of the spells known in advance (leave, trips): work is handed over before.
+    planned_from: frozenset[int] = frozenset()
     # Filled by the model: the home connection, made on first use.
     connection: Connection | None = None
     #: Home connections replaced so far (a scheduled change of internet class): keys the next.
@@ -135,7 +137,9 @@ def leadership_count(scenario: Scenario, heads: int) -> int:
 
 
 def sample_absences(scenario: Scenario, rng: np.random.Generator, n: int,
-                    days: int, apart: range = range(0)) -> list[tuple[tuple[int, int], ...]]:
+                    days: int, apart: range = range(0),
+                    planned: list[frozenset[int]] | None = None,
+                    ) -> list[tuple[tuple[int, int], ...]]:
     """Spells away of ``n`` employees over ``days`` calendar days from the start.
 
     Annual leave: ``leave_blocks`` equal blocks a year at uniform random dates; sick spells and
@@ -144,7 +148,9 @@ def sample_absences(scenario: Scenario, rng: np.random.Generator, n: int,
     run starts with the usual share of staff already away (clipped to day 0), not with
     everyone in. Overlapping spells merge. The employees ``apart`` (a body's leadership)
     take their leave one at a time where the year has room: a block that would overlap another
-    of theirs is drawn again.
+    of theirs is drawn again. When ``planned`` is given, it receives per employee the first
+    days of the spells that begin with leave or a trip (known in advance, so work is handed over
+    before them; a spell that begins with sickness is not).
     """
     spec = scenario.absence
     years = max(1, -(-(days + _LEAD) // _YEAR))
@@ -156,6 +162,7 @@ def sample_absences(scenario: Scenario, rng: np.random.Generator, n: int,
     scheduled: list[tuple[int, int]] = []  # leave of the employees kept apart
     for i in range(n):
         spells: list[tuple[int, int]] = []
+        known: set[int] = set()  # first days of leave and trips
         for year in range(years):
             base = year * _YEAR - _LEAD
             if block > 0:
@@ -164,6 +171,7 @@ def sample_absences(scenario: Scenario, rng: np.random.Generator, n: int,
                         start = _apart(rng, int(start), block, scheduled)
                         scheduled.append((int(start), int(start) + block))
                     spells.append((base + int(start), base + int(start) + block))
+                    known.add(max(0, base + int(start)))
             for _sick in range(rng.poisson(sick_rate)):
                 start = base + int(rng.integers(0, _YEAR))
                 length = int(rng.geometric(1.0 / spec.sick_spell_days) * _WEEK_RATIO + 0.5)
@@ -171,7 +179,11 @@ def sample_absences(scenario: Scenario, rng: np.random.Generator, n: int,
             for _trip in range(rng.poisson(trip_rate)):
                 start = base + int(rng.integers(0, _YEAR))
                 spells.append((start, start + trip_len))
-        out.append(_merge([(max(0, a), b) for a, b in spells if a < days and b > 0]))
+                known.add(max(0, start))
+        merged = _merge([(max(0, a), b) for a, b in spells if a < days and b > 0])
+        out.append(merged)
+        if planned is not None:
+            planned.append(frozenset(a for a, _ in merged if a in known))
     return out
 
 
@@ -215,9 +227,13 @@ def sample_population(scenario: Scenario, streams: Streams, days: int = 0) -> li
                 first_head = sum(e.role == "clerk" for e in employees)
                 heads = sum(e.role == "head" for e in employees)
                 leaders = range(first_head, first_head + leadership_count(scenario, heads))
-                drawn = sample_absences(scenario, away, len(employees), days, leaders)
+                planned: list[frozenset[int]] = []
+                drawn = sample_absences(scenario, away, len(employees), days, leaders, planned)
                 for emp, spells in zip(employees, drawn, strict=True):
                     emp.absences = spells
+                # (A stand-in for sample_absences in a test may leave ``planned`` empty.)
+                for emp, starts in zip(employees, planned, strict=False):
+                    emp.planned_from = starts
             next_id += len(employees)
             body.staff = {r: [e for e in employees if e.role == r] for r in ROLES}
             bodies.append(body)

@@ -90,15 +90,20 @@ class RolePool:
             for start, end in emp.absences:
                 days.update((start, end))
                 if self.standin_after is not None:
-                    days.add(self._handover_day(start))
+                    days.add(self._handover_day(emp, start))
         for day in sorted(days):
             when = self.calendar.next_working(float(day * MINUTES_PER_DAY))
             self.env.timeout(when).callbacks.append(self._morning)
 
-    def _handover_day(self, start: int) -> int:
-        """The calendar day on which work named to someone away since ``start`` is handed over."""
+    def _handover_day(self, emp: Employee, start: int) -> int:
+        """The calendar day on which work named to ``emp``, away since ``start``, is handed over.
+
+        Before leave or a trip (known in advance) at once; after sickness's first
+        ``standin_after`` working days.
+        """
         t = self.calendar.next_working(float(start * MINUTES_PER_DAY))
-        after = self.calendar.add(t, (self.standin_after or 0) * self.calendar.minutes_per_day)
+        days = 0 if start in emp.planned_from else (self.standin_after or 0)
+        after = self.calendar.add(t, days * self.calendar.minutes_per_day)
         return int(self.calendar.next_working(after) // MINUTES_PER_DAY)
 
     def _present(self, emp: Employee, day: int) -> bool:
@@ -116,7 +121,7 @@ class RolePool:
             return
         for emp in self.employees:
             spell = emp.absence_at(day)
-            if spell is not None and self._handover_day(spell[0]) <= day:
+            if spell is not None and self._handover_day(emp, spell[0]) <= day:
                 self._hand_over(emp, day)
 
     def _hand_over(self, emp: Employee, day: int) -> None:
@@ -222,7 +227,8 @@ class RolePool:
             day = self._today()
             spell = emp.absence_at(day)
             if spell is not None:
-                if self.standin_after is not None and self._handover_day(spell[0]) <= day:
+                if (self.standin_after is not None
+                        and self._handover_day(emp, spell[0]) <= day):
                     standin = self._standin(emp, day)
                     if standin is not emp:  # an acting colleague takes it at once
                         self.load[emp.id] -= step.load

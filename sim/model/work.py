@@ -154,6 +154,10 @@ class StepTimer:
         # Migration: until when a body's staff work slower in a new system, and how much.
         self._transition: list[tuple[float, float]] = [(0.0, 1.0) for _ in bodies]
         self._migrating = False  # no body has moved: steps skip the migration's costs
+        # Working minutes a step in progress waits for its person away before a stand-in
+        # carries it on (none: it waits for them); work is handed over before planned spells.
+        standin = scenario.absence.standin_after_days
+        self._standin_cap = math.inf if standin is None else standin * calendar.minutes_per_day
         self.messenger_reentry_share = scenario.human.messenger_reentry_share
         self.outage_loss_prob = scenario.human.outage_work_loss_prob
         self.timeout_min = scenario.internet.connect_timeout_s / 60.0
@@ -570,13 +574,17 @@ class StepTimer:
 
     def _paused_for_absence(self, step: Step, t: float, minutes: float,
                             end: float) -> tuple[float, float]:
-        """Nobody works while away: hands-on work running into a spell away waits for its end.
+        """Nobody works while away: hands-on work running into a spell away stops.
 
-        Returns the new end and the working minutes of the pauses (the absence component).
+        Before leave or a trip the work is handed over and goes on; into sickness it waits
+        ``absence.standin_after_days`` working days for a stand-in to carry it on (or, with
+        none, for its person's return). Returns the new end and the working minutes of the
+        pauses (the absence component).
         """
         calendar, emp = self.calendar, step.emp
         away = 0.0
         spells = emp.absences
+        cap = self._standin_cap
         # Spells over before the work starts are skipped by bisection: this runs for every step.
         first_spell = max(0, bisect_right(spells, (int(t // MINUTES_PER_DAY), -1)) - 1)
         for first, after in spells[first_spell:]:
@@ -585,11 +593,14 @@ class StepTimer:
                 break
             if after * MINUTES_PER_DAY <= t:
                 continue
-            resume = calendar.next_working(after * MINUTES_PER_DAY)
-            lost = calendar.working_minutes(start, resume)
+            if cap < math.inf and first in emp.planned_from:
+                continue  # handed over before leaving: a colleague carries on
+            lost = calendar.working_minutes(
+                start, calendar.next_working(after * MINUTES_PER_DAY))
+            lost = min(lost, cap)
             if lost <= 0.0:
                 continue
-            end = calendar.add(resume, calendar.working_minutes(start, end))
+            end = calendar.add(calendar.add(start, lost), calendar.working_minutes(start, end))
             away += lost
         step.components[_ABSENCE] += away
         return end, away
