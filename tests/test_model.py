@@ -262,8 +262,8 @@ def test_kpis_are_consistent():
     shares = sum(k[f"delay_share_{c}"] for c in DELAY_COMPONENTS)
     assert shares == pytest.approx(1.0)
     # Only the incident KPIs are NaN without dated incidents (they say so).
-    assert [n for n, v in k.items() if math.isnan(v)] == ["incident_recovery_days",
-                                                          "incident_late_documents"]
+    assert [n for n, v in k.items() if math.isnan(v)] == [
+        "incident_recovery_days", "incident_excess_days", "incident_late_documents"]
 
 
 def test_on_site_only_work_waits_for_an_office_day_above_the_eligible_share():

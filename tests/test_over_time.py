@@ -414,3 +414,15 @@ def test_the_wave_that_raised_the_backlog_most_is_measured_against_the_run_that_
     assert "The wave that raised the backlog most: wave 2." in words
     assert any(w.startswith("After wave 1, the open documents on MIXED rose by at most 50 ")
                for w in words)
+
+
+def test_report_says_when_the_added_backlog_was_gone_against_the_calm_run(weekly):
+    events = ot.events_table(_experiment().runs)
+    summary = pd.DataFrame({"platform": ["osdo", "osdo", "esed"],
+                            report.EXCESS_KPI: [10.0, 14.0, math.nan]})
+    intervals = {"osdo": {report.EXCESS_KPI: _ci([10.0, 14.0])}, "esed": {}}
+    words = report.over_time_words(_report_run(weekly, events, summary, intervals))
+    (gone,) = [w for w in words if "was gone" in w]
+    assert gone.startswith("On OSDO, the backlog the incidents added was gone (open documents "
+                           "within 5% of the same replication run without them) 12")
+    assert gone.endswith("working days after the first began (over the 2 replications).")

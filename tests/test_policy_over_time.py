@@ -12,7 +12,7 @@ from test_model import NO_ABSENCE, OFF, hm, tiny_deterministic
 
 from sim.config import scenario_from_dict
 from sim.model.calendar import MINUTES_PER_DAY, WorkCalendar
-from sim.model.policy import Policy, PolicyClock, recovery_days, share_at
+from sim.model.policy import Policy, PolicyClock, excess_days, recovery_days, share_at
 from sim.model.population import sample_population
 from sim.model.replication import _platforms, run_replication
 from sim.model.streams import Streams
@@ -263,3 +263,21 @@ def test_a_wave_moves_the_bodies_it_names_then_its_share_of_those_left_each_once
         "wave 1 (2 bodies to OSDO)", "akimats (2 bodies to OSDO)", "wave 3 (1 body to OSDO)"]
     assert policy.system_at(1, policy.clock.minute(1)) == "esed"
     assert policy.system_at(1, policy.clock.minute(2)) == "osdo"
+
+
+def test_the_excess_backlog_is_gone_when_the_run_is_back_near_the_same_run_without_it():
+    # Both runs drift up 10 a day (what absences or a ramp would do); the incident on day 14
+    # adds 100 that drains 30 a day: within 5% of the calm run from day 17 (excess 10 <= 5%
+    # of 270).
+    scenario = small_scenario(calendar={"official_calendar": None})
+    calendar = WorkCalendar(scenario.calendar)
+    times = np.arange(0, 30 * MINUTES_PER_DAY, 60.0)
+    day = times // MINUTES_PER_DAY
+    calm = 100.0 + 10.0 * day
+    incident = (hm(14, "09:00"), hm(14, "18:00"))
+    level = calm + np.where(day >= 14, np.maximum(0.0, 100.0 - 30.0 * (day - 14)), 0.0)
+    got = excess_days(times, level, calm, [incident], calendar)
+    assert got == pytest.approx(calendar.working_days_between(incident[0], hm(17, "10:00")))
+    # The band of the days before never comes back (the drift), the excess does.
+    assert math.isnan(recovery_days(times, level, [incident], calendar))
+    assert math.isnan(excess_days(times, calm + 500 * (day >= 14), calm, [incident], calendar))

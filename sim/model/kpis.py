@@ -88,6 +88,10 @@ KPIS: dict[str, Kpi] = {k.name: k for k in (
         "the open documents at 10:00 are back in their range of the 10 working days before it "
         "(the longest over the run's incidents; NaN: none, or not within the horizon)",
         "{:.1f}", False),
+    Kpi("incident_excess_days", "working days", "from the first dated incident's start until "
+        "the open documents at 10:00 are within 5% of the same replication run without the "
+        "incidents (what absences or a ramp do anyway cancels; NaN: none, or not within the "
+        "horizon)", "{:.1f}", False),
     Kpi("incident_late_documents", "documents", "documents that missed their deadline because "
         "of the dated incidents: late documents minus those of the same replication run "
         "without them (NaN: no incidents)", "{:.0f}", False),

@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # the flow is passed in, never built here
     from sim.model.routing import DocumentFlow
 
 __all__ = ["PolicyEvent", "EVENT_KINDS", "Policy", "PolicyClock", "share_at", "Wave",
-           "migration_plan", "peak_remote_staff", "recovery_days"]
+           "migration_plan", "peak_remote_staff", "recovery_days", "excess_days"]
 
 #: ``step``: a scheduled share jumps; ``ramp``: it changes linearly from ``start_min`` to
 #: ``end_min``; ``wave``: bodies move from ESED to OSDO; ``incident``: something is down from
@@ -406,3 +406,27 @@ def _at_ten(times: np.ndarray, values: np.ndarray, day: int) -> float | None:
     if i >= len(times) or times[i] >= (day + 1) * MINUTES_PER_DAY:
         return None
     return float(values[i])
+
+
+def excess_days(times: np.ndarray, open_documents: np.ndarray, calm: np.ndarray,
+                intervals: list[tuple[float, float]], calendar: WorkCalendar,
+                share: float = 0.05) -> float:
+    """Working days from the first incident's start until its excess backlog is gone.
+
+    Gone: the open documents at 10:00 are within ``share`` of the same replication run without
+    the incidents (``calm``, sampled at the same ``times``), from the last incident's end on.
+    What the backlog would have done anyway (absences, a ramp) is in both runs, so it cancels;
+    NaN when there are no incidents or the excess lasts to the horizon.
+    """
+    if not intervals:
+        return math.nan
+    start, end = min(s for s, _ in intervals), max(e for _, e in intervals)
+    day = int(end // MINUTES_PER_DAY)
+    while day * MINUTES_PER_DAY <= times[-1]:
+        if calendar.is_working_day(day) and day * MINUTES_PER_DAY + 600 >= end:
+            level = _at_ten(times, open_documents, day)
+            usual = _at_ten(times, calm, day)
+            if level is not None and usual is not None and level <= usual * (1.0 + share):
+                return calendar.working_days_between(start, day * MINUTES_PER_DAY + 600)
+        day += 1
+    return math.nan

@@ -16,7 +16,7 @@ from sim.config.schema import Scenario
 from sim.model.calendar import MINUTES_PER_DAY, WorkCalendar
 from sim.model.metrics import Recorder, RunRecords
 from sim.model.platforms import SYSTEM_CLASSES, Gateway, Platform
-from sim.model.policy import Policy, peak_remote_staff, recovery_days
+from sim.model.policy import Policy, excess_days, peak_remote_staff, recovery_days
 from sim.model.population import ROLES, Body, sample_population
 from sim.model.routing import DocumentFlow
 from sim.model.stability import assess
@@ -140,13 +140,15 @@ def _incident_kpis(scenario: Scenario, architecture: str, replication: int, seed
     """
     intervals = policy.incident_intervals()
     if not intervals:
-        return {"incident_recovery_days": math.nan, "incident_late_documents": math.nan}
+        return {"incident_recovery_days": math.nan, "incident_excess_days": math.nan,
+                "incident_late_documents": math.nan}
     series = records.timeseries
-    recovery = recovery_days(series["time_min"].to_numpy(), series["open_documents"].to_numpy(),
-                             intervals, calendar)
+    times, level = series["time_min"].to_numpy(), series["open_documents"].to_numpy()
     calm = scenario.model_copy(update={"incidents": []})
     twin = run_replication(calm, architecture, replication, seed, keep_documents=False)
-    return {"incident_recovery_days": recovery,
+    usual = twin.timeseries["open_documents"].to_numpy()
+    return {"incident_recovery_days": recovery_days(times, level, intervals, calendar),
+            "incident_excess_days": excess_days(times, level, usual, intervals, calendar),
             "incident_late_documents": (records.kpis["late_documents"]
                                         - twin.kpis["late_documents"])}
 

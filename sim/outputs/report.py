@@ -59,6 +59,7 @@ REPORT_NAME = "report.html"
 #: KPIs of incidents: working days until the open documents are back in their pre-incident
 #: range, and documents late because of them. The report speaks of them when a run has them.
 RECOVERY_KPI, LATE_KPI = "incident_recovery_days", "incident_late_documents"
+EXCESS_KPI = "incident_excess_days"
 # weekly.csv's number columns: an empty field is NaN there, but '' in the events column.
 _WEEKLY_NUMBERS = ("completed", "open_documents", "open_documents_min", "open_documents_max",
                    "on_time_rate", "staff_online", "waves_in_effect")
@@ -555,6 +556,9 @@ def _incident_words(run: RunData) -> list[str]:
         if RECOVERY_KPI in rows:
             out.append(_recovery_words(p, run.intervals[p].get(RECOVERY_KPI), len(rows),
                                        incidents))
+        excess = run.intervals[p].get(EXCESS_KPI)
+        if EXCESS_KPI in rows and excess and excess.get("mean") is not None:
+            out.append(_excess_words(p, excess, len(rows)))
         late = run.intervals[p].get(LATE_KPI)
         if LATE_KPI in rows and late and late.get("mean") is not None:
             out.append(_late_words(p, late))
@@ -585,6 +589,16 @@ def _recovery_words(platform: str, ci: dict | None, replications: int, incidents
             "the end of the run")
     return (f"On {platform.upper()}, the open documents were back within {band} "
             f"{_kpi_number(RECOVERY_KPI, ci)} working days after {which} ({over}).")
+
+
+def _excess_words(platform: str, ci: dict, replications: int) -> str:
+    """When the backlog the incidents added was gone, against the run without them."""
+    back = int(ci.get("n") or 0)
+    over = (f"over the {replications} replications" if back == replications else
+            f"over the {back} of {replications} replications in which it was gone by the end")
+    return (f"On {platform.upper()}, the backlog the incidents added was gone (open documents "
+            f"within 5% of the same replication run without them) "
+            f"{_kpi_number(EXCESS_KPI, ci)} working days after the first began ({over}).")
 
 
 def _late_words(platform: str, ci: dict) -> str:
