@@ -258,6 +258,7 @@ def test_figure_is_drawn_for_three_weeks_or_for_events(weekly):
 def _report_run(weekly, events, summary=None, intervals=None) -> SimpleNamespace:
     """Just enough of a RunData for :func:`report.over_time_words`."""
     return SimpleNamespace(weekly=weekly, events=events, platforms=["osdo", "esed"],
+                           scenario=SCENARIO,
                            calendar=WorkCalendar(SCENARIO.calendar),
                            summary=summary if summary is not None else pd.DataFrame(
                                {"platform": ["osdo", "osdo", "esed"]}),
@@ -407,6 +408,7 @@ def test_the_wave_that_raised_the_backlog_most_is_measured_against_the_run_that_
     assert [(e.label, e.platform, e.reference, e.week, e.rise) for e in effects] == [
         ("wave 1", "mixed", "esed", 3, 50.0), ("wave 2", "mixed", "esed", 8, 120.0)]
     run = SimpleNamespace(weekly=rows, events=events, platforms=["mixed", "esed"],
+                          scenario=SCENARIO,
                           calendar=WorkCalendar(SCENARIO.calendar),
                           summary=pd.DataFrame({"platform": ["mixed", "esed"]}),
                           intervals={"mixed": {}, "esed": {}})

@@ -199,11 +199,11 @@ def test_recovery_is_counted_from_the_incident_to_the_first_day_back_in_band():
     days_since = (times - incident[0]) / MINUTES_PER_DAY
     level = np.where(days_since >= 0, np.maximum(level, 200 - 25 * np.floor(days_since)), level)
     # 200 on day 14, then 175 (15), 150 (16), 125 (17), 100 (18: Friday, back in the band).
-    got = recovery_days(times, level, [incident], calendar)
+    got = recovery_days(times, level, [incident], calendar, 10)
     assert got == pytest.approx(calendar.working_days_between(incident[0], hm(18, "10:00")))
     assert math.isnan(recovery_days(times, level + (days_since >= 0) * 500, [incident],
-                                    calendar))  # never back by the horizon
-    assert math.isnan(recovery_days(times, level, [], calendar))
+                                    calendar, 10))  # never back by the horizon
+    assert math.isnan(recovery_days(times, level, [], calendar, 10))
 
 
 def test_an_incident_makes_documents_late_against_the_same_run_without_it():
@@ -276,8 +276,9 @@ def test_the_excess_backlog_is_gone_when_the_run_is_back_near_the_same_run_witho
     calm = 100.0 + 10.0 * day
     incident = (hm(14, "09:00"), hm(14, "18:00"))
     level = calm + np.where(day >= 14, np.maximum(0.0, 100.0 - 30.0 * (day - 14)), 0.0)
-    got = excess_days(times, level, calm, [incident], calendar)
+    got = excess_days(times, level, calm, [incident], calendar, 0.05)
     assert got == pytest.approx(calendar.working_days_between(incident[0], hm(17, "10:00")))
     # The band of the days before never comes back (the drift), the excess does.
-    assert math.isnan(recovery_days(times, level, [incident], calendar))
-    assert math.isnan(excess_days(times, calm + 500 * (day >= 14), calm, [incident], calendar))
+    assert math.isnan(recovery_days(times, level, [incident], calendar, 10))
+    assert math.isnan(excess_days(times, calm + 500 * (day >= 14), calm, [incident],
+                                 calendar, 0.05))

@@ -854,6 +854,18 @@ class OutputSpec(_Spec):
         "slope after the warm-up) by more than this share of the daily arrival or completion "
         "rate (assumption: 10% separates a warming-up backlog from an unbounded one).",
     )
+    incident_band_days: Annotated[int, Field(ge=1, le=250)] = Field(
+        10,
+        description="Working days before an incident whose range of open documents (at 10:00) "
+        "the backlog must be back in for incident_recovery_days (assumption: two working "
+        "weeks show a body's usual level).",
+    )
+    incident_excess_share: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.05,
+        description="The backlog an incident added is gone (incident_excess_days) when the "
+        "open documents are within this share of the same replication run without it "
+        "(assumption: 5% is within a week's usual swing).",
+    )
     unstable_min_window_days: Annotated[int, Field(ge=2)] = Field(
         10,
         description="Working days after the warm-up needed to judge stability; shorter runs "

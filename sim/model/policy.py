@@ -368,7 +368,7 @@ def peak_remote_staff(body: Body, scenario: Scenario) -> int:
 
 def recovery_days(times: np.ndarray, open_documents: np.ndarray,
                   intervals: list[tuple[float, float]], calendar: WorkCalendar,
-                  before_days: int = 10) -> float:
+                  before_days: int) -> float:
     """Working days from an incident's start until the open documents are back in their band.
 
     The band is the range of open documents at 10:00 over the ``before_days`` working days
@@ -410,7 +410,7 @@ def _at_ten(times: np.ndarray, values: np.ndarray, day: int) -> float | None:
 
 def excess_days(times: np.ndarray, open_documents: np.ndarray, calm: np.ndarray,
                 intervals: list[tuple[float, float]], calendar: WorkCalendar,
-                share: float = 0.05) -> float:
+                share: float) -> float:
     """Working days from the first incident's start until its excess backlog is gone.
 
     Gone: the open documents at 10:00 are within ``share`` of the same replication run without

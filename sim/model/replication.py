@@ -147,8 +147,11 @@ def _incident_kpis(scenario: Scenario, architecture: str, replication: int, seed
     calm = scenario.model_copy(update={"incidents": []})
     twin = run_replication(calm, architecture, replication, seed, keep_documents=False)
     usual = twin.timeseries["open_documents"].to_numpy()
-    return {"incident_recovery_days": recovery_days(times, level, intervals, calendar),
-            "incident_excess_days": excess_days(times, level, usual, intervals, calendar),
+    output = scenario.output
+    return {"incident_recovery_days": recovery_days(times, level, intervals, calendar,
+                                                    output.incident_band_days),
+            "incident_excess_days": excess_days(times, level, usual, intervals, calendar,
+                                                output.incident_excess_share),
             "incident_late_documents": (records.kpis["late_documents"]
                                         - twin.kpis["late_documents"])}
 

@@ -551,14 +551,15 @@ def _incidents_by_platform(run: RunData) -> dict[str, int]:
 def _incident_words(run: RunData) -> list[str]:
     """Recovery and late documents per platform an incident touched, from their KPIs."""
     out = []
+    output = run.scenario.output
     for p, incidents in _incidents_by_platform(run).items():
         rows = run.summary[run.summary.platform == p]
         if RECOVERY_KPI in rows:
             out.append(_recovery_words(p, run.intervals[p].get(RECOVERY_KPI), len(rows),
-                                       incidents))
+                                       incidents, output.incident_band_days))
         excess = run.intervals[p].get(EXCESS_KPI)
         if EXCESS_KPI in rows and excess and excess.get("mean") is not None:
-            out.append(_excess_words(p, excess, len(rows)))
+            out.append(_excess_words(p, excess, len(rows), output.incident_excess_share))
         late = run.intervals[p].get(LATE_KPI)
         if LATE_KPI in rows and late and late.get("mean") is not None:
             out.append(_late_words(p, late))
@@ -570,15 +571,16 @@ def _kpi_number(kpi: str, ci: dict) -> str:
     return format_value(kpi, ci["mean"], ci.get("half_width"), unit=False)
 
 
-def _recovery_words(platform: str, ci: dict | None, replications: int, incidents: int) -> str:
+def _recovery_words(platform: str, ci: dict | None, replications: int, incidents: int,
+                    band_days: int) -> str:
     """When the open documents were back in their pre-incident range, in words.
 
     From the KPI's interval, whose ``n`` counts the replications in which they were back
     within the horizon (NaN in the others).
     """
     back = int(ci.get("n") or 0) if ci and ci.get("mean") is not None else 0
-    band = ("their pre-incident range (at or below the highest 10:00 count of the 10 working "
-            "days before the incident)")
+    band = ("their pre-incident range (at or below the highest 10:00 count of the "
+            f"{band_days} working days before the incident)")
     if ci is None or back == 0:
         return (f"On {platform.upper()}, the open documents were not back within {band} by the "
                 f"end of the run in any of the {replications} replications.")
@@ -591,13 +593,13 @@ def _recovery_words(platform: str, ci: dict | None, replications: int, incidents
             f"{_kpi_number(RECOVERY_KPI, ci)} working days after {which} ({over}).")
 
 
-def _excess_words(platform: str, ci: dict, replications: int) -> str:
+def _excess_words(platform: str, ci: dict, replications: int, share: float) -> str:
     """When the backlog the incidents added was gone, against the run without them."""
     back = int(ci.get("n") or 0)
     over = (f"over the {replications} replications" if back == replications else
             f"over the {back} of {replications} replications in which it was gone by the end")
     return (f"On {platform.upper()}, the backlog the incidents added was gone (open documents "
-            f"within 5% of the same replication run without them) "
+            f"within {share:.0%} of the same replication run without them) "
             f"{_kpi_number(EXCESS_KPI, ci)} working days after the first began ({over}).")
 
 
