@@ -144,7 +144,8 @@ def sample_absences(scenario: Scenario, rng: np.random.Generator, n: int,
 
     Annual leave: ``leave_blocks`` equal blocks a year at uniform random dates; sick spells and
     business trips: Poisson numbers a year of spells of the given mean length (sick: geometric),
-    at uniform dates. The year of draws begins :data:`_LEAD` days before the run, so that the
+    at uniform dates. The year of draws begins :data:`_LEAD` days (or a leave block, if longer)
+    before the run, so that the
     run starts with the usual share of staff already away (clipped to day 0), not with
     everyone in. Overlapping spells merge. The employees ``apart`` (a body's leadership)
     take their leave one at a time where the year has room: a block that would overlap another
@@ -153,8 +154,9 @@ def sample_absences(scenario: Scenario, rng: np.random.Generator, n: int,
     before them; a spell that begins with sickness is not).
     """
     spec = scenario.absence
-    years = max(1, -(-(days + _LEAD) // _YEAR))
     block = round(spec.annual_leave_days / spec.leave_blocks)
+    lead = max(_LEAD, block)  # a spell that began before the run may still hold its first day
+    years = max(1, -(-(days + lead) // _YEAR))
     sick_rate = spec.sick_days / spec.sick_spell_days
     trip_rate = spec.trip_days / spec.trip_days_each
     trip_len = max(1, round(spec.trip_days_each * _WEEK_RATIO))
@@ -164,7 +166,7 @@ def sample_absences(scenario: Scenario, rng: np.random.Generator, n: int,
         spells: list[tuple[int, int]] = []
         known: set[int] = set()  # first days of leave and trips
         for year in range(years):
-            base = year * _YEAR - _LEAD
+            base = year * _YEAR - lead
             if block > 0:
                 for start in rng.integers(0, _YEAR, spec.leave_blocks):
                     if i in apart:
