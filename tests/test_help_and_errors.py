@@ -162,6 +162,14 @@ def test_a_sweep_file_given_to_run_names_sim_sweep(command, tmp_path, monkeypatc
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_sweep_file_without_base_is_named_as_one_too(tmp_path):
+    # Sweep keys without base: (parameters:, design:) used to raise a KeyError.
+    path = tmp_path / "half.yaml"
+    path.write_text("name: x\nparameters: {}\n")
+    check_one_line_error(invoke("validate", path), str(path),
+                         ["this is a sweep file (parameters:)", f"sim sweep {path}"])
+
+
 def test_a_scenario_given_to_sweep_names_sim_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = invoke("sweep", ROOT / BASELINE)

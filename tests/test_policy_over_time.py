@@ -282,3 +282,15 @@ def test_the_excess_backlog_is_gone_when_the_run_is_back_near_the_same_run_witho
     assert math.isnan(recovery_days(times, level, [incident], calendar, 10))
     assert math.isnan(excess_days(times, calm + 500 * (day >= 14), calm, [incident],
                                  calendar, 0.05))
+
+
+def test_a_date_written_without_dashes_is_checked_against_the_start_like_any_other():
+    # fromisoformat reads 20230102 as 2 January 2023; as text it sorted after the start date.
+    from sim.config import ScenarioError
+
+    with pytest.raises(ScenarioError, match="2023-01-02 is before the start"):
+        small_scenario(incidents=[{"what": "platform", "system": "osdo", "day": "20230102",
+                                   "hours": 2}])
+    later = small_scenario(incidents=[{"what": "platform", "system": "osdo",
+                                       "day": "20230301", "hours": 2}])
+    assert later.incidents[0].day == "2023-03-01"

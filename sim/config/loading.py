@@ -585,8 +585,9 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     path = Path(path)
     data = load_chain(path)
     if looks_like_sweep(data):
-        raise ScenarioError(f"{path}: this is a sweep file (base: {data['base']!r}), not a "
-                            f"scenario: run it with `sim sweep {path}` (sim.sweep in Python)")
+        found = ", ".join(f"{k}:" for k in sorted(SWEEP_ONLY_KEYS & set(data)))
+        raise ScenarioError(f"{path}: this is a sweep file ({found}), not a scenario: run it "
+                            f"with `sim sweep {path}` (sim.sweep in Python)")
     return scenario_from_dict(data, str(path), overrides)
 
 

@@ -29,10 +29,11 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 def _check_day(value: Any) -> Any:
+    """A day as an int (working days) or canonical ``YYYY-MM-DD`` text, so dates compare."""
     if isinstance(value, dt.date):  # YAML reads an unquoted 2023-03-01 as a date
         return value.isoformat()
     if isinstance(value, str):
-        iso_date(value)
+        return iso_date(value).isoformat()  # 20230301 is a date too; keep one spelling
     return value
 
 
@@ -65,7 +66,9 @@ class ShareChange(Spec):
                              "until: DAY)")
         if ramp and (self.from_ is None or self.until is None):
             raise ValueError("a ramp needs both from: and until:")
-        if ramp and type(self.from_) is type(self.until) and self.from_ >= self.until:
+        if ramp and type(self.from_) is not type(self.until):
+            raise ValueError("a ramp's from and until are both working days or both dates")
+        if ramp and self.from_ >= self.until:  # type: ignore[operator]  # same kind, checked
             raise ValueError(f"a ramp's until ({self.until}) must come after its from "
                              f"({self.from_})")
         return self
@@ -138,6 +141,14 @@ class Incident(Spec):
 
     @model_validator(mode="after")
     def _target(self) -> Incident:
+        used = {"platform": {"system"} | ({"body"} if self.system == "esed" else set()),
+                "access_gateway": set(), "internet": {"region"}}[self.what]
+        stray = [k for k in ("system", "body", "region")
+                 if getattr(self, k) is not None and k not in used]
+        if stray:
+            kind = f"{self.what} of {self.system}" if self.what == "platform" else self.what
+            raise ValueError(f"incidents of kind {kind} take no {', '.join(stray)} (it would "
+                             "be ignored)")
         if self.what == "platform":
             if self.system is None:
                 raise ValueError("a platform incident needs system: osdo or esed")

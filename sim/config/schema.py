@@ -246,9 +246,15 @@ class StaffSpec(_Spec):
         for key in SCHEDULED_SHARES:
             value = data.get(key)
             if isinstance(value, dict) and "changes" in value:
+                if key in (data.get("schedules") or {}):
+                    raise ValueError(f"staff.{key}: a schedule both here and in "
+                                     f"staff.schedules.{key}; give it once")
                 # Shares by class merged in from defaults or a parent file stand for the start
                 # when the schedule names none.
                 rest = {k: v for k, v in value.items() if k not in ("start", "changes")}
+                if rest and key == "remote_share":
+                    raise ValueError(f"staff.remote_share: a schedule has start: and changes:, "
+                                     f"not {sorted(rest)}")
                 if "start" in value:
                     data[key] = value["start"]
                 elif rest:
