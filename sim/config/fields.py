@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["Spec", "Share", "Positive", "NonNegative", "OutageHours", "SHARE_TOLERANCE",
-           "check_shares", "iso_date"]
+           "check_shares", "iso_date", "BodyKind", "BODY_KINDS"]
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -17,6 +17,10 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 # bounds: shorter would mean millions of outages a day, longer is 'never', written null).
 OutageHours = Annotated[float, Field(ge=0.01, le=1_000_000.0)]
 SHARE_TOLERANCE = 1e-6
+#: Kinds of state body (reports by kind, office link classes, migration waves).
+BodyKind = Literal["central_ministry", "committee", "territorial_division", "local_executive",
+                   "district_akimat"]
+BODY_KINDS: tuple[str, ...] = get_args(BodyKind)
 
 
 class Spec(BaseModel):

@@ -15,16 +15,14 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sim.config.architectures import SystemName
-from sim.config.fields import NonNegative, Positive, Share, Spec, iso_date
+from sim.config.fields import BodyKind, NonNegative, Positive, Share, Spec, iso_date
 
-__all__ = ["ShareChange", "MigrationWave", "Incident", "SCHEDULED_SHARES", "When", "BodyKind"]
+__all__ = ["ShareChange", "MigrationWave", "Incident", "SCHEDULED_SHARES", "When"]
 
 #: A day: working days from the start (0 = the first working day), or an ISO date.
 When = Annotated[int, Field(ge=0)] | str
 #: The shares that accept a schedule (fields of ``staff``).
 SCHEDULED_SHARES = ("remote_share", "home_internet", "literacy", "equipment")
-BodyKind = Literal["central_ministry", "committee", "territorial_division", "local_executive",
-                   "district_akimat"]
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 

@@ -17,7 +17,9 @@ from pydantic import Field, field_validator, model_validator
 
 from sim.config.architectures import ArchitectureName, SystemName
 from sim.config.fields import (
+    BODY_KINDS,
     SHARE_TOLERANCE,
+    BodyKind,
     NonNegative,
     OutageHours,
     Positive,
@@ -422,8 +424,6 @@ class InternetClass(_Spec):
     )
 
 
-BODY_KINDS = ("central_ministry", "committee", "territorial_division", "local_executive",
-              "district_akimat")
 
 
 class AccessGatewaySpec(_Spec):
@@ -799,10 +799,7 @@ class BodyGroup(_Spec):
     """A group of alike bodies (one entry may stand for hundreds of territorial divisions)."""
 
     name: str
-    kind: Literal[
-        "central_ministry", "committee", "territorial_division", "local_executive",
-        "district_akimat",
-    ] = Field(description="Kind of body, for reporting by kind.")
+    kind: BodyKind = Field(description="Kind of body, for reporting by kind.")
     count: Annotated[int, Field(ge=1, le=10_000)] = Field(
         1, description="Number of alike bodies in the group."
     )

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import load_scenario
-from sim.config.schema import StaffSpec
+from sim.config.schema import BODY_KINDS, StaffSpec
 from sim.experiments.replications import run_experiment
 from sim.experiments.statistics import mean_ci
 
@@ -50,8 +50,6 @@ OFFICE_LEVELS = ["capital_office_link", "default", "regional_office_link",
                  "district_office_link"]
 #: The cloud UI's handling-time factor on UI-bound steps, relative to ESED's (1.0).
 UI_LEVELS = [0.8, 0.9, 1.0, 1.1, 1.2]
-_BODY_KINDS = ("central_ministry", "committee", "territorial_division", "local_executive",
-               "district_akimat")
 KPIS = ["cycle_time_mean_h", "on_time_rate"]
 
 
@@ -61,7 +59,7 @@ def _overrides(kind: str, level: str | float) -> list[str]:
         return [f"staff.home_internet.{k}={v}" for k, v in shares.items()]
     if kind == "office":
         return ([] if level == "default"
-                else [f"internet.office_links.{k}={level}" for k in _BODY_KINDS])
+                else [f"internet.office_links.{k}={level}" for k in BODY_KINDS])
     if kind == "ui":
         return [f"platform.osdo.ui_time_factor={level}"]
     insecure = float(level)
