@@ -134,9 +134,10 @@ class RolePool:
             if step.on_site_only:
                 self._on_site_waiting -= 1
             self.load[emp.id] -= step.load
-            step.absence_wait += now - step.waiting_since
+            # Only the days its person was away: before that it queued behind their other work.
+            step.absence_wait += _away_between(emp, step.waiting_since, now)
             step.waiting_since = now
-            self._submit_named(step, self._standin(emp, day), count=True)
+            self._submit_named(step, self._standin(emp, day))
 
     def _standin(self, emp: Employee, day: int) -> Employee:
         """The acting colleague: the present peer (else pool member) with the least named work."""
@@ -189,7 +190,7 @@ class RolePool:
         step.named = assignee is not None
         step.waiting_since = step.enqueued
         if assignee is not None:
-            self._submit_named(step, assignee, count=True)
+            self._submit_named(step, assignee)
             return
         free = self.free
         if not step.on_site_only:
@@ -218,11 +219,10 @@ class RolePool:
         self._on_site_waiting += 1
         self._ensure_wakeup()
 
-    def _submit_named(self, step: Step, emp: Employee, count: bool = False) -> None:
-        if count:
-            # The amount is kept on the step: a person's pace may change before it is done.
-            step.load = step.spec.handling_mean_min * emp.pace
-            self.load[emp.id] += step.load
+    def _submit_named(self, step: Step, emp: Employee) -> None:
+        # The amount is kept on the step: a person's pace may change before it is done.
+        step.load = step.spec.handling_mean_min * emp.pace
+        self.load[emp.id] += step.load
         if self._absences:
             day = self._today()
             spell = emp.absence_at(day)
@@ -232,7 +232,7 @@ class RolePool:
                     standin = self._standin(emp, day)
                     if standin is not emp:  # an acting colleague takes it at once
                         self.load[emp.id] -= step.load
-                        self._submit_named(step, standin, count=True)
+                        self._submit_named(step, standin)
                         return
                 queue = self.personal_on_site if step.on_site_only else self.personal
                 heapq.heappush(queue.setdefault(emp.id, []), step)
@@ -272,7 +272,8 @@ class RolePool:
         # Candidates in this order, the first one wins a tie: own work, the pool's queue, own
         # on-site-only work, the pool's on-site-only queue. Written out (no list of queues, one
         # calendar look-up) because every step ends here.
-        if self._absences and emp.absent(self._today()):
+        day = self._today() if self._absences or self._on_site_waiting else 0
+        if self._absences and emp.absent(day):
             self.free[emp] = None  # away: takes nothing until the morning they are back
             return
         best = self.personal.get(emp.id) or None
@@ -281,7 +282,6 @@ class RolePool:
             best = queue
         on_site = False
         if self._on_site_waiting:
-            day = self._today()
             if emp.on_site(day):
                 q = self.personal_on_site.get(emp.id)
                 if q and (best is None or q[0].key < best[0].key):
