@@ -294,3 +294,17 @@ def test_a_date_written_without_dashes_is_checked_against_the_start_like_any_oth
     later = small_scenario(incidents=[{"what": "platform", "system": "osdo",
                                        "day": "20230301", "hours": 2}])
     assert later.incidents[0].day == "2023-03-01"
+
+
+def test_a_body_that_moved_to_the_cloud_keeps_its_regions_internet_incidents():
+    # B works on its own ESED until day 1, then on OSDO over the internet: on day 3 its region's
+    # internet is down all working day, so work taken up then waits for Friday morning.
+    scenario = small_scenario(
+        horizon_days=6, warmup_days=0, platforms=["mixed"], staff={"remote_share": 0.0},
+        migration=[{"day": 1, "bodies": ["B"]}],
+        incidents=[{"what": "internet", "region": "B", "day": 3, "at": "08:00", "hours": 12}])
+    run = run_replication(scenario, "mixed", 0, keep_steps=True)
+    steps = run.steps[(run.steps.body == 1) & (run.steps.system == "osdo")]
+    on_day_3 = steps[(steps.start_min >= hm(3, "09:00")) & (steps.start_min < hm(3, "18:30"))]
+    assert len(on_day_3) > 5
+    assert (on_day_3.end_min >= hm(4, "09:00")).all()

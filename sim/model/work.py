@@ -144,13 +144,14 @@ class StepTimer:
         self._access_pool = ServerPool(gateway.channels)
         self._access_rtt_ms = gateway.rtt_ms
         self._body_kinds = body_kinds
+        # Incidents of a region's internet: on its bodies' paths to a system on the internet and
+        # on their staff's home lines (kept here, so a body that moves system keeps them).
+        self._region_down: list[tuple[OutageTimeline, ...]] = [() for _ in bodies]
         self._links: list[Connection | None] = [
             self._office_link(b) if p.reached_over_internet else None
             for b, p in enumerate(platforms)]
         self._office_nets: list[tuple[OutageTimeline | UnionTimeline, ...]] = [
             self._office_path(b) for b in bodies]
-        # Incidents of a region's internet, on the home connections of its bodies' staff.
-        self._home_incidents: list[tuple[OutageTimeline, ...]] = [() for _ in bodies]
         # Migration: until when a body's staff work slower in a new system, and how much.
         self._transition: list[tuple[float, float]] = [(0.0, 1.0) for _ in bodies]
         self._migrating = False  # no body has moved: steps skip the migration's costs
@@ -181,8 +182,15 @@ class StepTimer:
         return Connection(spec, self.streams.python(Purpose.OFFICE_LINK, body))
 
     def _office_path(self, body: int) -> tuple[OutageTimeline | UnionTimeline, ...]:
+        """The office's path to its system.
+
+        The LAN, and for a system on the internet the body's link, its region's internet
+        (incidents) and the access gateway.
+        """
         lan, link = self.office[body].timeline, self._links[body]
-        return (lan,) if link is None else (lan, link.timeline, self._access)
+        if link is None:
+            return (lan,)
+        return (lan, link.timeline, *self._region_down[body], self._access)
 
     # ------------------------------------------------------------------ policy over time
     def switch_platform(self, body: int, platform: Platform, transition_end: float,
@@ -216,16 +224,16 @@ class StepTimer:
         Its bodies' links to the internet and their staff's home connections go down (an
         agency's own network is not the internet).
         """
+        down = OutageTimeline.scheduled(intervals)
         for body in bodies:
-            link = self._links[body]
-            if link is not None:
-                link.timeline = with_incidents(link.timeline, intervals)
-            self._home_incidents[body] += (OutageTimeline.scheduled(intervals),)
+            self._region_down[body] += (down,)
         self._office_nets = [self._office_path(b) for b in range(len(self.platforms))]
 
-    def _home_nets(self, emp: Employee) -> tuple[OutageTimeline | UnionTimeline, ...]:
-        extra = self._home_incidents[emp.body]
-        timeline = self.home_connection(emp).timeline
+    def _home_nets(self, emp: Employee,
+                   conn: Connection | None = None) -> tuple[OutageTimeline | UnionTimeline, ...]:
+        """A home worker's path: their line, and their region's internet (incidents)."""
+        extra = self._region_down[emp.body]
+        timeline = (conn or self.home_connection(emp)).timeline
         return (timeline, *extra) if extra else (timeline,)
 
     def online(self, emp: Employee, now: float) -> bool:
@@ -322,8 +330,7 @@ class StepTimer:
         step.system = platform.name
         if at_home:
             step.conn = conn = self.home_connection(emp)
-            extra = self._home_incidents[body]
-            step.nets = (conn.timeline, *extra) if extra else (conn.timeline,)
+            step.nets = self._home_nets(emp, conn)
         else:
             step.conn = self.office[body]
             step.link = self._links[body]
