@@ -263,6 +263,8 @@ def test_a_wave_moves_the_bodies_it_names_then_its_share_of_those_left_each_once
         "wave 1 (2 bodies to OSDO)", "akimats (2 bodies to OSDO)", "wave 3 (1 body to OSDO)"]
     assert policy.system_at(1, policy.clock.minute(1)) == "esed"
     assert policy.system_at(1, policy.clock.minute(2)) == "osdo"
+    # Utilisation reads every system a body worked in: both pools of a body that moved.
+    assert policy.systems_of(1) == ["esed", "osdo"] and policy.systems_of(0) == ["osdo"]
 
 
 def test_the_excess_backlog_is_gone_when_the_run_is_back_near_the_same_run_without_it():

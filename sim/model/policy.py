@@ -215,6 +215,7 @@ class Policy:
         self.bodies = bodies
         self.systems = systems
         self._initial = [p.name for p in platforms]  # the list itself changes at the waves
+        self._horizon = math.inf  # set by start(): a wave after it moves nobody
         self.waves = migration_plan(scenario, bodies, self.clock) if migrating else []
         self._add_platform_incidents()
 
@@ -225,6 +226,11 @@ class Policy:
             if wave.time <= t and body in wave.bodies:
                 return "osdo"
         return self._initial[body]
+
+    def systems_of(self, body: int) -> list[str]:
+        """Every system ``body`` works in during the run, in order (two if a wave moves it)."""
+        moved = any(body in wave.bodies and wave.time < self._horizon for wave in self.waves)
+        return [self._initial[body], "osdo"] if moved else [self._initial[body]]
 
     def _bodies_named(self, name: str | None) -> list[int]:
         return [b.id for b in self.bodies if name in (b.name, b.group)]
@@ -274,6 +280,7 @@ class Policy:
     def start(self, env: simpy.Environment, timer: StepTimer, flow: DocumentFlow,
               horizon: float) -> None:
         """Apply today's shares, and schedule the mornings, the waves and path incidents."""
+        self._horizon = horizon
         self._add_path_incidents(timer)
         if self.scenario.staff.schedules:
             first = self.calendar.next_working(0.0)

@@ -117,7 +117,8 @@ def run_replication(
     verdict = assess(
         records.timeseries["time_min"].to_numpy(), records.timeseries["open_documents"].to_numpy(),
         lambda t: calendar.working_days_between(0.0, t), warmup_end, rate,
-        _utilisation(bodies, pools, platforms, calendar.working_minutes(0.0, horizon), present),
+        _utilisation(bodies, pools, [[systems[n] for n in policy.systems_of(b.id)] for b in bodies],
+                     calendar.working_minutes(0.0, horizon), present),
         scenario.output.unstable_growth_share, scenario.output.unstable_min_window_days,
         [busy / present[i] for pool in pools.values() for i, busy in pool.person_busy.items()
          if present[i] > 0],
@@ -157,8 +158,8 @@ def _incident_kpis(scenario: Scenario, architecture: str, replication: int, seed
 
 
 def _utilisation(
-    bodies: list[Body], pools: dict[tuple[int, str], RolePool], platforms: list[Platform],
-    working_minutes: float, present: dict[int, float],
+    bodies: list[Body], pools: dict[tuple[int, str], RolePool],
+    platforms: list[list[Platform]], working_minutes: float, present: dict[int, float],
 ) -> dict[str, float]:
     """Share of working time each resource was busy.
 
@@ -172,14 +173,15 @@ def _utilisation(
             pool = pools[(b.id, role)]
             at_work = sum(present[e.id] for e in pool.employees)
             out[f"{role}s of {b.name}"] = pool.busy_minutes / at_work if at_work > 0 else 0.0
-    for b in bodies:
-        platform = platforms[b.id]
-        servers = platform.servers_for(b.id)
-        name = platform.server_pool_name(b.name)
-        out.setdefault(name, servers.busy_minutes / (servers.servers * working_minutes))
-        vpn = platform.vpn_for(b.id)
-        if vpn is not None:
-            out[f"VPN sessions of {b.name}"] = vpn.busy_minutes / (vpn.sessions * working_minutes)
+    for b, used in zip(bodies, platforms, strict=True):
+        for platform in used:  # every system the body worked in (two after a migration)
+            servers = platform.servers_for(b.id)
+            name = platform.server_pool_name(b.name)
+            out.setdefault(name, servers.busy_minutes / (servers.servers * working_minutes))
+            vpn = platform.vpn_for(b.id)
+            if vpn is not None:
+                out[f"VPN sessions of {b.name}"] = (vpn.busy_minutes
+                                                    / (vpn.sessions * working_minutes))
     return out
 
 
