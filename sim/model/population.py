@@ -74,6 +74,16 @@ class Employee:
         i = bisect_right(spells, (day, _LATEST)) - 1
         return i >= 0 and spells[i][0] <= day < spells[i][1]
 
+    def standin_after(self, first_day: int, standin_days: int | None) -> int | None:
+        """Working days into a spell after which a stand-in takes this person's work.
+
+        Named or in progress: at once before leave or a trip (known in advance, the spell from
+        ``first_day``), ``standin_days`` into sickness; None: nobody stands in, it waits.
+        """
+        if standin_days is None:
+            return None
+        return 0 if first_day in self.planned_from else standin_days
+
     def absence_at(self, day: int) -> tuple[int, int] | None:
         """The spell away that holds calendar day ``day``, if any."""
         spells = self.absences

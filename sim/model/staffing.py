@@ -102,7 +102,7 @@ class RolePool:
         ``standin_after`` working days.
         """
         t = self.calendar.next_working(float(start * MINUTES_PER_DAY))
-        days = 0 if start in emp.planned_from else (self.standin_after or 0)
+        days = emp.standin_after(start, self.standin_after) or 0
         after = self.calendar.add(t, days * self.calendar.minutes_per_day)
         return int(self.calendar.next_working(after) // MINUTES_PER_DAY)
 

@@ -155,10 +155,7 @@ class StepTimer:
         # Migration: until when a body's staff work slower in a new system, and how much.
         self._transition: list[tuple[float, float]] = [(0.0, 1.0) for _ in bodies]
         self._migrating = False  # no body has moved: steps skip the migration's costs
-        # Working minutes a step in progress waits for its person away before a stand-in
-        # carries it on (none: it waits for them); work is handed over before planned spells.
-        standin = scenario.absence.standin_after_days
-        self._standin_cap = math.inf if standin is None else standin * calendar.minutes_per_day
+        self._standin_days = scenario.absence.standin_after_days
         self.messenger_reentry_share = scenario.human.messenger_reentry_share
         self.outage_loss_prob = scenario.human.outage_work_loss_prob
         self.timeout_min = scenario.internet.connect_timeout_s / 60.0
@@ -591,7 +588,6 @@ class StepTimer:
         calendar, emp = self.calendar, step.emp
         away = 0.0
         spells = emp.absences
-        cap = self._standin_cap
         # Spells over before the work starts are skipped by bisection: this runs for every step.
         first_spell = max(0, bisect_right(spells, (int(t // MINUTES_PER_DAY), -1)) - 1)
         for first, after in spells[first_spell:]:
@@ -600,14 +596,13 @@ class StepTimer:
                 break
             if after * MINUTES_PER_DAY <= t:
                 continue
-            if cap < math.inf and first in emp.planned_from:
-                continue  # handed over before leaving: a colleague carries on
-            lost = calendar.working_minutes(
-                start, calendar.next_working(after * MINUTES_PER_DAY))
-            lost = min(lost, cap)
+            days = emp.standin_after(first, self._standin_days)
+            lost = calendar.working_minutes(start, after * MINUTES_PER_DAY)
+            if days is not None:  # then a stand-in carries it on
+                lost = min(lost, days * calendar.minutes_per_day)
             if lost <= 0.0:
                 continue
-            end = calendar.add(calendar.add(start, lost), calendar.working_minutes(start, end))
+            end = calendar.add(end, lost)  # the rest of the work, after the pause
             away += lost
         step.components[_ABSENCE] += away
         return end, away
