@@ -39,10 +39,10 @@ class Organisation:
     leadership: list[Employee]
     department_heads: list[Employee]
     department_executors: list[list[Employee]]
-    department_executor_ids: list[list[int]] = field(default_factory=list)
+    department_executor_ids: list[list[int]] = field(init=False)
     #: Per department on one calendar day: (its head away?, its executors at work), made once
     #: a day (the referral asks for every document).
-    _staffing: tuple[int, list[tuple[bool, int]]] = (-1, [])
+    _staffing: tuple[int, list[tuple[bool, int]]] = field(init=False, default=(-1, []))
 
     def __post_init__(self) -> None:
         self.department_executor_ids = [[e.id for e in team]

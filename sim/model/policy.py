@@ -30,19 +30,16 @@ from sim.model.work import StepTimer
 if TYPE_CHECKING:  # the flow is passed in, never built here
     from sim.model.routing import DocumentFlow
 
-__all__ = ["PolicyEvent", "EVENT_KINDS", "Policy", "PolicyClock", "share_at", "Wave",
+__all__ = ["PolicyEvent", "Policy", "PolicyClock", "share_at", "Wave",
            "migration_plan", "peak_remote_staff", "recovery_days", "excess_days"]
-
-#: ``step``: a scheduled share jumps; ``ramp``: it changes linearly from ``start_min`` to
-#: ``end_min``; ``wave``: bodies move from ESED to OSDO; ``incident``: something is down from
-#: ``start_min`` to ``end_min``.
-EVENT_KINDS = ("step", "ramp", "wave", "incident")
 
 
 @dataclass(frozen=True, slots=True)
 class PolicyEvent:
     """One dated policy event of a run."""
 
+    #: ``step``: a scheduled share jumps; ``ramp``: it changes linearly from ``start_min`` to
+    #: ``end_min``; ``wave``: bodies move from ESED to OSDO; ``incident``: something is down.
     kind: Literal["step", "ramp", "wave", "incident"]
     start_min: float  #: clock minute it starts
     end_min: float  #: clock minute it ends (== start_min for a step or a wave)
