@@ -30,8 +30,11 @@ from sim.model.work import StepTimer
 if TYPE_CHECKING:  # the flow is passed in, never built here
     from sim.model.routing import DocumentFlow
 
-__all__ = ["PolicyEvent", "Policy", "PolicyClock", "share_at", "Wave",
-           "migration_plan", "peak_remote_staff", "recovery_days", "excess_days"]
+#: The morning count of open documents is taken at 10:00: the day's work is under way.
+MORNING_MIN = 10 * 60
+
+__all__ = ["PolicyEvent", "Policy", "MORNING_MIN", "morning_counts", "PolicyClock", "share_at",
+           "Wave", "migration_plan", "peak_remote_staff", "recovery_days", "excess_days"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,21 +398,34 @@ def recovery_days(times: np.ndarray, open_documents: np.ndarray,
             if day * MINUTES_PER_DAY > times[-1]:
                 return math.nan
             level = _at_ten(times, open_documents, day) if calendar.is_working_day(day) else None
-            if level is not None and level <= top and day * MINUTES_PER_DAY + 600 >= end:
+            if level is not None and level <= top and day * MINUTES_PER_DAY + MORNING_MIN >= end:
                 worst = max(worst, calendar.working_days_between(start, day * MINUTES_PER_DAY
-                                                                 + 600))
+                                                                 + MORNING_MIN))
                 break
             day += 1
     return worst
 
 
+def morning_counts(times: np.ndarray, values: np.ndarray,
+                   mornings: np.ndarray) -> np.ndarray:
+    """Each value at a morning's 10:00: the first row at or after it that day (NaN if none).
+
+    The one reading of "open documents at 10:00" (recovery KPIs, the weekly table), whatever
+    the sampling interval.
+    """
+    if not len(times):
+        return np.full(len(mornings), np.nan)
+    index = np.minimum(np.searchsorted(times, mornings, side="left"), len(times) - 1)
+    midnight = (mornings // MINUTES_PER_DAY + 1) * MINUTES_PER_DAY
+    out = values[index].astype(float)
+    out[(times[index] < mornings) | (times[index] >= midnight)] = np.nan
+    return out
+
+
 def _at_ten(times: np.ndarray, values: np.ndarray, day: int) -> float | None:
-    """The first sample at or after 10:00 of calendar day ``day``, if one falls that day."""
-    ten = day * MINUTES_PER_DAY + 600
-    i = int(np.searchsorted(times, ten))
-    if i >= len(times) or times[i] >= (day + 1) * MINUTES_PER_DAY:
-        return None
-    return float(values[i])
+    """:func:`morning_counts` of one calendar day (None when that day has no reading)."""
+    value = morning_counts(times, values, np.array([day * MINUTES_PER_DAY + MORNING_MIN]))[0]
+    return None if math.isnan(value) else float(value)
 
 
 def excess_days(times: np.ndarray, open_documents: np.ndarray, calm: np.ndarray,
@@ -427,10 +443,10 @@ def excess_days(times: np.ndarray, open_documents: np.ndarray, calm: np.ndarray,
     start, end = min(s for s, _ in intervals), max(e for _, e in intervals)
     day = int(end // MINUTES_PER_DAY)
     while day * MINUTES_PER_DAY <= times[-1]:
-        if calendar.is_working_day(day) and day * MINUTES_PER_DAY + 600 >= end:
+        if calendar.is_working_day(day) and day * MINUTES_PER_DAY + MORNING_MIN >= end:
             level = _at_ten(times, open_documents, day)
             usual = _at_ten(times, calm, day)
             if level is not None and usual is not None and level <= usual * (1.0 + share):
-                return calendar.working_days_between(start, day * MINUTES_PER_DAY + 600)
+                return calendar.working_days_between(start, day * MINUTES_PER_DAY + MORNING_MIN)
         day += 1
     return math.nan

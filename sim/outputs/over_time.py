@@ -23,15 +23,13 @@ from sim.config import Scenario
 from sim.experiments.replications import Experiment
 from sim.model.calendar import MINUTES_PER_DAY, WorkCalendar, run_horizon_min
 from sim.model.metrics import RunRecords
+from sim.model.policy import MORNING_MIN, morning_counts
 
 __all__ = ["WEEK_MIN", "MORNING_MIN", "WEEKLY_COLUMNS", "EVENT_COLUMNS", "events_table",
            "weekly", "weekly_table", "distinct_events", "shows_over_time", "peak_weeks",
            "Peak", "NO_EFFECT"]
 
 WEEK_MIN = 7 * MINUTES_PER_DAY
-#: The morning count of open documents is taken at 10:00: the day's work is under way, and it
-#: is the moment the incident-recovery KPI compares against too.
-MORNING_MIN = 10 * 60
 #: Runs at least this many weeks long get the over-time figure even without policy events.
 MIN_WEEKS_SHOWN = 3
 
@@ -123,21 +121,6 @@ def _as_of(times: np.ndarray, values: np.ndarray, when: np.ndarray) -> np.ndarra
     return out
 
 
-def _mornings(times: np.ndarray, values: np.ndarray, mornings: np.ndarray) -> np.ndarray:
-    """Each value at 10:00: the first row at or after it on the same day (NaN if none).
-
-    The same reading as the incident-recovery KPI's (:func:`sim.model.policy.recovery_days`),
-    so the report's band and the figure's counts agree whatever the sampling interval.
-    """
-    if not len(times):
-        return np.full(len(mornings), np.nan)
-    index = np.minimum(np.searchsorted(times, mornings, side="left"), len(times) - 1)
-    midnight = (mornings // MINUTES_PER_DAY + 1) * MINUTES_PER_DAY
-    out = values[index].astype(float)
-    out[(times[index] < mornings) | (times[index] >= midnight)] = np.nan
-    return out
-
-
 def _weekly_mean(week: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Mean of ``values`` per 0-based week (NaN for a week without any)."""
     keep = ~np.isnan(values) & (week >= 0) & (week < n)
@@ -187,7 +170,7 @@ def _replication_weeks(series: pd.DataFrame, documents: pd.DataFrame | None,
                        ) -> pd.DataFrame:
     """One replication's weekly figures, one row per week."""
     times = series.time_min.to_numpy()
-    morning_open = _mornings(times, series.open_documents.to_numpy(), weeks.mornings)
+    morning_open = morning_counts(times, series.open_documents.to_numpy(), weeks.mornings)
     online = working & (times < weeks.horizon)
     return pd.DataFrame({
         "week": np.arange(1, weeks.n + 1),
