@@ -414,7 +414,7 @@ def test_the_wave_that_raised_the_backlog_most_is_measured_against_the_run_that_
                           intervals={"mixed": {}, "esed": {}})
     words = report.over_time_words(run)
     assert "The wave that raised the backlog most: wave 2." in words
-    assert any(w.startswith("After wave 1, the open documents on MIXED rose by at most 50 ")
+    assert any(w.startswith("After wave 1, the open documents on mixed rose by at most 50 ")
                for w in words)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = ["Architecture", "ARCHITECTURES", "SYSTEMS", "PAIR", "ArchitectureName",
-           "SystemName"]
+           "SystemName", "architecture_label"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,13 @@ ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in (
     Architecture("esed", "ESED", "a system per agency", "tab:orange", "esed"),
     Architecture("mixed", "mixed", "each body on its own system", "tab:green", None),
 )}
+
+
+def architecture_label(name: str) -> str:
+    """How tables, plots and reports name an architecture (its id in capitals if unknown)."""
+    return ARCHITECTURES[name].label if name in ARCHITECTURES else name.upper()
+
+
 #: Document systems a body can be on (``bodies.*.platform``).
 SYSTEMS: tuple[str, ...] = tuple(a.system for a in ARCHITECTURES.values() if a.system)
 #: The two architectures the simulator exists to compare: differences are ``PAIR[0] - PAIR[1]``.

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from sim.config.architectures import ARCHITECTURES, PAIR
+from sim.config.architectures import ARCHITECTURES, PAIR, architecture_label
 from sim.config.errors import InputError, SweepFileError
 from sim.config.loading import first_error, read_yaml, suggest
 from sim.experiments.store import STORE_FILE, read_meta, read_store
@@ -125,7 +125,7 @@ def target_label(target: str) -> str:
     """``OSDO``, ``ESED`` or ``OSDO - ESED``."""
     if target == DIFFERENCE:
         return f"{ARCHITECTURES[PAIR[0]].label} - {ARCHITECTURES[PAIR[1]].label}"
-    return ARCHITECTURES[target].label if target in ARCHITECTURES else target.upper()
+    return architecture_label(target)
 
 
 @dataclass

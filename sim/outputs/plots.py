@@ -18,7 +18,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from sim.config.architectures import ARCHITECTURES, PAIR  # noqa: E402
+from sim.config.architectures import ARCHITECTURES, PAIR, architecture_label  # noqa: E402
 from sim.model.documents import DELAY_COMPONENTS  # noqa: E402
 from sim.model.kpis import KPIS, MAIN_KPIS  # noqa: E402
 from sim.outputs.over_time import (  # noqa: E402
@@ -58,7 +58,7 @@ def cycle_time_distribution(
         bins = np.logspace(np.log10(done.cycle_time_h.min()), np.log10(done.cycle_time_h.max()), 40)
         for platform, group in done.groupby("platform", sort=False):
             ax.hist(group.cycle_time_h, bins=bins, histtype="step", lw=1.5, density=True,
-                    label=str(platform).upper(), color=COLOURS.get(str(platform)))
+                    label=architecture_label(str(platform)), color=COLOURS.get(str(platform)))
         ax.set_xscale("log")
         ax.legend()
     ax.set_xlabel("cycle time, calendar hours (log scale)")
@@ -84,7 +84,7 @@ def open_documents(timeseries: pd.DataFrame, title: str = "", ax: Axes | None = 
                    label="end of the transient (MSER-5)")
     for platform, group in timeseries.groupby("platform", sort=False):
         mean = group.groupby("time_min").open_documents.mean()
-        ax.plot(mean.index / 1440.0, mean.to_numpy(), label=str(platform).upper(),
+        ax.plot(mean.index / 1440.0, mean.to_numpy(), label=architecture_label(str(platform)),
                 color=COLOURS.get(str(platform)))
     ax.set_xlabel("calendar days since start")
     ax.set_ylabel("open documents")
@@ -119,8 +119,7 @@ def delay_attribution(summary: pd.DataFrame, title: str = "", ax: Axes | None = 
         segments.append((f"other ({len(small)} components, each under {OTHER_BELOW:.0%})", rest,
                          "lightgrey"))
     bottom = np.zeros(len(platforms))
-    labels = [ARCHITECTURES[p].label if p in ARCHITECTURES else str(p).upper()
-              for p in platforms]
+    labels = [architecture_label(str(p)) for p in platforms]
     for label, values, colour in segments:
         bars = ax.bar(labels, values * 100.0, bottom=bottom * 100.0, label=label, color=colour,
                       width=0.6)
@@ -193,8 +192,7 @@ def late_share(
         low, high = np.minimum(half, np.nan_to_num(late)), np.minimum(half, 100.0 - late)
         bars = ax.bar(x + (i - (len(platforms) - 1) / 2) * width, late, width,
                       yerr=np.nan_to_num(np.vstack([low, high])), capsize=3,
-                      label=ARCHITECTURES[platform].label if platform in ARCHITECTURES
-                      else str(platform).upper(), color=COLOURS.get(str(platform)))
+                      label=architecture_label(str(platform)), color=COLOURS.get(str(platform)))
         ax.bar_label(bars, ["" if np.isnan(v) else f"{v:.{digits}f}" if v else "0"
                             for v in late],
                      fontsize="x-small", padding=1)
@@ -272,10 +270,6 @@ _OVER_TIME_PANELS = [
 ]
 
 
-def _architecture_label(platform: str) -> str:
-    return ARCHITECTURES[platform].label if platform in ARCHITECTURES else platform.upper()
-
-
 def _mark_events(axes: list[Axes], events: pd.DataFrame | None) -> list[Artist]:
     """Every policy event on every panel, numbered in time order above the top one.
 
@@ -284,7 +278,7 @@ def _mark_events(axes: list[Axes], events: pd.DataFrame | None) -> list[Artist]:
     panels, because labels of events close together would overwrite each other.
     """
     table = distinct_events(events)
-    names = {p: _architecture_label(p) for p in ARCHITECTURES}
+    names = {p: architecture_label(p) for p in ARCHITECTURES}
     entries: list[Artist] = []
     for number, row in enumerate(table.itertuples(), start=1):
         style = EVENT_STYLES.get(row.kind, EVENT_STYLES["step"])
@@ -331,7 +325,7 @@ def over_time(weekly: pd.DataFrame, events: pd.DataFrame | None = None, title: s
         _, grid = plt.subplots(len(_OVER_TIME_PANELS), 1, figsize=(9, 9.5), sharex=True)
         axes = list(grid)
     for platform, rows in weekly.groupby("platform", sort=False):
-        colour, label = COLOURS.get(str(platform)), _architecture_label(str(platform))
+        colour, label = COLOURS.get(str(platform)), architecture_label(str(platform))
         x = rows.week.to_numpy(dtype=float) - 0.5
         for ax, (column, _, scale) in zip(axes, _OVER_TIME_PANELS, strict=True):
             ax.plot(x, rows[column].to_numpy(dtype=float) * scale, marker="o", ms=3,

@@ -28,6 +28,7 @@ import pandas as pd
 
 from sim.config import InputError, Scenario, ScenarioError, load_scenario
 from sim.config.architectures import ARCHITECTURES, PAIR
+from sim.config.architectures import architecture_label as named
 from sim.experiments.comparison import format_value, run_notes, verdict
 from sim.experiments.statistics import mean_ci
 from sim.model.calendar import WorkCalendar, run_horizon_min, warmup_marks
@@ -329,13 +330,13 @@ def findings(run: RunData) -> list[str]:
         out += _attribution_finding(p, ci[p])
         unofficial = ci[p].get("unofficial_channel_share")
         if unofficial and unofficial.get("mean") and unofficial["mean"] > 0:
-            out.append(f"On {p.upper()}, {_kpi_text('unofficial_channel_share', unofficial)} of "
+            out.append(f"On {named(p)}, {_kpi_text('unofficial_channel_share', unofficial)} of "
                        "completed documents went through a messenger at some step because the "
                        "official system was out of reach: a security exposure.")
     stability = run.meta.get("stability") or {}
     for p, verdict_ in stability.items():
         if isinstance(verdict_, dict) and verdict_.get("unstable_replications"):
-            out.append(f"Warning: on {p.upper()}, {verdict_['unstable_replications']} of "
+            out.append(f"Warning: on {named(p)}, {verdict_['unstable_replications']} of "
                        f"{verdict_.get('replications')} replications look unstable (the backlog "
                        "keeps growing); their means depend on the horizon. Busiest resource: "
                        f"{html.escape(str(verdict_.get('saturated_resource', '?')))}.")
@@ -466,7 +467,7 @@ def _attribution_finding(platform: str, ci: dict) -> list[str]:
     top = sorted(shares, reverse=True)[:3]
     parts = [f"{html.escape(component_words(c))} ({_kpi_text(f'delay_share_{c}', v)})"
              for _, c, v in top]
-    return [f"Where the time goes on {platform.upper()}: {parts[0]}, then "
+    return [f"Where the time goes on {named(platform)}: {parts[0]}, then "
             + ", ".join(parts[1:]) + " of the average document's cycle time."]
 
 
@@ -504,8 +505,7 @@ def _events_words(run: RunData) -> list[str]:
     table = distinct_events(run.events)
     if table.empty:
         return []
-    names = {p: ARCHITECTURES[p].label if p in ARCHITECTURES else p.upper()
-             for p in run.platforms}
+    names = {p: named(p) for p in run.platforms}
     items = [f"{i}. {html.escape(row.label)}"
              + html.escape(event_reach_words(row.platforms, row.all_platforms, names))
              + f" ({event_kind_words(row.kind)}, {_event_when(run, row.start_min, row.end_min)})"
@@ -518,7 +518,7 @@ def _peak_words(run: RunData) -> list[str]:
     for peak in peak_weeks(run.weekly):
         spread = (f" ({_fmt(peak.low, peak.level)} to {_fmt(peak.high, peak.level)} over the "
                   f"{peak.replications} replications)" if peak.replications > 1 else "")
-        out.append(f"On {peak.platform.upper()}, the open documents peak in "
+        out.append(f"On {named(peak.platform)}, the open documents peak in "
                    f"{week_words(peak.week, peak.week_start)}: {_fmt(peak.level)} open at 10:00 "
                    f"on the average working day of that week{spread}.")
     return out
@@ -529,10 +529,10 @@ def _wave_words(run: RunData) -> list[str]:
     effects = wave_effects(run.weekly, run.events)
     out = []
     for effect in effects:
-        against = (f", net of {effect.reference.upper()} (whose bodies did not move)"
+        against = (f", net of {named(effect.reference)} (whose bodies did not move)"
                    if effect.reference else "")
         out.append(f"After {html.escape(effect.label)}, the open documents on "
-                   f"{effect.platform.upper()} rose by at most {_fmt(effect.rise, 100.0)} above "
+                   f"{named(effect.platform)} rose by at most {_fmt(effect.rise, 100.0)} above "
                    f"the week before it{against}, in {week_words(effect.week, effect.week_start)} "
                    f"(the largest over the {WAVE_WINDOW_WEEKS} weeks from the wave's own).")
     if len(effects) > 1:
@@ -582,14 +582,14 @@ def _recovery_words(platform: str, ci: dict | None, replications: int, incidents
     band = ("their pre-incident range (at or below the highest 10:00 count of the "
             f"{band_days} working days before the incident)")
     if ci is None or back == 0:
-        return (f"On {platform.upper()}, the open documents were not back within {band} by the "
+        return (f"On {named(platform)}, the open documents were not back within {band} by the "
                 f"end of the run in any of the {replications} replications.")
     which = ("the incident began" if incidents == 1
              else f"an incident began (the slowest of the {incidents} incidents)")
     over = (f"mean over the {replications} replications" if back == replications else
             f"mean over the {back} of {replications} replications in which they were back by "
             "the end of the run")
-    return (f"On {platform.upper()}, the open documents were back within {band} "
+    return (f"On {named(platform)}, the open documents were back within {band} "
             f"{_kpi_number(RECOVERY_KPI, ci)} working days after {which} ({over}).")
 
 
@@ -598,7 +598,7 @@ def _excess_words(platform: str, ci: dict, replications: int, share: float) -> s
     back = int(ci.get("n") or 0)
     over = (f"over the {replications} replications" if back == replications else
             f"over the {back} of {replications} replications in which it was gone by the end")
-    return (f"On {platform.upper()}, the backlog the incidents added was gone (open documents "
+    return (f"On {named(platform)}, the backlog the incidents added was gone (open documents "
             f"within {share:.0%} of the same replication run without them) "
             f"{_kpi_number(EXCESS_KPI, ci)} working days after the first began ({over}).")
 
@@ -608,13 +608,13 @@ def _late_words(platform: str, ci: dict) -> str:
     against = "against the same replications run without the incidents"
     number = _kpi_number(LATE_KPI, ci)
     if _has_interval(ci) and not _excludes_zero(ci):
-        return (f"On {platform.upper()}, the documents the incidents made late could not be "
+        return (f"On {named(platform)}, the documents the incidents made late could not be "
                 f"told apart from none: {number} ({against}; the 95% interval includes zero).")
     if ci["mean"] >= 0:
-        return (f"The incidents made {number} documents on {platform.upper()} miss their "
+        return (f"The incidents made {number} documents on {named(platform)} miss their "
                 f"deadline ({against}).")
     fewer = _kpi_number(LATE_KPI, {**ci, "mean": -ci["mean"]})
-    return (f"On {platform.upper()}, {fewer} fewer documents missed their deadline with the "
+    return (f"On {named(platform)}, {fewer} fewer documents missed their deadline with the "
             f"incidents than without them ({against}).")
 
 
@@ -674,7 +674,7 @@ def render(run: RunData) -> str:
     """The whole page as one HTML string (no external resources)."""
     meta = run.meta
     title = f"docflow-sim report: {run.scenario.name}"
-    platforms = [p.upper() for p in run.platforms]
+    platforms = [named(p) for p in run.platforms]
     kpi_header = ["KPI", "meaning", *[f"{p} (mean ± 95% CI)" for p in platforms]]
     if run.paired:
         kpi_header.append("OSDO − ESED (paired)")

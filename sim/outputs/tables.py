@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.config.architectures import ARCHITECTURES, PAIR
+from sim.config.architectures import PAIR, architecture_label
 from sim.experiments.replications import Experiment
 from sim.experiments.statistics import format_ci
 from sim.experiments.verification import PASS_RULE, CaseResult
@@ -34,18 +34,14 @@ def text_table(rows: Sequence[Sequence[str]], right: Sequence[bool] | bool = Fal
     return "\n".join(lines)
 
 
-def _label(platform: str) -> str:
-    return ARCHITECTURES[platform].label if platform in ARCHITECTURES else platform.upper()
-
-
 def kpi_table(experiment: Experiment) -> str:
     """The main KPIs: a row each, a column per platform (and the paired difference)."""
     intervals = experiment.intervals()
     platforms = experiment.platforms
     paired = experiment.paired() if set(PAIR) <= set(platforms) else {}
-    header = ["KPI (mean ± 95% CI)", *[p.upper() for p in platforms]]
+    header = ["KPI (mean ± 95% CI)", *[architecture_label(p) for p in platforms]]
     if paired:
-        header.append(f"{_label(PAIR[0])}-{_label(PAIR[1])} (paired)")
+        header.append(f"{architecture_label(PAIR[0])}-{architecture_label(PAIR[1])} (paired)")
     rows = [header]
     for kpi in MAIN_KPIS:
         fmt = KPIS[kpi].fmt
