@@ -428,3 +428,13 @@ def test_report_says_when_the_added_backlog_was_gone_against_the_calm_run(weekly
     assert gone.startswith("On OSDO, the backlog the incidents added was gone (open documents "
                            "within 5% of the same replication run without them) 12")
     assert gone.endswith("working days after the first began (over the 2 replications).")
+
+
+def test_late_documents_with_a_wide_interval_are_claimed_as_a_direction_only(weekly):
+    # 16.5 +- 14.3: the interval leaves out zero but is nearly as wide: no size claimed.
+    events = ot.events_table(_experiment().runs)
+    summary = pd.DataFrame({"platform": ["osdo"] * 4, report.LATE_KPI: [10.0, 14.0, 12.0, 30.0]})
+    intervals = {"osdo": {report.LATE_KPI: _ci([10.0, 14.0, 12.0, 30.0])}, "esed": {}}
+    words = report.over_time_words(_report_run(weekly, events, summary, intervals))
+    (late,) = [w for w in words if "deadline" in w]
+    assert "read the direction, not the size" in late

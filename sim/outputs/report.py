@@ -610,12 +610,14 @@ def _late_words(platform: str, ci: dict) -> str:
     if _has_interval(ci) and not _excludes_zero(ci):
         return (f"On {named(platform)}, the documents the incidents made late could not be "
                 f"told apart from none: {number} ({against}; the 95% interval includes zero).")
+    wide = ("; the interval leaves out zero but is wide: read the direction, not the size"
+            if verdict(ci) == "sign" else "")
     if ci["mean"] >= 0:
         return (f"The incidents made {number} documents on {named(platform)} miss their "
-                f"deadline ({against}).")
+                f"deadline ({against}{wide}).")
     fewer = _kpi_number(LATE_KPI, {**ci, "mean": -ci["mean"]})
     return (f"On {named(platform)}, {fewer} fewer documents missed their deadline with the "
-            f"incidents than without them ({against}).")
+            f"incidents than without them ({against}{wide}).")
 
 
 # --------------------------------------------------------------------------- plots
