@@ -69,7 +69,9 @@ def test_in_a_run_people_work_from_home_exactly_on_their_scheduled_days():
         for row in today.itertuples():
             assert row.at_home == (people[row.employee].mode == "remote"), (day, row)
         home_share.append(today.at_home.mean())
-    assert home_share[7] > home_share[1] > home_share[9] - 0.2  # more at home at the peak
+    # 20% at home on day 1, 60% on day 7, 10% on day 9 (steps, not people: roughly).
+    assert home_share[9] < home_share[1] < home_share[7]
+    assert home_share[7] > 0.4
 
 
 def test_share_at_steps_and_ramps_in_working_time():

@@ -16,6 +16,7 @@ from sim.config import dump_resolved
 from sim.experiments.statistics import mean_ci
 from sim.model.documents import DELAY_COMPONENTS
 from sim.outputs import report, sweep_report
+from sim.outputs.words import component_words
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -145,6 +146,12 @@ def test_findings_caution_about_few_replications_and_name_the_component(reported
     caution = next(f for f in found if f.startswith("Caution"))
     assert "only 3 replications (fewer than 5)" in caution
     assert any("delay component" in f for f in found)
+    # It names the component whose paired OSDO - ESED share differs most.
+    run = report.load_run(reported_run)
+    largest = max((c for c in DELAY_COMPONENTS if run.paired.get(f"delay_share_{c}")),
+                  key=lambda c: abs(run.paired[f"delay_share_{c}"]["mean"]))
+    (named,) = [f for f in found if "delay component" in f]
+    assert f"<i>{component_words(largest)}</i>" in named
     assert not any(re.search(r"\d\.\d+e[+-]\d", f) for f in found)
 
 
