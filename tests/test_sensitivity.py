@@ -8,6 +8,7 @@ which one factor provably does nothing; PRIM on a planted box; and the commands'
 from __future__ import annotations
 
 import math
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -351,3 +352,17 @@ def test_cli_rejects_an_unknown_kpi_and_an_unfinished_or_missing_folder(inert_sw
         source.backup(copy)
     result = CliRunner().invoke(main, ["sensitivity", str(unfinished)])
     check_one_line_error(result, "unfinished", ["no sweep.yaml", "sim sweep --resume"])
+
+
+def test_cli_rejects_a_sweep_yaml_that_names_other_parameters_than_the_store(inert_sweep,
+                                                                             tmp_path):
+    # A sweep.yaml edited after the run (another parameter) used to raise a KeyError.
+    folder = tmp_path / "edited"
+    shutil.copytree(inert_sweep, folder)
+    spec = yaml.safe_load((folder / "sweep.yaml").read_text())
+    first = next(iter(spec["parameters"]))
+    spec["parameters"]["staff.hybrid_share"] = spec["parameters"].pop(first)
+    (folder / "sweep.yaml").write_text(yaml.safe_dump(spec))
+    result = CliRunner().invoke(main, ["sensitivity", str(folder)])
+    check_one_line_error(result, "sweep.yaml", ["not those of the store",
+                                                "not the one that was run"])

@@ -201,6 +201,12 @@ def _check_design(results: SweepResults, sweep_file: Path) -> None:
     points = design_points(results.spec, results.seed, str(sweep_file))
     runs = results.runs
     ok = runs[runs.status == "ok"]
+    named = list(results.spec.parameters)
+    if named != list(results.parameters) or ok.point.nunique() > len(points):
+        raise InputError(f"{sweep_file}: its parameters ({', '.join(named)}) or its "
+                         f"{len(points)} points are not those of the store in {folder} "
+                         f"({', '.join(results.parameters)}; {ok.point.nunique()} points run): "
+                         f"this sweep.yaml is not the one that was run")
     expected = len(points) * results.replications * len(results.platforms)
     if len(ok) != expected or ok.point.max() >= len(points):
         raise InputError(f"{folder}: {expected - len(ok)} of {expected} runs are missing or "

@@ -279,7 +279,6 @@ def _case_pooled(quick: bool, seed: int, cache: dict[str, Any]) -> list[CaseResu
     """Pooled heads: the resolution station is M/M/c (Burke: the clerks' output is Poisson)."""
     _, wq, _ = erlang_c(_HEADS, _LAMBDA, 1 / _RES_MEAN)
     waits = _resolution_waits(quick, seed, "pooled")
-    cache["pooled"] = waits
     return [_result(f"pooled heads: M/M/{_HEADS} Erlang C", "resolution wait Wq, min", wq, waits,
                     0.02, 2 * _QUEUE_BUDGET[quick].precision)]
 
