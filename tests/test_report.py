@@ -278,6 +278,16 @@ def test_sweep_report_shows_the_design_differences_and_plots(swept):
     assert page.count("<img ") == 3  # a plot per KPI (one parameter)
 
 
+def test_sweep_report_leaves_out_the_sensitivity_plots_in_the_same_folder(swept, tmp_path):
+    # sim sensitivity writes plots/sensitivity_<kpi>.png beside the sweep's KPI__parameter.png.
+    folder = tmp_path / "swept"
+    shutil.copytree(swept, folder)
+    plots = folder / "plots"
+    shutil.copy(next(plots.glob("*__*.png")), plots / "sensitivity_cycle_time_mean_h.png")
+    captions = [c for c, _ in sweep_report.sweep_figures(sweep_report.load_sweep_folder(folder))]
+    assert len(captions) == 3 and not any("ensitivity" in c for c in captions)
+
+
 def test_sweep_report_renders_in_chromium(swept, browser):
     page = sweep_report.write_sweep_report(swept)
     browser.get(page.resolve().as_uri())

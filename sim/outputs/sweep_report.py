@@ -201,7 +201,8 @@ def difference_table(sweep: SweepData, kpis: list[str]) -> str:
 def sweep_figures(sweep: SweepData) -> list[tuple[str, str]]:
     """(caption, base64 PNG) of every sweep plot: the folder's plots/, or drawn here."""
     plots_dir = sweep.folder / "plots"
-    files = sorted(plots_dir.glob("*.png")) if plots_dir.is_dir() else []
+    # KPI__parameter.png only: sim sensitivity writes its own plots into the same folder.
+    files = sorted(plots_dir.glob("*__*.png")) if plots_dir.is_dir() else []
     out = []
     if files:
         for path in files:
