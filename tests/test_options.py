@@ -282,3 +282,32 @@ def test_shipped_options_file_loads_with_32_arms_and_sourced_costs():
                          / "paper_recommendations.yaml")
     assert len(study.arms) == 32 and study.platform == "osdo"
     assert study.costs.source.str.len().gt(0).all()
+
+
+def test_every_source_the_shipped_costs_cite_is_in_sources_md():
+    import re
+
+    study = load_options(Path(__file__).resolve().parents[1] / "scenarios" / "options"
+                         / "paper_recommendations.yaml")
+    sources = (Path(__file__).resolve().parents[1] / "docs" / "sources.md").read_text()
+    defined = set(re.findall(r"^### \[([a-z0-9-]+)\]", sources, flags=re.M))
+    cited = {c for text in study.costs.source for c in re.findall(r"\[([a-z0-9-]+)\]", text)}
+    assert cited and cited <= defined, cited - defined
+    # Every item without a cited entry says it is an assumption.
+    for text in study.costs.source:
+        assert re.search(r"\[[a-z0-9-]+\]", text) or "assumption" in text, text
+
+
+def test_a_bad_override_of_the_base_is_blamed_in_one_line(tmp_path):
+    path = _write_options(tmp_path)
+    result = CliRunner().invoke(main, ["options", str(path), "--out", str(tmp_path / "out"),
+                                       "--set", "staff.remote_share=1.5"])
+    check_one_line_error(result, "--set staff.remote_share=1.5", ["between 0 and 1"])
+    assert not (tmp_path / "out").exists()
+
+
+def test_resume_without_a_store_exits_2(tmp_path):
+    path = _write_options(tmp_path)
+    result = CliRunner().invoke(main, ["options", str(path), "--out", str(tmp_path / "out"),
+                                       "--resume"])
+    check_one_line_error(result, "--resume", ["options.sqlite not found", "nothing to resume"])
