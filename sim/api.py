@@ -502,10 +502,10 @@ def options(options_file: str | Path, out: str | Path | None = None,
     --------
     >>> result = sim.options("scenarios/options/paper_recommendations.yaml",
     ...                      overrides=["horizon_days=10"], workers=2)  # doctest: +SKIP
-    >>> result.options[["option", "cost", "cycle_time_mean_h_effect", "prob_best"]]  # doctest: +SKIP
+    >>> result.options[["option", "cost", "prob_best"]]  # doctest: +SKIP
 
     """
-    from sim.experiments.options import evaluate, load_options
+    from sim.experiments.options import evaluate, load_options, with_replications
     from sim.experiments.store import read_store
     from sim.outputs.options_folder import (
         default_options_dir,
@@ -514,7 +514,8 @@ def options(options_file: str | Path, out: str | Path | None = None,
     )
     from sim.outputs.options_report import ranking_words
 
-    study = load_options(options_file, overrides)
+    study = with_replications(load_options(options_file, overrides), replications,
+                              max_replications)
     target = Path(out) if out is not None else default_options_dir(study.name)
     bar = _progress(study.name, progress)
 
@@ -523,14 +524,12 @@ def options(options_file: str | Path, out: str | Path | None = None,
             bar.update(done, total, failed=failures)
 
     try:
-        evaluate(study, target, replications, max_replications, workers, scheduler, report,
+        evaluate(study, target, workers, scheduler, report,
                  before_runs=lambda: remove_outputs(target))
     finally:
         if bar is not None:
             bar.close()
-    most = max_replications or study.spec.max_replications or replications or \
-        study.spec.replications
-    result = write_options_outputs(study, target, plots_on=plots, max_replications=most)
+    result = write_options_outputs(study, target, plots_on=plots)
     return OptionsResults(result.options, result.ranks, result.portfolio, result.acceptability,
                           result.costs, read_store(target / "options.sqlite"),
                           ranking_words(result, study), target)

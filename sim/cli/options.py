@@ -24,7 +24,7 @@ def _options_cli(options_file: str, out_dir: str | None, replications: int | Non
                  max_replications: int | None, workers: int | None, scheduler: str | None,
                  resume: bool, overrides: tuple[str, ...], no_plots: bool) -> None:
     from sim.cli.sweep import _ProgressLine, _write_failed
-    from sim.experiments.options import STORE_NAME, evaluate, load_options
+    from sim.experiments.options import STORE_NAME, evaluate, load_options, with_replications
     from sim.experiments.store import count_finished
     from sim.outputs.options_folder import (
         default_options_dir,
@@ -34,14 +34,9 @@ def _options_cli(options_file: str, out_dir: str | None, replications: int | Non
     from sim.outputs.options_report import ranking_words
     from sim.outputs.run_folder import check_output_folder
 
-    study = load_options(options_file, list(overrides))
-    first = replications or study.spec.replications
-    most = max_replications or study.spec.max_replications or first
-    if most < first:
-        raise InputError(f"--max-replications {most} is below --replications {first}")
-    if first < 2:
-        raise InputError(f"--replications {first}: at least 2 (paired intervals and the "
-                         f"sequential procedure need two)")
+    study = with_replications(load_options(options_file, list(overrides)), replications,
+                              max_replications)
+    first, most = study.spec.replications, study.spec.max_replications or 0
     target = Path(out_dir) if out_dir else default_options_dir(study.name)
     store = target / STORE_NAME
     if resume and not store.exists():
@@ -55,10 +50,9 @@ def _options_cli(options_file: str, out_dir: str | None, replications: int | Non
                f"{first} replication(s){sequential} on {study.platform.upper()}, common random "
                f"numbers")
     try:
-        outcome = evaluate(study, target, first, most, workers, scheduler, _ProgressLine(),
+        outcome = evaluate(study, target, workers, scheduler, _ProgressLine(),
                            before_runs=lambda: remove_outputs(target))
-        appraisal = write_options_outputs(study, target, plots_on=not no_plots,
-                                          max_replications=most)
+        appraisal = write_options_outputs(study, target, plots_on=not no_plots)
     except KeyboardInterrupt as exc:
         exc.detail = (f"{count_finished(store)} runs are stored in {store}; rerun with "
                       f"--resume to finish")

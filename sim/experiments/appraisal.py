@@ -236,8 +236,7 @@ def _value_grid(value: float | None, icer: np.ndarray) -> np.ndarray:
     return np.linspace(0.0, top, 41)
 
 
-def appraise(study: OptionsStudy, runs: pd.DataFrame, max_replications: int | None = None
-             ) -> Appraisal:
+def appraise(study: OptionsStudy, runs: pd.DataFrame) -> Appraisal:
     """Appraise the stored runs of ``study``: the tables of the options folder."""
     from sim.experiments.options import next_runs
 
@@ -274,13 +273,13 @@ def appraise(study: OptionsStudy, runs: pd.DataFrame, max_replications: int | No
     if len(portfolio):
         table["in_portfolio"] = table.option.map(
             lambda n: bool(portfolio.set_index("option").in_portfolio.get(n, False)))
-    curve = acceptability(draws, cost, volume, _value_grid(spec.value_per_hour,
-                                                           table.get("icer_per_hour", icer)
-                                                           .to_numpy(dtype=float)), names) \
-        if hours and math.isfinite(volume) else pd.DataFrame(
-            columns=["value_per_hour", "option", "probability"])
-    _todo, state = next_runs(study, runs, max_replications or spec.max_replications
-                             or spec.replications, spec.replications)
+    if hours and math.isfinite(volume):
+        grid = _value_grid(spec.value_per_hour, icer / volume)
+        curve = acceptability(draws, cost, volume, grid, names)
+    else:
+        curve = pd.DataFrame(columns=["value_per_hour", "option", "probability"])
+    most = spec.max_replications or spec.replications
+    _todo, state = next_runs(study, runs, most, spec.replications)
     survivors = [names[i] for i in state.survivors] if state is not None else names
     undecided = [n for n in survivors if n != best_arm] if len(survivors) > 1 else []
     ordered = ["option", "cost", *[f"{o.kpi}_{s}" for o in study.objectives

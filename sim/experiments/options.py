@@ -53,9 +53,10 @@ from sim.model.kpis import KPIS
 
 __all__ = [
     "OptionsFile", "OptionSpec", "CostItem", "Objective", "Arm", "OptionsStudy",
-    "load_options", "options_from_dict", "in_hours_of_delay", "working_days_per_year",
-    "documents_per_year", "run_values", "next_runs", "selection_scores", "evaluate", "EvaluationOutcome", "annuity_factor",
-    "cost_rows", "STORE_NAME", "BASE_ARM", "MAX_COMBINED", "DEFAULT_OBJECTIVES",
+    "load_options", "options_from_dict", "with_replications", "in_hours_of_delay", "working_days_per_year",
+    "documents_per_year", "run_values", "next_runs", "selection_scores", "evaluate",
+    "EvaluationOutcome", "annuity_factor", "cost_rows", "open_options_store", "STORE_NAME",
+    "BASE_ARM", "MAX_COMBINED", "DEFAULT_OBJECTIVES",
 ]
 
 STORE_NAME = "options.sqlite"
@@ -366,8 +367,9 @@ def _check_overlaps(options: list[OptionSpec], source: str) -> None:
             for pb in b.set:
                 x, y = pa.split("."), pb.split(".")
                 if x[:len(y)] == y or y[:len(x)] == x:
+                    shared = pa if len(x) <= len(y) else pb
                     raise OptionsFileError(
-                        f"{source}: options {a.name!r} and {b.name!r} both set {pa if len(x) <= len(y) else pb}; "
+                        f"{source}: options {a.name!r} and {b.name!r} both set {shared}; "
                         f"combined, one would undo the other: merge them into one option, or "
                         f"set combinations: false")
 
@@ -451,6 +453,25 @@ def options_from_dict(raw: dict[str, Any], path: Path,
                         float(sums.get("yearly", 0.0))))
         scenarios.append(_arm_scenario(resolved, members, options, source))
     return OptionsStudy(path, spec, base, arms, scenarios, costs)
+
+
+def with_replications(study: OptionsStudy, replications: int | None = None,
+                      max_replications: int | None = None) -> OptionsStudy:
+    """The study with the command line's replications (first stage, and the most) in its spec.
+
+    Raises :class:`~sim.config.errors.InputError` when they do not fit together.
+    """
+    from sim.config.errors import InputError
+
+    first = replications or study.spec.replications
+    most = max_replications or study.spec.max_replications or first
+    if first < 2:
+        raise InputError(f"--replications {first}: at least 2 (a paired interval and the "
+                         f"sequential procedure need two)")
+    if most < first:
+        raise InputError(f"--max-replications {most} is below --replications {first}")
+    spec = study.spec.model_copy(update={"replications": first, "max_replications": most})
+    return OptionsStudy(study.path, spec, study.base, study.arms, study.scenarios, study.costs)
 
 
 def load_options(path: str | Path, overrides: list[str] | None = None) -> OptionsStudy:
@@ -576,17 +597,16 @@ def next_runs(study: OptionsStudy, runs: pd.DataFrame, max_replications: int,
     return [t for t in todo if t not in have], state
 
 
-def evaluate(study: OptionsStudy, out_dir: str | Path, replications: int | None = None,
-             max_replications: int | None = None, workers: int | None = None,
+def evaluate(study: OptionsStudy, out_dir: str | Path, workers: int | None = None,
              scheduler: str | None = None, progress: Progress | None = None,
              before_runs: Callable[[], None] | None = None) -> EvaluationOutcome:
     """Run every needed run of ``study`` not already stored in ``out_dir``'s store.
 
-    ``replications`` (default: the file's) of every arm, then the sequential stage up to
-    ``max_replications`` (default: the file's, else no sequential stage). A run that raises is
-    stored as failed and the evaluation stops after its round (a rerun tries it again).
-    ``before_runs`` is called once before the first new run (to drop outputs the store is
-    about to outdate).
+    ``replications`` of every arm (the study's; :func:`with_replications` sets them from the
+    command line), then the sequential stage up to ``max_replications`` (default: none). A run
+    that raises is stored as failed and the evaluation stops after its round (a rerun tries it
+    again). ``before_runs`` is called once before the first new run (to drop outputs the store
+    is about to outdate).
     """
     from concurrent.futures.process import BrokenProcessPool
 
@@ -594,8 +614,8 @@ def evaluate(study: OptionsStudy, out_dir: str | Path, replications: int | None 
 
     out_dir = Path(out_dir)
     clock = time.perf_counter()
-    first = replications or study.spec.replications
-    most = max(first, max_replications or study.spec.max_replications or first)
+    first = study.spec.replications
+    most = max(first, study.spec.max_replications or first)
     outcome = EvaluationOutcome(out_dir)
     store = open_options_store(study, out_dir)
     try:

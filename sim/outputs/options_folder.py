@@ -68,15 +68,15 @@ def summary(study: OptionsStudy, appraisal: Appraisal) -> dict[str, Any]:
     }
 
 
-def write_options_outputs(study: OptionsStudy, out_dir: Path, plots_on: bool = True,
-                          max_replications: int | None = None) -> Appraisal:
+def write_options_outputs(study: OptionsStudy, out_dir: Path, plots_on: bool = True
+                          ) -> Appraisal:
     """Appraise the stored runs and write the folder's files; return the appraisal."""
     store = open_options_store(study, out_dir)
     try:
         runs = store.write_tables(out_dir / "runs.csv", out_dir / "timing.csv")
     finally:
         store.close()
-    appraisal = appraise(study, runs, max_replications)
+    appraisal = appraise(study, runs)
     for name, frame in (("options.csv", appraisal.options), ("ranks.csv", appraisal.ranks),
                         ("portfolio.csv", appraisal.portfolio),
                         ("acceptability.csv", appraisal.acceptability),

@@ -142,8 +142,9 @@ def ranking_words(result: Any, study: Any) -> list[str]:
         words.append(f"Within the budget of {_money(settings['budget'])} a year: {names}; "
                      f"share of draws in which each option is in the best portfolio: {odds}.")
     if result.undecided:
+        more = " ..." if len(result.undecided) > 6 else ""
         words.append(f"Undecided: the sequential selection could not tell {result.best} from "
-                     f"{', '.join(result.undecided[:6])}{' ...' if len(result.undecided) > 6 else ''}"
+                     f"{', '.join(result.undecided[:6])}{more}"
                      f" within {settings['indifference']:g} {KPIS[kpi].unit} of {kpi}; more "
                      f"replications (--max-replications) would separate them, or they are "
                      f"as good.")
