@@ -97,7 +97,8 @@ def _settings(source: Any) -> dict[str, Any]:
     return {"objectives": [{"kpi": o.kpi} for o in source.objectives],
             "value_per_hour": spec.value_per_hour, "budget": spec.budget,
             "indifference": spec.selection.indifference,
-            "replications": spec.replications}
+            "replications": spec.replications,
+            "options": [{"name": o.name, "set": o.set} for o in spec.options]}
 
 
 def ranking_words(result: Any, study: Any) -> list[str]:
@@ -151,7 +152,20 @@ def ranking_words(result: Any, study: Any) -> list[str]:
     elif len(result.selected) == 1:
         words.append(f"Kim-Nelson's sequential selection kept {result.selected[0]} alone.")
     words += _flip_words(result, settings)
+    words += _acts_through(result.best, settings)
     return words
+
+
+def _acts_through(best: str, settings: dict[str, Any]) -> list[str]:
+    """What the best arm changes: its effect is as large as the model's factors behind it."""
+    sets = {o["name"]: o["set"] for o in settings.get("options", [])}
+    paths = [p for name in best.split(" + ") for p in sets.get(name, {})]
+    if not paths:
+        return []
+    return [f"{best} acts through {', '.join(paths)}: its effect is only as large as the "
+            f"model's factors behind these fields (handling-time and rework factors, "
+            f"connection classes, the UI factor; docs/model.md says which are assumptions), so "
+            f"the ranking would move with them; a sweep over those factors shows how far."]
 
 
 def _flip_words(result: Any, settings: dict[str, Any]) -> list[str]:
