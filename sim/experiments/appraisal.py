@@ -231,9 +231,12 @@ class Appraisal:
 
 
 def _value_grid(value: float | None, icer: np.ndarray) -> np.ndarray:
-    finite = icer[np.isfinite(icer) & (icer > 0)]
-    top = max([v for v in [value, *(finite * 1.5)] if v] or [1000.0]) * 2
-    return np.linspace(0.0, top, 41)
+    """Values of an hour for the acceptability curve: 0, then evenly in the logarithm from a
+    quarter of the cheapest frontier step to twice the dearest step or the file's value."""
+    steps = icer[np.isfinite(icer) & (icer > 0)]
+    low = float(steps.min()) / 4 if len(steps) else (value or 100.0) / 100
+    high = 2 * max([float(steps.max()) if len(steps) else 0.0, value or 0.0, low * 4])
+    return np.concatenate([[0.0], np.geomspace(low, high, 60)])
 
 
 def appraise(study: OptionsStudy, runs: pd.DataFrame) -> Appraisal:

@@ -21,7 +21,8 @@ MILLION = 1e6
 OPTIONS_FIGURES = {
     "effect_cost.png": "Effect on the first objective against cost a year, each arm with its "
                        "paired 95% interval; the line joins the efficiency frontier; hollow: "
-                       "dominated, x: extendedly dominated.",
+                       "dominated, x: extendedly dominated; a combination is labelled by the "
+                       "first three letters of its options (tra+clo: training + cloud_ui).",
     "acceptability.png": "Probability that each arm gives the most net benefit, against what "
                          "an hour of delay saved on one document is worth (bootstrap over "
                          "replications, pairing kept); arms never above 5% left out.",
@@ -72,10 +73,12 @@ def acceptability_curve(curve: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Each arm's probability of the most net benefit against the value of an hour saved."""
     ax = new_axes(ax)
     shown = curve.groupby("option").probability.max()
+    positive = curve[curve.value_per_hour > 0]
     for option in shown[shown > 0.05].index:
-        part = curve[curve.option == option]
+        part = positive[positive.option == option]
         ax.plot(part.value_per_hour, part.probability, label=option)
-    ax.set_xlabel("value of an hour of delay saved on one document, tenge")
+    ax.set_xscale("log")  # frontier steps span orders of magnitude
+    ax.set_xlabel("value of an hour of delay saved on one document, tenge (log scale)")
     ax.set_ylabel("probability of the most net benefit")
     ax.set_ylim(-0.02, 1.02)
     ax.legend(fontsize=7)
