@@ -311,3 +311,10 @@ def test_resume_without_a_store_exits_2(tmp_path):
     result = CliRunner().invoke(main, ["options", str(path), "--out", str(tmp_path / "out"),
                                        "--resume"])
     check_one_line_error(result, "--resume", ["options.sqlite not found", "nothing to resume"])
+
+
+def test_the_same_runs_for_any_worker_count(planted, tmp_path):
+    study = load_options(planted[0])
+    evaluate(study, tmp_path / "two", workers=2)
+    pd.testing.assert_frame_equal(_runs_without_timing(tmp_path / "two"),
+                                  _runs_without_timing(planted[1]))

@@ -13,8 +13,8 @@ dominated (another costs no more and gains no less) and extendedly dominated (a 
 neighbours would gain more for the money: their incremental cost per unit gained is not
 increasing) are marked; along the rest, the incremental cost per unit gained.
 
-The bootstrap (:func:`bootstrap_gains`) resamples replication numbers, the same ones for every
-arm, so each draw keeps the pairing of arms through common random numbers: probability of
+The bootstrap (:func:`bootstrap_gains`) resamples the replication numbers every arm has, the
+same ones for every arm, so each draw keeps the pairing of arms through common random numbers: probability of
 being best, rank distribution, portfolio membership and the acceptability curve all come from
 the same draws.
 """
@@ -37,7 +37,7 @@ from sim.experiments.options import (
 from sim.experiments.statistics import mean_ci
 
 __all__ = ["frontier", "paired_table", "bootstrap_gains", "best_by_draw", "rank_distribution",
-           "portfolio_milp", "portfolio_brute_force", "acceptability", "Appraisal", "appraise",
+           "portfolio_milp", "portfolio_brute_force", "common_gains", "acceptability", "Appraisal", "appraise",
            "OPTIONS_COLUMNS"]
 
 #: The first columns of options.csv (the web explorer reads these names).
@@ -114,31 +114,54 @@ def paired_table(study: OptionsStudy, runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _signed_diffs(study: OptionsStudy, runs: pd.DataFrame) -> tuple[list[np.ndarray], int]:
+    """Per arm, its paired gains by replication; and how many replications every arm has."""
+    objective = study.objectives[0]
+    values = run_values(runs, study, objective.kpi)
+    diffs = [objective.sign * _paired(values, a.index) for a in study.arms]
+    return diffs, (min(len(d) for d in diffs[1:]) if len(diffs) > 1 else 0)
+
+
+def common_gains(study: OptionsStudy, runs: pd.DataFrame) -> np.ndarray:
+    """Each arm's mean gain over the replications every arm has: what arms are compared on.
+
+    Without a sequential stage this is the effect of options.csv, signed; with one, arms kept
+    longer have more replications there, but comparing them with the others on those would
+    compare different seeds.
+    """
+    diffs, n = _signed_diffs(study, runs)
+    gains = np.array([float(np.nanmean(d[:n])) if n and np.isfinite(d[:n]).any() else 0.0
+                      for d in diffs])
+    gains[0] = 0.0
+    return gains
+
+
 def bootstrap_gains(study: OptionsStudy, runs: pd.DataFrame, draws: int,
                     seed: int) -> np.ndarray:
     """Bootstrap draws x arms of the mean gain (first objective, paired against the base).
 
-    Each draw resamples replication numbers with replacement, the same for every arm; an arm
-    averages its paired differences over the drawn numbers it has (arms screened out early
-    have fewer). The base's gain is 0 in every draw.
+    Each draw resamples, with replacement, the replication numbers every arm has (the first
+    stage, and any later round all arms ran), the same numbers for every arm: each draw
+    compares all arms on the same replications, pairing kept. (Replications the sequential
+    stage added for some arms only sharpen their effects and the selection, not the draws: an
+    arm averaged over more replications than another would be compared on other seeds.) The
+    base's gain is 0 in every draw.
     """
-    objective = study.objectives[0]
-    values = run_values(runs, study, objective.kpi)
-    diffs = [objective.sign * _paired(values, a.index) for a in study.arms]
-    n = max(len(d) for d in diffs)
+    diffs, n = _signed_diffs(study, runs)
+    out = np.zeros((draws, len(diffs)))
+    if n == 0:
+        return out
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0xB007,)))
     idx = rng.integers(0, n, size=(draws, n))
-    out = np.zeros((draws, len(diffs)))
     for a, d in enumerate(diffs):
-        padded = np.full(n, np.nan)
-        padded[:len(d)] = d
-        picked = padded[idx]
+        if a == 0:
+            continue
+        picked = d[:n][idx]
         weight = np.isfinite(picked)
         total = np.where(weight, picked, 0.0).sum(axis=1)
         count = weight.sum(axis=1)
         fallback = float(np.nanmean(d)) if np.isfinite(d).any() else 0.0
         out[:, a] = np.where(count > 0, total / np.maximum(count, 1), fallback)
-    out[:, 0] = 0.0
     return out
 
 
@@ -248,7 +271,7 @@ def appraise(study: OptionsStudy, runs: pd.DataFrame) -> Appraisal:
     cost = np.array([a.cost_per_year for a in study.arms])
     table = paired_table(study, runs)
     first = study.objectives[0]
-    gain = first.sign * table[f"{first.kpi}_effect"].to_numpy(dtype=float)
+    gain = common_gains(study, runs)
     volume = documents_per_year(study, runs)
     hours = in_hours_of_delay(first.kpi)
     status, icer = frontier(cost, gain)

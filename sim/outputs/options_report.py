@@ -96,8 +96,9 @@ def _settings(source: Any) -> dict[str, Any]:
     spec = source.spec
     return {"objectives": [{"kpi": o.kpi} for o in source.objectives],
             "value_per_hour": spec.value_per_hour, "budget": spec.budget,
-            "indifference": spec.selection.indifference,
+            "indifference": spec.selection.indifference, "alpha": spec.selection.alpha,
             "replications": spec.replications,
+            "max_replications": spec.max_replications or spec.replications,
             "options": [{"name": o.name, "set": o.set} for o in spec.options]}
 
 
@@ -144,11 +145,12 @@ def ranking_words(result: Any, study: Any) -> list[str]:
                      f"share of draws in which each option is in the best portfolio: {odds}.")
     if result.undecided:
         more = " ..." if len(result.undecided) > 6 else ""
-        words.append(f"Undecided: the sequential selection could not tell {result.best} from "
-                     f"{', '.join(result.undecided[:6])}{more}"
-                     f" within {settings['indifference']:g} {KPIS[kpi].unit} of {kpi}; more "
-                     f"replications (--max-replications) would separate them, or they are "
-                     f"as good.")
+        done = settings["max_replications"]
+        words.append(f"Undecided: after {done} replication(s), Kim-Nelson's selection"
+                     f" ({1 - settings.get('alpha', 0.05):.0%}, indifference zone {settings['indifference']:g} "
+                     f"{KPIS[kpi].unit}) still has {len(result.undecided)} arm(s) besides "
+                     f"{result.best} in contention: {', '.join(result.undecided[:6])}{more}; "
+                     f"--max-replications N adds replications to those arms only.")
     elif len(result.selected) == 1:
         words.append(f"Kim-Nelson's sequential selection kept {result.selected[0]} alone.")
     words += _flip_words(result, settings)
@@ -188,7 +190,7 @@ def _flip_words(result: Any, settings: dict[str, Any]) -> list[str]:
     if len(marked):
         words[0] += (f"; of its cost, {', '.join(marked.item.str.split(',').str[0])} "
                      f"({_money(marked.annualised.sum())} a year) rest on assumptions")
-    words[0] += (f". With the value of an hour of delay saved at "
+    words[0] += (f". These figures take an hour of delay saved on one document at "
                  f"{settings['value_per_hour']:,.0f} tenge (an assumption); the acceptability "
                  f"curve shows the best arm at every value.")
     return words
