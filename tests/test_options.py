@@ -318,3 +318,14 @@ def test_the_same_runs_for_any_worker_count(planted, tmp_path):
     evaluate(study, tmp_path / "two", workers=2)
     pd.testing.assert_frame_equal(_runs_without_timing(tmp_path / "two"),
                                   _runs_without_timing(planted[1]))
+
+
+def test_the_python_api_returns_the_tables_and_the_words(planted, tmp_path):
+    import sim
+
+    result = sim.options(planted[0], out=planted[1], workers=1, progress=False)
+    assert result.runs.status.eq("ok").all() and len(result.runs) == 9  # all stored already
+    assert list(result.options.option) == ["base", "fast", "slow"]
+    assert result.words[0].startswith("Best (the most net benefit): fast")
+    assert set(result.ranks.columns) == {"option", "rank", "probability"}
+    assert result.costs.source.eq("assumption").all()

@@ -221,6 +221,18 @@ def load_options_folder(folder: str | Path) -> OptionsFolder:
                          table("acceptability.csv"), table("costs.csv"))
 
 
+def _readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Money in million tenge, counts whole, other numbers to three figures, for a page."""
+    out = frame.copy()
+    for column in ("cost", "one_off", "yearly", "annualised"):
+        if column in out:
+            out[column] = (out[column] / _MILLION).map(lambda v: f"{v:,.2f}")
+    for column in ("units", "amount"):
+        if column in out:
+            out[column] = out[column].map(lambda v: f"{v:,.0f}")
+    return out
+
+
 def _table_html(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, border=0, float_format=lambda v: f"{v:,.3g}",
                          na_rep="", classes="kpi")
@@ -251,9 +263,11 @@ def render_options(data: OptionsFolder) -> str:
         *[f"<li>{html.escape(w)}</li>" for w in ranking_words(data, s)],
         "</ul></section>",
         "<section id='options'><h2>Every option and combination</h2>",
-        _table_html(data.options[shown]), "</section>",
+        "<p>Cost in million tenge a year; effects are arm minus base in the KPI's unit (shares "
+        "as fractions), with the 95% interval in options.csv.</p>",
+        _table_html(_readable(data.options[shown])), "</section>",
         "<section id='costs'><h2>Costs and their sources</h2>",
-        _table_html(data.costs), "</section>",
+        _table_html(_readable(data.costs)), "</section>",
         "<section id='plots'><h2>Figures</h2>",
     ]
     from sim.outputs.options_plots import OPTIONS_FIGURES
