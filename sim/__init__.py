@@ -1,7 +1,7 @@
 """docflow-sim: official correspondence under remote work, central cloud vs per-agency EDMS.
 
-``sim.run``, ``sim.compare`` and ``sim.sweep`` are the one-call API for notebooks (see
-:mod:`sim.api` and ``docs/api.md``)::
+``sim.run``, ``sim.compare``, ``sim.sweep`` and ``sim.options`` are the one-call API for
+notebooks (see :mod:`sim.api` and ``docs/api.md``)::
 
     import sim
     results = sim.run("scenarios/baseline.yaml", replications=2)
@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "run", "compare", "sweep"]
+__all__ = ["__version__", "run", "compare", "sweep", "options"]
 
-_API = ("run", "compare", "sweep", "RunResults")
+_API = ("run", "compare", "sweep", "options", "RunResults", "OptionsResults")
 _SUBPACKAGES = ("api", "cli", "config", "experiments", "model", "outputs")
 
 if TYPE_CHECKING:  # for editors and static completion; at run time they load on first use
-    from sim.api import compare, run, sweep
+    from sim.api import compare, options, run, sweep
 
 
 def __getattr__(name: str):  # noqa: ANN202 - lazy, so that `import sim` stays light

@@ -1,8 +1,9 @@
-"""The Python API for notebooks: :func:`run`, :func:`compare` and :func:`sweep`.
+"""The Python API for notebooks: :func:`run`, :func:`compare`, :func:`sweep` and :func:`options`.
 
 ``sim.run`` returns a :class:`RunResults` whose tables are DataFrames (``summary``, ``means``,
 ``paired``, ``documents``, ``timeseries``); ``sim.compare`` and ``sim.sweep`` return one
-DataFrame each. Each prints a progress line on stderr as runs finish (``progress=False`` to
+DataFrame each; ``sim.options`` an :class:`OptionsResults` (options ranked by effect and cost,
+as DataFrames, and in words). Each prints a progress line on stderr as runs finish (``progress=False`` to
 silence it), which a Jupyter notebook shows without a terminal. ``docs/api.md`` has examples.
 
 ``import sim`` loads none of this: ``sim.run`` and the others are looked up when first used.
@@ -24,7 +25,7 @@ from sim.config import Scenario, load_scenario, scenario_from_dict
 if TYPE_CHECKING:
     from sim.experiments.replications import Experiment, Precision, RunDone
 
-__all__ = ["run", "compare", "sweep", "RunResults", "Progress"]
+__all__ = ["run", "compare", "sweep", "options", "RunResults", "OptionsResults", "Progress"]
 
 ScenarioLike = str | Path | Scenario | Mapping[str, Any]
 
@@ -446,3 +447,90 @@ def sweep(sweep_file: str | Path, out: str | Path | None = None, workers: int | 
             bar.close()
     runs, _summary = write_outputs(loaded, target, plots_on=plots)
     return runs
+
+
+@dataclass
+class OptionsResults:
+    """What :func:`options` returns: the options appraised, as DataFrames, and in words.
+
+    ``options`` is options.csv (one row per arm: ``option``, ``cost`` in tenge a year, per
+    objective ``<kpi>_effect``/``_low``/``_high`` against the base, ``on_frontier``,
+    ``prob_best``, then dominance, incremental cost, net benefit...); ``ranks`` the rank
+    distribution; ``portfolio`` the best set within the budget and each option's probability
+    of being in it; ``acceptability`` the probability of the most net benefit by value of an
+    hour; ``costs`` every cost item with its source; ``runs`` every run; ``words`` the ranking
+    in sentences; ``folder`` where the files are.
+    """
+
+    options: pd.DataFrame
+    ranks: pd.DataFrame
+    portfolio: pd.DataFrame
+    acceptability: pd.DataFrame
+    costs: pd.DataFrame
+    runs: pd.DataFrame
+    words: list[str]
+    folder: Path
+
+
+def options(options_file: str | Path, out: str | Path | None = None,
+            replications: int | None = None, max_replications: int | None = None,
+            workers: int | None = None, scheduler: str | None = None,
+            overrides: list[str] | None = None, plots: bool = False,
+            progress: bool = True) -> OptionsResults:
+    """Rank the policy options of an options file by effect and cost (as ``sim options``).
+
+    Parameters
+    ----------
+    options_file : str or Path
+        An options file (its format: ``docs/experiments.md``), e.g.
+        ``"scenarios/options/paper_recommendations.yaml"``.
+    out : str or Path, optional
+        The options folder (default: ``results/options-<name>``); one that holds this study's
+        store is resumed: stored runs are not run again.
+    replications, max_replications : int, optional
+        Replications of every arm first, and the most Kim and Nelson's sequential procedure may
+        add to the arms still in contention (defaults: the file's).
+    workers, scheduler
+        As in :func:`run`.
+    overrides : list of str, optional
+        Changes to the base scenario, e.g. ``["horizon_days=10"]``.
+    plots : bool
+        Also draw the figures into ``out/plots``.
+    progress : bool
+        Print a progress line on stderr as runs finish.
+
+    Examples
+    --------
+    >>> result = sim.options("scenarios/options/paper_recommendations.yaml",
+    ...                      overrides=["horizon_days=10"], workers=2)  # doctest: +SKIP
+    >>> result.options[["option", "cost", "prob_best"]]  # doctest: +SKIP
+
+    """
+    from sim.experiments.options import evaluate, load_options, with_replications
+    from sim.experiments.store import read_store
+    from sim.outputs.options_folder import (
+        default_options_dir,
+        remove_outputs,
+        write_options_outputs,
+    )
+    from sim.outputs.options_report import ranking_words
+
+    study = with_replications(load_options(options_file, overrides), replications,
+                              max_replications)
+    target = Path(out) if out is not None else default_options_dir(study.name)
+    bar = _progress(study.name, progress)
+
+    def report(done: int, total: int, failures: int) -> None:
+        if bar is not None and done:
+            bar.update(done, total, failed=failures)
+
+    try:
+        evaluate(study, target, workers, scheduler, report,
+                 before_runs=lambda: remove_outputs(target))
+    finally:
+        if bar is not None:
+            bar.close()
+    result = write_options_outputs(study, target, plots_on=plots)
+    return OptionsResults(result.options, result.ranks, result.portfolio, result.acceptability,
+                          result.costs, read_store(target / "options.sqlite"),
+                          ranking_words(result, study), target)

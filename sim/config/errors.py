@@ -7,7 +7,7 @@ it on one line and exits with code 2.
 
 from __future__ import annotations
 
-__all__ = ["InputError", "ScenarioError", "SweepFileError", "OutputError"]
+__all__ = ["InputError", "ScenarioError", "SweepFileError", "OptionsFileError", "OutputError"]
 
 
 class InputError(ValueError):
@@ -20,6 +20,10 @@ class ScenarioError(InputError):
 
 class SweepFileError(ScenarioError):
     """A sweep file is invalid (a scenario error too: its base is a scenario)."""
+
+
+class OptionsFileError(ScenarioError):
+    """An options file is invalid (a scenario error too: its base is a scenario)."""
 
 
 class OutputError(InputError, OSError):

@@ -125,23 +125,27 @@ def load_run(run_dir: str | Path) -> RunData:
 
 
 def folder_kind(folder: str | Path) -> str:
-    """What a folder is: ``run`` or ``sweep``; :class:`ReportError` saying what was expected.
+    """What a folder is: ``run``, ``sweep`` or ``options``; :class:`ReportError` otherwise.
 
     A run folder (of `sim run`) has summary.json, a sweep folder (of `sim sweep`) sweep.sqlite
-    or points.csv.
+    or points.csv, an options folder (of `sim options`) options.sqlite or options.csv.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise ReportError(f"{folder}: not a folder; give a run folder written by `sim run` (with "
-                          "summary.json) or a sweep folder written by `sim sweep` (with "
-                          "sweep.sqlite and points.csv)")
+                          "summary.json), a sweep folder written by `sim sweep` (with "
+                          "sweep.sqlite and points.csv) or an options folder written by "
+                          "`sim options` (with options.sqlite and options.csv)")
+    if (folder / "options.sqlite").is_file() or (folder / "options.csv").is_file():
+        return "options"
     if (folder / "summary.json").is_file():
         return "run"
     if (folder / "sweep.sqlite").is_file() or (folder / "points.csv").is_file():
         return "sweep"
     raise ReportError(f"{folder}: neither a run folder nor a sweep folder: expected "
-                      "summary.json (written by `sim run`) or sweep.sqlite / points.csv "
-                      "(written by `sim sweep`), found none of them")
+                      "summary.json (written by `sim run`), sweep.sqlite / points.csv "
+                      "(written by `sim sweep`) or options.sqlite / options.csv (written by "
+                      "`sim options`), found none of them")
 
 
 # --------------------------------------------------------------------------- numbers
