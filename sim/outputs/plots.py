@@ -147,7 +147,8 @@ def on_time_table(
     ``horizon_min`` (then it is late), as in the ``on_time_rate`` KPI. Without a horizon only
     completed documents count. ``late_share`` is 1 - ``on_time_rate`` (same half-width).
     """
-    from sim.experiments.statistics import mean_ci  # here: scipy only when this plot is drawn
+    # here: scipy only when this plot is drawn
+    from sim.experiments.statistics import mean_ci, shown_ci
 
     if by not in ON_TIME_GROUPS:
         raise ValueError(f"by must be one of {sorted(ON_TIME_GROUPS)}, got {by!r}")
@@ -158,7 +159,7 @@ def on_time_table(
     counts = docs.groupby(["platform", by], sort=False).size()
     rows = []
     for (platform, group), values in rates.groupby(level=[0, 1], sort=False):
-        ci = mean_ci(values.to_numpy())
+        ci = shown_ci(mean_ci(values.to_numpy()))  # no whiskers from too few replications
         rows.append({"platform": platform, by: group, "on_time_rate": ci["mean"],
                      "late_share": 1.0 - ci["mean"], "half_width": ci["half_width"],
                      "replications": ci["n"], "documents": int(counts[(platform, group)])})
@@ -219,13 +220,13 @@ def paired_differences_plot(summary: pd.DataFrame, kpis: list[str] | None = None
     Returns the first panel's axes (``ax.figure`` is the figure).
     """
     from sim.experiments.comparison import display_unit, format_value, verdict
-    from sim.experiments.statistics import paired_differences
+    from sim.experiments.statistics import interval_words, paired_differences, shown_ci
 
     kpis = [k for k in (kpis or MAIN_KPIS) if k in summary]
     paired = paired_differences(summary, *PAIR)
     fig, axes = plt.subplots(len(kpis), 1, figsize=(8.5, 0.78 * len(kpis) + 1.0), squeeze=False)
     for ax, kpi in zip(axes[:, 0], kpis, strict=True):
-        ci = paired.get(kpi, {"mean": np.nan, "half_width": np.nan, "n": 0})
+        ci = shown_ci(paired.get(kpi))  # no interval drawn from too few replications
         scale, unit = display_unit(kpi, difference=True)
         mean, half = ci["mean"] * scale, np.nan_to_num(ci["half_width"]) * scale
         better = KPIS[kpi].higher_is_better if kpi in KPIS else None
@@ -248,6 +249,7 @@ def paired_differences_plot(summary: pd.DataFrame, kpis: list[str] | None = None
         ax.set_xlabel(unit, fontsize="x-small", labelpad=0)
     n = max((paired.get(k, {}).get("n", 0) for k in kpis), default=0)
     fig.suptitle(f"OSDO − ESED, paired over {n} replications, 95% intervals"
+                 if not interval_words(n) else f"OSDO − ESED, {interval_words(n)}"
                  f"{' - ' + title if title else ''}", fontsize="medium")
     return axes[0, 0]
 

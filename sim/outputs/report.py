@@ -30,7 +30,12 @@ from sim.config import InputError, Scenario, ScenarioError, load_scenario
 from sim.config.architectures import ARCHITECTURES, PAIR
 from sim.config.architectures import architecture_label as named
 from sim.experiments.comparison import format_value, run_notes, verdict
-from sim.experiments.statistics import mean_ci
+from sim.experiments.statistics import (
+    MIN_INTERVAL_REPLICATIONS,
+    interval_words,
+    mean_ci,
+    shown_ci,
+)
 from sim.model.calendar import WorkCalendar, run_horizon_min, warmup_marks
 from sim.model.documents import DELAY_COMPONENTS
 from sim.outputs.over_time import (
@@ -177,15 +182,19 @@ def _pm(mean: float, half: float | None) -> str:
 
 
 def _ci_text(ci: dict | None, scale: float = 1.0) -> str:
-    """A mean with its 95% half-width, from a ``mean_ci`` dict (``-`` when there is none)."""
+    """A mean with its 95% half-width, from a ``mean_ci`` dict (``-`` when there is none).
+
+    No half-width from fewer than :data:`MIN_INTERVAL_REPLICATIONS` values.
+    """
     if not ci or ci.get("mean") is None or math.isnan(ci["mean"]):
         return "-"
-    half = ci.get("half_width")
-    return _pm(ci["mean"] * scale, None if half is None else half * scale)
+    shown = shown_ci(ci)
+    return _pm(shown["mean"] * scale, shown["half_width"] * scale)
 
 
 def _has_interval(ci: dict | None) -> bool:
-    return bool(ci) and ci.get("half_width") is not None and not math.isnan(ci["half_width"])
+    """Whether ``ci`` has an interval that may be shown (enough replications, not NaN)."""
+    return bool(ci) and not math.isnan(shown_ci(ci)["half_width"])
 
 
 def _excludes_zero(ci: dict) -> bool:
@@ -249,10 +258,20 @@ def kpi_rows(run: RunData) -> list[list[str]]:
 
 
 def _kpi_text(kpi: str, ci: dict | None, difference: bool = False) -> str:
-    """A KPI's mean with its 95% half-width in its unit (``-`` when there is none)."""
+    """A KPI's mean with its 95% half-width in its unit (``-`` when there is none).
+
+    No half-width from fewer than :data:`MIN_INTERVAL_REPLICATIONS` replications.
+    """
     if not ci or ci.get("mean") is None:
         return "-"
-    return format_value(kpi, ci["mean"], ci.get("half_width"), difference=difference)
+    shown = shown_ci(ci)
+    return format_value(kpi, shown["mean"], shown["half_width"], difference=difference)
+
+
+def _interval_note(run: RunData) -> str:
+    """``1 replication: no interval`` for a table's header when the run had too few (else "")."""
+    reps = int(run.meta.get("replications") or 0)
+    return interval_words(reps) if reps else ""
 
 
 def attribution_rows(run: RunData) -> list[list[str]]:
@@ -315,7 +334,16 @@ def findings(run: RunData) -> list[str]:
         out.append("Only one replication was run, so there are no confidence intervals: the "
                    "numbers below are one sample, not an estimate. Run more replications "
                    "before drawing conclusions.")
-    notes = run_notes(run.summary, run.scenario.warmup_days) if reps >= 2 else []
+    elif reps < MIN_INTERVAL_REPLICATIONS:
+        out.append(f"Only {reps} replications were run: too few for a confidence interval, so "
+                   "the numbers below are averages of a few samples, not estimates. Run "
+                   f"{MIN_INTERVAL_REPLICATIONS} or more before drawing conclusions.")
+    if both and reps < MIN_INTERVAL_REPLICATIONS:
+        out.append("Without intervals this report makes no claim about whether OSDO or ESED "
+                   "is faster, more punctual or loses less time: a difference between "
+                   f"{'one pair of runs' if reps < 2 else 'a few runs'} can be noise.")
+    notes = (run_notes(run.summary, run.scenario.warmup_days)
+             if reps >= MIN_INTERVAL_REPLICATIONS else [])
     if notes:
         out.append("Caution, read the findings below with this in mind: "
                    + html.escape("; ".join(notes)) + ".")
@@ -568,7 +596,8 @@ def _incident_words(run: RunData) -> list[str]:
 
 def _kpi_number(kpi: str, ci: dict) -> str:
     """A KPI's mean ± half-width as numbers only: the sentence names the unit."""
-    return format_value(kpi, ci["mean"], ci.get("half_width"), unit=False)
+    shown = shown_ci(ci)
+    return format_value(kpi, shown["mean"], shown["half_width"], unit=False)
 
 
 def _recovery_words(platform: str, ci: dict | None, replications: int, incidents: int,
@@ -607,7 +636,11 @@ def _late_words(platform: str, ci: dict) -> str:
     """Documents the incidents made late, claimed only as far as the interval supports it."""
     against = "against the same replications run without the incidents"
     number = _kpi_number(LATE_KPI, ci)
-    if _has_interval(ci) and not _excludes_zero(ci):
+    if not _has_interval(ci):
+        return (f"On {named(platform)}, the documents late because of the incidents: {number} "
+                f"({against}; {interval_words(int(ci.get('n') or 0)) or 'no interval'}, so "
+                "one sample, not an estimate).")
+    if not _excludes_zero(ci):
         return (f"On {named(platform)}, the documents the incidents made late could not be "
                 f"told apart from none: {number} ({against}; the 95% interval includes zero).")
     wide = ("; the interval leaves out zero but is wide: read the direction, not the size"
@@ -677,12 +710,15 @@ def render(run: RunData) -> str:
     meta = run.meta
     title = f"docflow-sim report: {run.scenario.name}"
     platforms = [named(p) for p in run.platforms]
-    kpi_header = ["KPI", "meaning", *[f"{p} (mean ± 95% CI)" for p in platforms]]
+    few = _interval_note(run)
+    kpi_header = ["KPI", "meaning", *[f"{p} (mean{'; ' + few if few else ' ± 95% CI'})"
+                                      for p in platforms]]
     if run.paired:
-        kpi_header.append("OSDO − ESED (paired)")
-    att_header = ["component", "meaning", *[f"{p} share (± 95% CI)" for p in platforms]]
+        kpi_header.append(f"OSDO − ESED (paired{'; ' + few if few else ''})")
+    att_header = ["component", "meaning", *[f"{p} share ({few or '± 95% CI'})"
+                                            for p in platforms]]
     if run.paired:
-        att_header.append("OSDO − ESED (paired)")
+        att_header.append(f"OSDO − ESED (paired{'; ' + few if few else ''})")
     found = findings(run)
     parts = [
         "<!DOCTYPE html>",

@@ -9,7 +9,7 @@ import pandas as pd
 
 from sim.config.architectures import PAIR, architecture_label
 from sim.experiments.replications import Experiment
-from sim.experiments.statistics import format_ci
+from sim.experiments.statistics import format_ci, interval_words, shown_ci
 from sim.experiments.verification import PASS_RULE, CaseResult
 from sim.model.kpis import KPIS, MAIN_KPIS
 
@@ -35,19 +35,26 @@ def text_table(rows: Sequence[Sequence[str]], right: Sequence[bool] | bool = Fal
 
 
 def kpi_table(experiment: Experiment) -> str:
-    """The main KPIs: a row each, a column per platform (and the paired difference)."""
+    """The main KPIs: a row each, a column per platform (and the paired difference).
+
+    Below :data:`~sim.experiments.statistics.MIN_INTERVAL_REPLICATIONS` replications the
+    means stand alone and the header says there is no interval.
+    """
     intervals = experiment.intervals()
     platforms = experiment.platforms
     paired = experiment.paired() if set(PAIR) <= set(platforms) else {}
-    header = ["KPI (mean ± 95% CI)", *[architecture_label(p) for p in platforms]]
+    summary = experiment.summary()
+    few = interval_words(int(summary.groupby("platform").size().min()) if len(summary) else 0)
+    header = [f"KPI (mean{'; ' + few if few else ' ± 95% CI'})",
+              *[architecture_label(p) for p in platforms]]
     if paired:
         header.append(f"{architecture_label(PAIR[0])}-{architecture_label(PAIR[1])} (paired)")
     rows = [header]
     for kpi in MAIN_KPIS:
         fmt = KPIS[kpi].fmt
-        row = [kpi, *[format_ci(intervals[p][kpi], fmt) for p in platforms]]
+        row = [kpi, *[format_ci(shown_ci(intervals[p][kpi]), fmt) for p in platforms]]
         if paired:
-            row.append(format_ci(paired[kpi], fmt))
+            row.append(format_ci(shown_ci(paired[kpi]), fmt))
         rows.append(row)
     return text_table(rows, [False] + [True] * (len(header) - 1))
 
@@ -71,7 +78,8 @@ def sweep_table(summary: pd.DataFrame, parameters: list[str], kpis: list[str],
             hit = group[group.kpi == kpi]
             if len(hit):
                 row = hit.iloc[0]
-                cells.append(format_ci(row, "{:.3f}" if abs(row["mean"]) < 10 else "{:.1f}"))
+                cells.append(format_ci(shown_ci(row.to_dict()),
+                                       "{:.3f}" if abs(row["mean"]) < 10 else "{:.1f}"))
             else:
                 cells.append("-")
         rows.append(cells)
