@@ -38,6 +38,7 @@ from sim.experiments.statistics import (
 )
 from sim.model.calendar import WorkCalendar, run_horizon_min, warmup_marks
 from sim.model.documents import DELAY_COMPONENTS
+from sim.outputs import assumptions
 from sim.outputs.over_time import (
     EVENT_COLUMNS,
     WAVE_WINDOW_WEEKS,
@@ -499,6 +500,96 @@ def _attribution_finding(platform: str, ci: dict) -> list[str]:
             + ", ".join(parts[1:]) + " of the average document's cycle time."]
 
 
+# --------------------------------------------------------------------------- assumptions
+
+#: How many screened assumptions a finding names at most.
+DEPENDS_TOP = 3
+
+
+def depends_words(run: RunData) -> list[str]:
+    """Per OSDO - ESED finding, the assumptions that move or flip it (HTML-safe).
+
+    From the shipped sensitivity screen and calibration scans (:mod:`sim.outputs.assumptions`),
+    each assumption with its value in this scenario and its source.
+    """
+    if not set(PAIR) <= set(run.platforms):
+        return []
+    out = []
+    for kpi, what, _, _ in _PAIRED_FINDINGS:
+        found = assumptions.influences(kpi)
+        if not found:
+            continue
+        movers = [i for i in found if i.above_noise][:DEPENDS_TOP]
+        if movers:
+            text = (f"<b>{what}</b>, OSDO − ESED: moved beyond replication noise by "
+                    + "; ".join(_influence_words(run, kpi, i) for i in movers) + ".")
+        else:
+            top = found[0]
+            text = (f"<b>{what}</b>, OSDO − ESED: no screened assumption moves it beyond "
+                    f"replication noise (the largest, {_named_value(run, top.parameter, top)}, "
+                    f"by {_mu_text(kpi, top)}, within the noise).")
+        text += "".join(f" {_flip_words(run, f)}" for f in assumptions.flips()
+                        if kpi == assumptions.SCAN_KPI)
+        levels = [i for i in found if i.levels_move and not i.above_noise][:DEPENDS_TOP]
+        if levels:
+            text += (" Moving both platforms alike (the level, not which is better): "
+                     + ", ".join(_named_value(run, i.parameter, i) for i in levels) + ".")
+        out.append(text)
+    return out
+
+
+def _mu_text(kpi: str, influence: assumptions.Influence) -> str:
+    return format_value(kpi, influence.mu_star, influence.mu_star_conf,
+                        difference=True).lstrip("+")
+
+
+def _named_value(run: RunData, path: str, influence: assumptions.Influence | None = None) -> str:
+    """``the OSDO UI time factor (platform.osdo.ui_time_factor = 1.1 here; assumption)``."""
+    label = html.escape(influence.label) if influence else ""
+    source, _ = assumptions.source_for(path)
+    value = assumptions.value_at(run.scenario, path)
+    here = (f" = {html.escape(assumptions.value_words(value))} here" if value is not None
+            else ", not in this scenario's schema")
+    return (f"{label} (<code>{html.escape(path)}</code>{here}; "
+            f"{html.escape(source or 'no source recorded')})").strip()
+
+
+def _influence_words(run: RunData, kpi: str, influence: assumptions.Influence) -> str:
+    return f"{_named_value(run, influence.parameter, influence)}, by {_mu_text(kpi, influence)}"
+
+
+def _flip_words(run: RunData, flip: assumptions.Flip) -> str:
+    """Where a scan saw the answer flip, and on which side this scenario's value lies."""
+    value = assumptions.value_at(run.scenario, flip.parameter)
+    other = "ESED" if flip.faster_below == "OSDO" else "OSDO"
+    side = ""
+    if assumptions.is_number(value):
+        side = (f"; this scenario's {assumptions.value_words(value)} is "
+                + ("below" if value < flip.at else "above") + " it")
+    noise = (" The intervals at the two levels either side include zero: near the flip the "
+             "two could not be told apart." if flip.crossing_in_noise else "")
+    return (f"A scan ({html.escape(flip.scan)}) found the flip point: the mean cycle-time "
+            f"difference changes sign at <code>{html.escape(flip.parameter)}</code> ≈ "
+            f"{flip.at:.2f} (between {flip.below:g} and {flip.above:g}), {flip.faster_below} "
+            f"faster below, {other} above{side}.{noise}")
+
+
+def _depends_section(run: RunData) -> list[str]:
+    words = depends_words(run)
+    if not words:
+        return []
+    return ["<section id='depends'><h2>What this answer depends on</h2>",
+            "<p>Every model number has a source or is marked as an assumption "
+            "(docs/model.md). Which assumptions move each comparison, and by how much, comes "
+            f"from {html.escape(assumptions.SCREEN_WORDS)}, and where the answer flips from "
+            "the calibration scans (docs/model.md section 6.3). By how much: mu*, how far the "
+            "difference moves on average when the assumption steps across its screened range, "
+            "with its 95% interval. Both were measured on the scenarios named, not necessarily "
+            "this one: they say which assumptions to doubt first, not how far this run's "
+            "numbers would move.</p>",
+            "<ul class='findings'>", *[f"<li>{w}</li>" for w in words], "</ul></section>"]
+
+
 # --------------------------------------------------------------------------- over time
 
 
@@ -737,6 +828,7 @@ def render(run: RunData) -> str:
         "<section id='findings'><h2>Findings</h2><ul class='findings'>",
         *[f"<li>{f}</li>" for f in found],
         "</ul></section>",
+        *_depends_section(run),
         "<section id='kpis'><h2>Key performance indicators</h2>",
         _table(kpi_header, kpi_rows(run), "kpi"),
         "</section>",
