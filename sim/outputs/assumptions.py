@@ -27,6 +27,7 @@ import pandas as pd
 
 from sim.config import Scenario
 from sim.config.paramdoc import parameters
+from sim.experiments.sensitivity import mu_star_bounds
 
 __all__ = ["SCREEN_FILE", "SCANS", "Influence", "Flip", "screen", "influences", "flips",
            "value_at", "source_for"]
@@ -71,7 +72,8 @@ class Influence:
     parameter: str
     label: str
     mu_star: float  # on the paired difference OSDO - ESED, in the KPI's unit
-    mu_star_conf: float
+    mu_star_low: float  # its 95% interval, never below 0
+    mu_star_high: float
     above_noise: bool  # of the difference
     levels_move: bool  # moves OSDO and ESED each beyond noise (the level, not the choice)
 
@@ -85,10 +87,11 @@ def influences(kpi: str) -> list[Influence]:
     own = {t: set(rows[(rows.target == t) & rows.above_noise.astype(bool)].parameter)
            for t in ("osdo", "esed")}
     diff = rows[rows.target == DIFFERENCE].sort_values("mu_star", ascending=False)
-    return [Influence(r.parameter, r.label, float(r.mu_star), float(r.mu_star_conf),
+    low, high = mu_star_bounds(diff)
+    return [Influence(r.parameter, r.label, float(r.mu_star), float(lo), float(hi),
                       bool(r.above_noise),
                       r.parameter in own["osdo"] and r.parameter in own["esed"])
-            for r in diff.itertuples()]
+            for r, lo, hi in zip(diff.itertuples(), low, high, strict=True)]
 
 
 @dataclass(frozen=True)

@@ -539,8 +539,10 @@ def depends_words(run: RunData) -> list[str]:
 
 
 def _mu_text(kpi: str, influence: assumptions.Influence) -> str:
-    return format_value(kpi, influence.mu_star, influence.mu_star_conf,
-                        difference=True).lstrip("+")
+    number = format_value(kpi, influence.mu_star, difference=True).lstrip("+")
+    low = format_value(kpi, influence.mu_star_low, difference=True, unit=False).lstrip("+")
+    high = format_value(kpi, influence.mu_star_high, difference=True, unit=False).lstrip("+")
+    return f"{number} (95% interval {low} to {high})"
 
 
 def _named_value(run: RunData, path: str, influence: assumptions.Influence | None = None) -> str:
