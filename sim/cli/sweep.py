@@ -67,7 +67,7 @@ def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, schedu
     from sim.experiments.sweeps import load_sweep
     from sim.outputs.run_folder import check_output_folder
     from sim.outputs.sweep_folder import default_sweep_dir, write_outputs
-    from sim.outputs.tables import sweep_table
+    from sim.outputs.tables import sweep_summary
 
     sweep = load_sweep(sweep_file, list(overrides))
     target = Path(out_dir) if out_dir else default_sweep_dir(sweep.name)
@@ -99,9 +99,9 @@ def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, schedu
     click.echo(f"{outcome.ran} run(s) done, {outcome.skipped} already stored, "
                f"{len(outcome.failed)} failed, {outcome.not_run} not run, "
                f"{outcome.elapsed_s:.1f} s")
-    for platform in sweep.platforms:
-        click.echo(f"\n{platform.upper()} (mean ± 95% CI over replications)")
-        click.echo(sweep_table(summary, sweep.parameters, sweep.kpis, platform))
+    if (runs.status == "ok").any():
+        click.echo("")
+        click.echo(sweep_summary(runs, sweep.parameters, sweep.kpis, str(target)))
     failed = runs[runs.status != "ok"]
     if len(failed):
         click.echo(f"\n{len(failed)} failed run(s) (run again to retry them):")
