@@ -282,7 +282,8 @@ def run(scenario_file: str, out_dir: str | None, seed: int | None, replications:
         click.echo(stopping.describe())
     from sim.model.stability import warnings as stability_warnings
 
-    for line in stability_warnings(experiment.stability()):
+    for line in stability_warnings(experiment.stability(),
+                                   dict(experiment.scenario.staff.assignment)):
         click.echo(line)
     click.echo(f"written to {written}")
     if html_report:
