@@ -159,9 +159,14 @@ class RunProgress:
 
 
 def _load(path: str, overrides: tuple[str, ...]) -> Scenario:
+    """Load a scenario; warn (on stderr) of policy events its horizon leaves out."""
     from sim.config import load_scenario
+    from sim.model.policy import events_after_horizon
 
-    return load_scenario(path, list(overrides))
+    scenario = load_scenario(path, list(overrides))
+    for line in events_after_horizon(scenario):
+        click.echo(f"warning: {path}: {line}", err=True)
+    return scenario
 
 
 def _progress_runner(scenario: Scenario, platforms: list[str], replications: int, seed: int,
