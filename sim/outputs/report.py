@@ -601,7 +601,23 @@ def over_time_words(run: RunData) -> list[str]:
     Its policy events, each platform's peak week of open documents and, when the run had
     incidents and their KPIs (:data:`RECOVERY_KPI`, :data:`LATE_KPI`), the recovery from them.
     """
-    return [*_events_words(run), *_peak_words(run), *_wave_words(run), *_incident_words(run)]
+    return [*_events_words(run), *_holiday_words(run), *_peak_words(run), *_wave_words(run),
+            *_incident_words(run)]
+
+
+def _holiday_words(run: RunData) -> list[str]:
+    """The weeks with public holidays: fewer working days, so fewer completions."""
+    if "holidays" not in run.weekly:
+        return []
+    weeks = run.weekly.drop_duplicates("week")
+    weeks = weeks[weeks.holidays.fillna("").astype(str) != ""]
+    if weeks.empty:
+        return []
+    items = [f"week {int(w.week)}: {html.escape(str(w.holidays))}, {int(w.working_days)} "
+             f"working day{'s' if int(w.working_days) != 1 else ''}" for w in weeks.itertuples()]
+    return ["Weeks with public holidays (shaded on the figure), with their working days: a week "
+            "of fewer working days completes fewer documents, whatever the policy events: "
+            + "; ".join(items) + "."]
 
 
 def _week_of(minute: float) -> str:
@@ -732,7 +748,7 @@ def _late_words(platform: str, ci: dict) -> str:
     if not _has_interval(ci):
         return (f"On {named(platform)}, the documents late because of the incidents: {number} "
                 f"({against}; {interval_words(int(ci.get('n') or 0)) or 'no interval'}, so "
-                "one sample, not an estimate).")
+                "not an estimate).")
     if not _excludes_zero(ci):
         return (f"On {named(platform)}, the documents the incidents made late could not be "
                 f"told apart from none: {number} ({against}; the 95% interval includes zero).")
