@@ -178,7 +178,8 @@ def test_peak_week_is_the_highest_mean(weekly):
 def test_run_folder_writes_weekly_and_events_csv(tmp_path):
     out = write_run(_experiment(documents=False), tmp_path / "run", 1.0, plots_on=False)
     weekly = pd.read_csv(out / "weekly.csv", keep_default_na=False, na_values={
-        c: [""] for c in ot.WEEKLY_COLUMNS if c not in ("platform", "week_start", "holidays", "events")})
+        c: [""] for c in ot.WEEKLY_COLUMNS
+        if c not in ("platform", "week_start", "holidays", "events")})
     assert list(weekly.columns) == ot.WEEKLY_COLUMNS
     assert list(weekly.open_documents) == [14.0, 24.0, 34.0, 12.0, 22.0, 32.0]
     assert weekly.on_time_rate.isna().all()  # documents were not kept
