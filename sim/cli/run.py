@@ -161,11 +161,13 @@ class RunProgress:
 def _load(path: str, overrides: tuple[str, ...]) -> Scenario:
     """Load a scenario; warn (on stderr) of policy events its horizon leaves out."""
     from sim.config import load_scenario
-    from sim.model.policy import events_after_horizon
 
     scenario = load_scenario(path, list(overrides))
-    for line in events_after_horizon(scenario):
-        click.echo(f"warning: {path}: {line}", err=True)
+    if scenario.migration or scenario.incidents:  # the model (SimPy) only when there are events
+        from sim.model.policy import events_after_horizon
+
+        for line in events_after_horizon(scenario):
+            click.echo(f"warning: {path}: {line}", err=True)
     return scenario
 
 
