@@ -147,8 +147,7 @@ def on_time_table(
     ``horizon_min`` (then it is late), as in the ``on_time_rate`` KPI. Without a horizon only
     completed documents count. ``late_share`` is 1 - ``on_time_rate`` (same half-width).
     """
-    # here: scipy only when this plot is drawn
-    from sim.experiments.statistics import mean_ci, shown_ci
+    from sim.experiments.statistics import mean_ci  # here: scipy only when this plot is drawn
 
     if by not in ON_TIME_GROUPS:
         raise ValueError(f"by must be one of {sorted(ON_TIME_GROUPS)}, got {by!r}")
@@ -159,7 +158,7 @@ def on_time_table(
     counts = docs.groupby(["platform", by], sort=False).size()
     rows = []
     for (platform, group), values in rates.groupby(level=[0, 1], sort=False):
-        ci = shown_ci(mean_ci(values.to_numpy()))  # no whiskers from too few replications
+        ci = mean_ci(values.to_numpy())
         rows.append({"platform": platform, by: group, "on_time_rate": ci["mean"],
                      "late_share": 1.0 - ci["mean"], "half_width": ci["half_width"],
                      "replications": ci["n"], "documents": int(counts[(platform, group)])})
@@ -177,6 +176,8 @@ def late_share(
     interval, the axis scaled to the data. On-time rates sit near 100%, where bars on a 0-100%
     axis all look alike; the late share is the same information with its differences visible.
     """
+    from sim.experiments.statistics import MIN_INTERVAL_REPLICATIONS
+
     ax = new_axes(ax)
     table = on_time_table(documents, by, horizon_min)
     groups = sorted(table[by].unique())
@@ -188,7 +189,9 @@ def late_share(
     for i, platform in enumerate(platforms):
         rows = table[table.platform == platform].set_index(by).reindex(groups)
         late = rows.late_share.to_numpy(dtype=float) * 100.0
-        half = np.nan_to_num(rows.half_width.to_numpy(dtype=float)) * 100.0
+        # No whiskers from fewer than three replications: a t-interval on two is a guess.
+        few = rows.replications.to_numpy(dtype=float) < MIN_INTERVAL_REPLICATIONS
+        half = np.where(few, 0.0, np.nan_to_num(rows.half_width.to_numpy(dtype=float))) * 100.0
         # The interval of a share cannot leave 0-100%: whiskers stop there.
         low, high = np.minimum(half, np.nan_to_num(late)), np.minimum(half, 100.0 - late)
         bars = ax.bar(x + (i - (len(platforms) - 1) / 2) * width, late, width,
