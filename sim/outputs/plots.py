@@ -208,8 +208,9 @@ def late_share(
     ax.set_xlabel(ON_TIME_GROUPS[by])
     ax.set_title(f"Late documents by {ON_TIME_GROUPS[by]}{' - ' + title if title else ''}")
     if platforms:
-        ax.legend(title="mean, 95% CI", fontsize="small", bbox_to_anchor=(1.02, 1),
-                  loc="upper left")
+        few = bool((table.replications < MIN_INTERVAL_REPLICATIONS).all())
+        ax.legend(title="mean (no interval:\nunder 3 replications)" if few else "mean, 95% CI",
+                  fontsize="small", bbox_to_anchor=(1.02, 1), loc="upper left")
     return ax
 
 
