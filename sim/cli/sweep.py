@@ -125,7 +125,8 @@ def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, schedu
 
 @click.command("sweep", epilog=examples(
     "sim sweep scenarios/sweeps/remote_share.yaml --workers 4",
-    "sim sweep scenarios/sweeps/remote_share.yaml --set horizon_days=20 --out results/quick"))
+    "sim sweep scenarios/sweeps/remote_share.yaml --set horizon_days=20 --out results/quick",
+    "sim sweep scenarios/sweeps/assumptions_morris.yaml --set design.n=2 --set horizon_days=5"))
 @click.argument("sweep_file", type=InputFile("a sweep file", "sweep", "sweeps",
                                              "remote_share.yaml"))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
@@ -137,7 +138,8 @@ def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, schedu
 @click.option("--resume", is_flag=True,
               help="Require an existing store in --out and finish its missing runs.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a field of the base scenario (repeatable).")
+              help="Override a field of the base scenario, or with design.KEY=VALUE the "
+              "sweep's own design, e.g. --set design.n=2 (repeatable).")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @user_errors
 def sweep_command(sweep_file: str, out_dir: str | None, workers: int | None,
