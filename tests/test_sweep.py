@@ -240,7 +240,7 @@ def test_cli_sweep_with_failed_runs_prints_everything_then_exits_1(tmp_path, mon
     result = CliRunner().invoke(main, command)
     assert result.exit_code == EXIT_RUNS_FAILED == 1, result.output
     assert "8 run(s) done, 0 already stored, 2 failed" in result.stdout
-    assert "OSDO (mean ± 95% CI" in result.stdout and "2 failed run(s)" in result.stdout
+    assert "OSDO / ESED: mean per point" in result.stdout and "2 failed run(s)" in result.stdout
     assert result.stdout.count("RuntimeError: boom") == 2
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: 2 of 8 runs failed (listed above); finished runs are stored in "
@@ -325,7 +325,8 @@ def test_cli_sweep_writes_store_tables_plots_and_summary(tmp_path):
     result = CliRunner().invoke(main, ["sweep", str(path), "--out", str(out), "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert "8 run(s) done, 0 already stored, 0 failed" in result.output
-    assert "OSDO (mean ± 95% CI" in result.output and "ESED (mean" in result.output
+    assert "OSDO / ESED: mean per point" in result.output
+    assert "OSDO - ESED per point, paired (1 replication: no interval)" in result.output
     runs = pd.read_csv(out / "runs.csv")
     assert len(runs) == 8 and {"staff.remote_share", "seed", "status"} <= set(runs.columns)
     points = pd.read_csv(out / "points.csv")
@@ -383,12 +384,14 @@ def test_sweep_plot_draws_each_platforms_mean_and_interval_per_value():
     assert osdo.get_label() == "OSDO" and list(osdo.get_xdata()) == [0.0, 0.4]
     assert list(osdo.get_ydata()) == [3.0, 4.0]  # the failed run (99) is left out
     assert list(esed.get_xdata()) == [0.0, 0.4] and list(esed.get_ydata()) == [7.0, 8.0]
-    # The band is the 95% Student-t interval of each value's runs: OSDO's runs at 0.0 and 0.4.
+    # The band is the 95% Student-t interval of each value's runs: OSDO's three runs at 0.0; the
+    # two at 0.4 are too few for an interval, so the band closes on their mean.
     band = {(x, round(y, 9)) for x, y in ax.collections[0].get_paths()[0].vertices}
-    for x, sample in [(0.0, [1.0, 2.0, 6.0]), (0.4, [3.0, 5.0])]:
-        low, high = stats.t.interval(0.95, len(sample) - 1, loc=np.mean(sample),
-                                     scale=stats.sem(sample))
-        assert {(x, round(low, 9)), (x, round(high, 9))} <= band
+    sample = [1.0, 2.0, 6.0]
+    low, high = stats.t.interval(0.95, len(sample) - 1, loc=np.mean(sample),
+                                 scale=stats.sem(sample))
+    assert {(0.0, round(low, 9)), (0.0, round(high, 9))} <= band
+    assert {(0.4, 4.0)} <= band and not any(x == 0.4 and y != 4.0 for x, y in band)
     # Labels are categories, placed evenly in the order they first appear.
     ax = sweep_kpi(runs, "kpi", "internet")
     assert [t.get_text() for t in ax.get_xticklabels()] == ["poor", "good"]

@@ -159,9 +159,16 @@ class RunProgress:
 
 
 def _load(path: str, overrides: tuple[str, ...]) -> Scenario:
+    """Load a scenario; warn (on stderr) of policy events its horizon leaves out."""
     from sim.config import load_scenario
 
-    return load_scenario(path, list(overrides))
+    scenario = load_scenario(path, list(overrides))
+    if scenario.migration or scenario.incidents:  # the model (SimPy) only when there are events
+        from sim.model.policy import events_after_horizon
+
+        for line in events_after_horizon(scenario):
+            click.echo(f"warning: {path}: {line}", err=True)
+    return scenario
 
 
 def _progress_runner(scenario: Scenario, platforms: list[str], replications: int, seed: int,
@@ -282,7 +289,8 @@ def run(scenario_file: str, out_dir: str | None, seed: int | None, replications:
         click.echo(stopping.describe())
     from sim.model.stability import warnings as stability_warnings
 
-    for line in stability_warnings(experiment.stability()):
+    for line in stability_warnings(experiment.stability(),
+                                   dict(experiment.scenario.staff.assignment)):
         click.echo(line)
     click.echo(f"written to {written}")
     if html_report:

@@ -21,7 +21,7 @@ __all__ = ["sensitivity_command", "discover_command"]
 
 
 def _sensitivity_cli(sweep_dir: str, kpis: tuple[str, ...], no_plots: bool) -> None:
-    from sim.experiments.sensitivity import read_sweep_dir, sensitivity_table
+    from sim.experiments.sensitivity import budget_warnings, read_sweep_dir, sensitivity_table
     from sim.outputs.sensitivity_plots import sensitivity_text, write_sensitivity
 
     results = read_sweep_dir(sweep_dir, design=True)
@@ -32,6 +32,8 @@ def _sensitivity_cli(sweep_dir: str, kpis: tuple[str, ...], no_plots: bool) -> N
     click.echo(f"{results.name}: {results.method} design, {len(results.parameters)} "
                f"parameter(s), {points} points x {results.replications} replication(s) x "
                f"{', '.join(results.platforms)}")
+    for warning in budget_warnings(results):
+        click.echo(f"warning: {warning}")
     for kpi in dict.fromkeys(table.kpi):
         click.echo("")
         click.echo(sensitivity_text(table, kpi))

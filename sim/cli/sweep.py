@@ -67,7 +67,7 @@ def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, schedu
     from sim.experiments.sweeps import load_sweep
     from sim.outputs.run_folder import check_output_folder
     from sim.outputs.sweep_folder import default_sweep_dir, write_outputs
-    from sim.outputs.tables import sweep_table
+    from sim.outputs.tables import sweep_summary
 
     sweep = load_sweep(sweep_file, list(overrides))
     target = Path(out_dir) if out_dir else default_sweep_dir(sweep.name)
@@ -99,9 +99,9 @@ def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, schedu
     click.echo(f"{outcome.ran} run(s) done, {outcome.skipped} already stored, "
                f"{len(outcome.failed)} failed, {outcome.not_run} not run, "
                f"{outcome.elapsed_s:.1f} s")
-    for platform in sweep.platforms:
-        click.echo(f"\n{platform.upper()} (mean ± 95% CI over replications)")
-        click.echo(sweep_table(summary, sweep.parameters, sweep.kpis, platform))
+    if (runs.status == "ok").any():
+        click.echo("")
+        click.echo(sweep_summary(runs, sweep.parameters, sweep.kpis, str(target)))
     failed = runs[runs.status != "ok"]
     if len(failed):
         click.echo(f"\n{len(failed)} failed run(s) (run again to retry them):")
@@ -125,7 +125,8 @@ def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, schedu
 
 @click.command("sweep", epilog=examples(
     "sim sweep scenarios/sweeps/remote_share.yaml --workers 4",
-    "sim sweep scenarios/sweeps/remote_share.yaml --set horizon_days=20 --out results/quick"))
+    "sim sweep scenarios/sweeps/remote_share.yaml --set horizon_days=20 --out results/quick",
+    "sim sweep scenarios/sweeps/assumptions_morris.yaml --set design.n=2 --set horizon_days=5"))
 @click.argument("sweep_file", type=InputFile("a sweep file", "sweep", "sweeps",
                                              "remote_share.yaml"))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
@@ -137,7 +138,8 @@ def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, schedu
 @click.option("--resume", is_flag=True,
               help="Require an existing store in --out and finish its missing runs.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a field of the base scenario (repeatable).")
+              help="Override a field of the base scenario, or with design.KEY=VALUE the "
+              "sweep's own design, e.g. --set design.n=2 (repeatable).")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @user_errors
 def sweep_command(sweep_file: str, out_dir: str | None, workers: int | None,

@@ -17,7 +17,12 @@ import pandas as pd
 from sim.config import Scenario
 from sim.config.architectures import PAIR
 from sim.experiments.replications import Experiment, RunDone, run_experiment
-from sim.experiments.statistics import mean_ci
+from sim.experiments.statistics import (
+    MIN_INTERVAL_REPLICATIONS,
+    interval_words,
+    mean_ci,
+    shown_ci,
+)
 from sim.model.kpis import KPI_COLUMNS, KPI_DESCRIPTIONS, KPIS, MAIN_KPIS
 
 __all__ = ["compare", "compare_table", "crn_effect", "sentence", "independent_seed",
@@ -150,10 +155,12 @@ def verdict(diff: dict[str, float]) -> str:
 
     ``apart`` (the 95% interval leaves out 0 and its half-width is at most
     :data:`SIZE_PRECISION` of the size), ``sign`` (leaves out 0, wider than that), ``same`` (0
-    in every replication), ``unclear`` (includes 0) or ``none`` (no interval: one replication,
-    or none paired).
+    in every replication), ``unclear`` (includes 0) or ``none`` (no interval: fewer than
+    :data:`~sim.experiments.statistics.MIN_INTERVAL_REPLICATIONS` replications, or none
+    paired). ``None`` values (NaN as JSON stores it) count as missing.
     """
-    d, h = diff.get("mean", math.nan), diff.get("half_width", math.nan)
+    shown = shown_ci(diff)
+    d, h = shown["mean"], shown["half_width"]
     if math.isnan(d) or math.isnan(h):
         return "none"
     if d == 0 and h == 0:
@@ -172,7 +179,8 @@ def sentence(kpi: str, osdo: float, esed: float, diff: dict[str, float],
     ``notes`` (from :func:`run_notes`) end the sentence as a caution.
     """
     what = KPI_DESCRIPTIONS.get(kpi, kpi)
-    d, h, n = diff["mean"], diff["half_width"], diff.get("n", 0)
+    shown = shown_ci(diff)
+    d, h, n = shown["mean"], shown["half_width"], int(diff.get("n") or 0)
     caution = f" Caution: {'; '.join(notes)}." if notes else ""
     if math.isnan(d):
         return (f"{kpi} ({what}): no value to compare (not defined in these runs, or no "
@@ -181,8 +189,9 @@ def sentence(kpi: str, osdo: float, esed: float, diff: dict[str, float],
     kind = verdict(diff)
     if kind == "none":
         return (f"{kpi} ({what}): {both}; OSDO - ESED = {format_value(kpi, d, difference=True)} "
-                f"from a single replication: no interval, so OSDO and ESED could not be told "
-                f"apart.{caution}")
+                f"from {interval_words(n) or 'no interval'}, so this run cannot say whether "
+                f"OSDO and ESED differ (run {MIN_INTERVAL_REPLICATIONS} or more replications)."
+                f"{caution}")
     if kind == "same":
         return f"{kpi} ({what}): the same on OSDO and ESED in every replication ({both})."
     paired = f"{n} paired replications"

@@ -10,26 +10,39 @@ and picks, on each box's peeling trajectory, the box with the highest coverage w
 reaches ``min_density`` (else the densest). *Coverage* is the share of all winning points that
 fall in the box, *density* the share of the box's points that win; compare density with the
 share of winning points overall, which is what a box that restricts nothing would have.
+
+A box PRIM returns is a finding only when it holds at least :data:`MIN_BOX_POINTS` points and
+the mean OSDO - ESED over its points beats the margin beyond replication noise: its 95% interval
+(:func:`box_interval`, from the spread of each point's replications around their mean, pooled
+over all points) lies wholly on the winning side. Otherwise the box is set aside with the
+reason, and when none is left :meth:`Discovery.sentences` says that nothing was found: wins
+scattered among points whose differences are within noise are what chance alone gives.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+
+from scipy import stats
 
 from sim.config.architectures import ARCHITECTURES, PAIR
 from sim.config.errors import InputError
 from sim.experiments.sensitivity import SweepResults
 from sim.model.kpis import KPIS
 
-__all__ = ["Condition", "Box", "Discovery", "point_differences", "wins", "find_boxes",
-           "discover", "DEFAULT_MIN_DENSITY"]
+__all__ = ["Condition", "Box", "Discovery", "Noise", "point_differences", "wins", "find_boxes",
+           "discover", "replication_noise", "box_interval", "DEFAULT_MIN_DENSITY",
+           "MIN_BOX_POINTS"]
 
 DEFAULT_MIN_DENSITY = 0.8
+#: A box of fewer points than this is not a finding: one or two points that happen to win are
+#: what noise gives somewhere in any sweep.
+MIN_BOX_POINTS = 5
 Better = Literal["lower", "higher"]
 
 
@@ -69,6 +82,9 @@ class Box:
     mass: float  #: share of all points inside the box
     points: int  #: points inside the box
     wins: int  #: winning points inside the box
+    mean: float = math.nan  #: mean OSDO - ESED over the box's points
+    half_width: float = math.nan  #: 95% half-width of that mean (replication noise)
+    rejected: str = ""  #: why the box is not a finding ("" when it is one)
 
     def where(self) -> str:
         """The conditions joined in words (``everywhere in the swept ranges`` for none)."""
@@ -91,6 +107,19 @@ class Box:
         return inside
 
 
+@dataclass(frozen=True)
+class Noise:
+    """Replication noise of the points' mean differences: pooled variance and its freedom."""
+
+    variance: float  # of one replication's OSDO - ESED around its point's mean
+    dof: int  # sum over points of (replications - 1); 0: no estimate
+
+    @property
+    def sd(self) -> float:
+        """Standard deviation of one replication's difference around its point's mean."""
+        return math.sqrt(self.variance) if self.dof else math.nan
+
+
 @dataclass
 class Discovery:
     """Where OSDO beats ESED on one KPI by a margin: the points, the wins and the boxes."""
@@ -100,8 +129,10 @@ class Discovery:
     better: Better
     parameters: list[str]
     points: pd.DataFrame = field(repr=False)  # per point: parameters, osdo, esed, difference, win
-    boxes: list[Box]
+    boxes: list[Box]  # the findings: boxes that pass :data:`MIN_BOX_POINTS` and the noise test
     dropped: int = 0  # points left out: no finished pair of runs, or no value of the KPI
+    rejected: list[Box] = field(default_factory=list)  # PRIM's boxes that are not findings
+    noise: Noise = field(default_factory=lambda: Noise(math.nan, 0))
 
     @property
     def n_wins(self) -> int:
@@ -125,9 +156,21 @@ class Discovery:
                  if n else f"no point has a finished pair of runs with a value of {self.kpi}"]
         if n and won == 0:
             lines.append(f"{claim} nowhere in the swept ranges: there is no box to find")
+        for box in self.rejected:
+            lines.append(f"not a finding: {claim} {box.where()} ({box.wins} of the box's "
+                         f"{box.points} points win), but {box.rejected}")
         for box in self.boxes:
             lines.append(f"{claim} {box.where()}: coverage {box.coverage:.2f}, density "
-                         f"{box.density:.2f} ({box.wins} of the box's {box.points} points win)")
+                         f"{box.density:.2f} ({box.wins} of the box's {box.points} points win; "
+                         f"mean OSDO - ESED in the box {_fmt(box.mean)} ± "
+                         f"{_fmt(box.half_width)}, 95% interval)")
+        if n and won and not self.boxes:
+            noise = (f"one replication's difference varies by ± {_fmt(self.noise.sd)} "
+                     "(standard deviation) around its point's mean" if self.noise.dof else
+                     "with one replication per point there is no estimate of the noise")
+            lines.append(f"nothing found: no region of the swept ranges where {claim} beyond "
+                         f"replication noise ({noise}); the winning points are what chance "
+                         "alone gives")
         return lines
 
 
@@ -140,16 +183,70 @@ def point_differences(runs: pd.DataFrame, kpi: str, parameters: list[str]) -> pd
     ok = runs[runs.status == "ok"]
     wide = ok.pivot(index=["point", "replication"], columns="platform", values=kpi)
     if not set(PAIR) <= set(wide.columns):
-        return pd.DataFrame(columns=[*parameters, *PAIR, "difference", "replications"])
+        return pd.DataFrame(columns=[*parameters, *PAIR, "difference", "replications",
+                                     "variance"])
     pairs = wide[list(PAIR)].dropna()
     grouped = pairs.groupby(level="point")
     frame = grouped.mean()
-    frame["difference"] = (pairs[PAIR[0]] - pairs[PAIR[1]]).groupby(level="point").mean()
+    by_point = (pairs[PAIR[0]] - pairs[PAIR[1]]).groupby(level="point")
+    frame["difference"] = by_point.mean()
     frame["replications"] = grouped.size()
+    frame["variance"] = by_point.var(ddof=1)  # NaN for a point of one replication
     values = ok.groupby("point", sort=True)[parameters].first()
     frame = values.join(frame, how="inner")
     frame.columns.name = None
     return frame
+
+
+def replication_noise(points: pd.DataFrame) -> Noise:
+    """The pooled variance of one replication's difference around its point's mean.
+
+    Pooled over all points (the noise is about the same everywhere in a sweep, and two
+    replications per point give one degree of freedom each): sum of (n - 1) s^2 over sum of
+    (n - 1).
+    """
+    if "variance" not in points or not len(points):
+        return Noise(math.nan, 0)
+    free = (points.replications - 1).clip(lower=0)
+    used = free > 0
+    dof = int(free[used].sum())
+    if not dof:
+        return Noise(math.nan, 0)
+    return Noise(float((free[used] * points.variance[used]).sum() / dof), dof)
+
+
+def box_interval(points: pd.DataFrame, noise: Noise) -> tuple[float, float]:
+    """Mean of the points' differences (each point weighs the same) and its 95% half-width.
+
+    The variance of a point's mean is the pooled noise over its replications; the half-width
+    takes Student's t at the noise's degrees of freedom (NaN without them).
+    """
+    k = len(points)
+    if not k:
+        return math.nan, math.nan
+    mean = float(points.difference.mean())
+    if not noise.dof:
+        return mean, math.nan
+    se = math.sqrt(noise.variance * float((1.0 / points.replications).sum())) / k
+    return mean, float(stats.t.ppf(0.975, noise.dof) * se)
+
+
+def _judged(box: Box, inside: pd.DataFrame, noise: Noise, margin: float,
+            better: Better) -> Box:
+    """``box`` with its mean and interval, and the reason it is not a finding (if it is not)."""
+    mean, half = box_interval(inside, noise)
+    reason = ""
+    edge = mean + half if better == "lower" else mean - half
+    if box.points < MIN_BOX_POINTS:
+        reason = (f"it holds {box.points} point{'s' if box.points != 1 else ''}, fewer than "
+                  f"{MIN_BOX_POINTS}")
+    elif math.isnan(half):
+        reason = ("with one replication per point there is no estimate of the noise to judge "
+                  "it against")
+    elif (edge >= -margin) if better == "lower" else (edge <= margin):
+        reason = (f"its mean OSDO - ESED, {_fmt(mean)} ± {_fmt(half)} (95% interval over "
+                  "replication noise), does not beat the margin beyond the noise")
+    return replace(box, mean=mean, half_width=half, rejected=reason)
 
 
 def wins(difference: pd.Series | np.ndarray, margin: float, better: Better) -> np.ndarray:
@@ -249,4 +346,9 @@ def discover(results: SweepResults, kpi: str, margin: float = 0.0, better: Bette
     points["win"] = wins(points.difference, margin, better)
     boxes = find_boxes(points[results.parameters], points.win.to_numpy(), min_density,
                        max_boxes) if len(points) else []
-    return Discovery(kpi, margin, better, results.parameters, points, boxes, dropped)
+    noise = replication_noise(points)
+    judged = [_judged(b, points[b.contains(points[results.parameters])], noise, margin, better)
+              for b in boxes]
+    return Discovery(kpi, margin, better, results.parameters, points,
+                     [b for b in judged if not b.rejected], dropped,
+                     [b for b in judged if b.rejected], noise)

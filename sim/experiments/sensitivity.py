@@ -8,7 +8,9 @@ platforms' runs of one point and replication share their random numbers, so they
 first, then averaged), and :func:`analyse` turns one such vector into SALib's indices:
 
 - Morris: ``mu_star`` (mean absolute elementary effect: about how much the KPI changes when the
-  factor goes across its whole range), its bootstrap 95% half-width ``mu_star_conf``, ``sigma``
+  factor goes across its whole range), its bootstrap 95% interval ``mu_star_low`` to
+  ``mu_star_high`` (percentiles of the resampled mean |effect|, so never below 0) and SALib's
+  symmetric half-width ``mu_star_conf`` (normal approximation: it can reach below 0), ``sigma``
   (spread of the effects: interactions or curvature) and ``mu``;
 - Sobol: first-order ``S1`` and total ``ST`` indices (shares of the KPI's variance) with their
   bootstrap 95% half-widths.
@@ -54,8 +56,8 @@ from sim.model.kpis import KPIS
 
 __all__ = ["SweepResults", "read_sweep_dir", "point_outputs", "analyse", "sensitivity_table",
            "parameter_label", "target_label", "Noise", "DIFFERENCE", "MEASURES", "RANK_BY", "FLOOR",
-           "NOISE_LEVEL",
-           "CONF_LEVEL", "BOOTSTRAP", "ANALYSIS_KEY"]
+           "NOISE_LEVEL", "CONF_LEVEL", "BOOTSTRAP", "ANALYSIS_KEY", "elementary_effects",
+           "budget_warnings", "mu_star_bounds", "MIN_TRAJECTORIES", "MIN_BASE_SAMPLES"]
 
 #: The target name of the paired difference OSDO - ESED.
 DIFFERENCE = f"{PAIR[0]}-{PAIR[1]}"
@@ -63,12 +65,19 @@ CONF_LEVEL = 0.95
 BOOTSTRAP = 1000  # bootstrap resamples of every interval
 ANALYSIS_KEY = 0x5E45  # spawn key of the bootstraps' seed, apart from the design's and points'
 #: Columns each method reports per parameter, and the one that ranks them.
-MEASURES = {"morris": ["mu_star", "mu_star_conf", "sigma", "mu", "mu_star_noise", "p_noise"],
+MEASURES = {"morris": ["mu_star", "mu_star_conf", "mu_star_low", "mu_star_high", "sigma", "mu",
+                       "mu_star_noise", "p_noise"],
             "sobol": ["S1", "S1_conf", "ST", "ST_conf", "ST_noise", "p_noise"]}
 #: The column of MEASURES holding the noise floor of the ranking index.
 FLOOR = {"morris": "mu_star_noise", "sobol": "ST_noise"}
 NOISE_LEVEL = 0.05  # p_noise below this: an effect above the replication noise
 RANK_BY = {"morris": "mu_star", "sobol": "ST"}
+#: Below these budgets ``sim sensitivity`` warns: a Morris mu* is the mean of one elementary
+#: effect per trajectory, and a bootstrap over fewer than five has too few distinct resamples
+#: for its interval to mean anything (two give three); Sobol's indices are averages over the
+#: base samples, whose bootstrap intervals below 64 are wide and unstable.
+MIN_TRAJECTORIES = 5
+MIN_BASE_SAMPLES = 64
 _SWEEP_WORDS = "a sweep: a mapping with at least name, base and parameters"
 
 _CLASS_WORDS = {"office_lan": "office LAN", "urban_fibre": "home fibre",
@@ -276,6 +285,79 @@ def _p_noise(mean_square: np.ndarray, noise_var: float, effects: int, noise: Noi
         stats.chi2.sf(ratio * effects, effects)
 
 
+def mu_star_bounds(part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Low and high ends of mu*'s 95% interval, never below 0.
+
+    The percentile columns when the table has them; else (a table written before them) SALib's
+    symmetric half-width, cut at 0 (mu* is a mean of absolute values).
+    """
+    mu = part.mu_star.to_numpy(dtype=float)
+    if "mu_star_low" in part and part.mu_star_low.notna().all():
+        return part.mu_star_low.to_numpy(dtype=float), part.mu_star_high.to_numpy(dtype=float)
+    conf = part.mu_star_conf.to_numpy(dtype=float)
+    return np.maximum(mu - conf, 0.0), mu + conf
+
+
+def budget_warnings(results: SweepResults) -> list[str]:
+    """Why a sweep's indices may not be trusted: too few trajectories, samples or replications."""
+    if results.spec is None:
+        return []
+    design = results.spec.design
+    out = []
+    if design.kind == "morris" and (design.n or 0) < MIN_TRAJECTORIES:
+        out.append(f"only {design.n} Morris trajectories (fewer than {MIN_TRAJECTORIES}): each "
+                   f"mu* is the mean of {design.n} elementary effects per factor, so the ranks "
+                   "are rough and the intervals say little; use design.n of "
+                   f"{MIN_TRAJECTORIES} or more (10 or more for stable intervals)")
+    if design.kind == "sobol" and (design.n or 0) < MIN_BASE_SAMPLES:
+        out.append(f"only {design.n} Sobol base samples (fewer than {MIN_BASE_SAMPLES}): the "
+                   "indices and their intervals are unstable; use design.n of "
+                   f"{MIN_BASE_SAMPLES} or more")
+    if results.replications < 2:
+        out.append("one replication per point: the replication noise is unknown, so no index "
+                   "can be told apart from noise (~ is judged from the interval alone)")
+    return out
+
+
+def elementary_effects(x: np.ndarray, y: np.ndarray, k: int, delta: float) -> np.ndarray:
+    """Morris elementary effects, one row per trajectory, one column per factor.
+
+    Each step of a trajectory moves one factor: its effect is the output's change towards the
+    factor's higher value over the step ``delta`` (in quantiles of the range), as SALib's.
+    """
+    r = len(y) // (k + 1)
+    xs, ys = x.reshape(r, k + 1, k), y.reshape(r, k + 1)
+    out = np.full((r, k), np.nan)
+    for t in range(r):
+        steps = np.diff(xs[t], axis=0)
+        for j, step in enumerate(steps):
+            moved = np.flatnonzero(step)
+            if len(moved) != 1:
+                continue  # a step rounded to no move (integer ranges): no effect to measure
+            i = moved[0]
+            dy = ys[t, j + 1] - ys[t, j]
+            out[t, i] = (dy if step[i] > 0 else -dy) / delta
+    return out
+
+
+def _mu_star_interval(effects: np.ndarray, rng: np.random.Generator
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap 95% interval of mean |effect| per factor (never below 0)."""
+    lows, highs = [], []
+    tail = 100 * (1 - CONF_LEVEL) / 2
+    for column in np.abs(effects).T:
+        column = column[~np.isnan(column)]
+        if not len(column):
+            lows.append(np.nan)
+            highs.append(np.nan)
+            continue
+        means = column[rng.integers(len(column), size=(BOOTSTRAP, len(column)))].mean(axis=1)
+        low, high = np.percentile(means, [tail, 100 - tail])
+        lows.append(float(low))
+        highs.append(float(high))
+    return np.array(lows), np.array(highs)
+
+
 def _bootstrap_rng(seed: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed,
                                                                       spawn_key=(ANALYSIS_KEY,))))
@@ -305,17 +387,19 @@ def analyse(spec: SweepFile, seed: int, y: np.ndarray, noise: Noise | None = Non
         levels = spec.design.levels or MORRIS_LEVELS
         result = morris.analyze(problem, x, y, num_resamples=BOOTSTRAP, conf_level=CONF_LEVEL,
                                 num_levels=levels, seed=rng)
+        delta = levels / (2.0 * (levels - 1))  # SALib's step, in quantiles of the range
+        low_mu, high_mu = _mu_star_interval(elementary_effects(x, y, k, delta), rng)
         frame = pd.DataFrame({
             "mu_star": result["mu_star"], "mu_star_conf": result["mu_star_conf"],
+            "mu_star_low": low_mu, "mu_star_high": high_mu,
             "sigma": result["sigma"], "mu": result["mu"]}, index=problem["names"])
-        delta = levels / (2.0 * (levels - 1))  # SALib's step, in quantiles of the range
         effect_var = 2.0 * noise.var / delta**2  # of a pure-noise elementary effect
         # |e| of e ~ N(0, effect_var) is half-normal.
         frame["mu_star_noise"] = math.sqrt(2.0 / math.pi) * math.sqrt(effect_var)
         r = len(y) // (k + 1)
         mean_square = ((r - 1) * frame.sigma**2 + r * frame.mu**2).to_numpy() / r
         frame["p_noise"] = _p_noise(mean_square, effect_var, r, noise)
-        low = frame.mu_star - frame.mu_star_conf
+        low = frame.mu_star_low
     else:
         from SALib.analyze import sobol
 

@@ -24,6 +24,7 @@ numbers), so their differences are paired as in ``sim run``.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import itertools
 import json
@@ -34,6 +35,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from scipy.stats import qmc
 
@@ -45,6 +47,7 @@ from sim.config.loading import (
     defaults,
     first_error,
     load_chain,
+    parse_override,
     read_yaml,
     scenario_from_dict,
     suggest,
@@ -204,6 +207,12 @@ class Sweep:
     base: Scenario
     points: list[Point]
     scenarios: list[Scenario] = field(repr=False)
+    #: The sweep file as run, when ``--set design.*`` changed it (else the file's own text).
+    text: str | None = field(default=None, repr=False)
+
+    def file_text(self) -> str:
+        """The sweep file as run: its text, or with the design overrides applied."""
+        return self.text if self.text is not None else self.path.read_text(encoding="utf-8")
 
     @property
     def name(self) -> str:
@@ -562,8 +571,18 @@ def _describe(labels: dict[str, Any]) -> str:
 def sweep_from_dict(
     raw: dict[str, Any], path: Path, overrides: list[str] | None = None
 ) -> Sweep:
-    """Check a parsed sweep file (``path`` locates the base) and resolve every point."""
+    """Check a parsed sweep file (``path`` locates the base) and resolve every point.
+
+    ``overrides`` (``--set`` texts) apply to the base scenario, except ``design.*`` ones, which
+    change the sweep's own design (``design.n=2`` shrinks a shipped design).
+    """
     source = str(path)
+    overrides = list(overrides or [])
+    design_sets = [o for o in overrides if o.strip().split("=", 1)[0].split(".")[0] == "design"]
+    overrides = [o for o in overrides if o not in design_sets]
+    text, design_source = None, source
+    if design_sets:
+        raw, design_source, text = _design_overrides(raw, design_sets, source)
     scenario_keys = sorted(set(raw) & _SCENARIO_ONLY_KEYS)
     if "base" not in raw and scenario_keys:
         raise SweepFileError(f"{source}: this is a scenario file ({', '.join(scenario_keys[:3])}"
@@ -589,9 +608,44 @@ def sweep_from_dict(
         base = scenario_from_dict(data, f"{source}: set", overrides,
                                   applied_to=f"the base {spec.base} of {source}")
     resolved = base.model_dump(mode="python")
-    points = design_points(spec, base.seed if spec.seed is None else spec.seed, source)
+    points = design_points(spec, base.seed if spec.seed is None else spec.seed, design_source)
     scenarios = [_point_scenario(resolved, p, spec, source) for p in points]
-    return Sweep(path, spec, base, points, scenarios)
+    return Sweep(path, spec, base, points, scenarios, text)
+
+
+def _design_overrides(raw: dict[str, Any], sets: list[str], source: str
+                      ) -> tuple[dict[str, Any], str, str]:
+    """``raw`` with ``--set design.KEY=VALUE`` applied; the source naming them; the new text.
+
+    The file alone is checked first, so that its own mistakes are blamed on it.
+    """
+    try:
+        SweepFile.model_validate(raw)
+    except ValidationError as exc:
+        raise SweepFileError(first_error(exc, source, SweepFile)) from None
+    data = copy.deepcopy(raw)
+    if isinstance(data.get("design"), str):
+        data["design"] = {"kind": data["design"]}
+    data.setdefault("design", {})
+    where = f"--set {' --set '.join(sets)}"
+    for text in sets:
+        try:
+            parts, value = parse_override(text)
+        except ScenarioError as exc:
+            raise SweepFileError(str(exc)) from None
+        if len(parts) != 2:
+            raise SweepFileError(f"--set {text}: design takes design.KEY=VALUE, KEY one of "
+                                 f"{', '.join(DesignSpec.model_fields)}")
+        if parts[1] not in DesignSpec.model_fields:
+            raise SweepFileError(f"--set {text}: design has no field {parts[1]!r}"
+                                 f"{suggest(parts[1], list(DesignSpec.model_fields))}")
+        data["design"][parts[1]] = value
+    try:
+        SweepFile.model_validate(data)
+    except ValidationError as exc:
+        raise SweepFileError(first_error(exc, where, SweepFile)) from None
+    return data, f"{source} with {where}", yaml.safe_dump(data, sort_keys=False,
+                                                          allow_unicode=True)
 
 
 def load_sweep(path: str | Path, overrides: list[str] | None = None) -> Sweep:

@@ -44,6 +44,7 @@ class WorkCalendar:
         self._years: set[int] = set()  # years whose official dates are in the two sets below
         self._off: set[int] = set()  # days off: public holidays and days off moved by decree
         self._on: set[int] = set()  # weekend days made working days by decree
+        self._names: dict[int, str] = {}  # official days off: their names
         self._extra_off = frozenset(_day_numbers(spec.holidays, start))
         self._extra_on = frozenset(_day_numbers(spec.working_dates, start))
         self._periods = [(hhmm_minutes(a), hhmm_minutes(b)) for a, b in spec.work_periods]
@@ -94,7 +95,22 @@ class WorkCalendar:
         self._years.add(year)
         off, on = official_dates(self._country, year)
         self._off.update(_day_numbers(off, self.start_date))
+        for day, name in zip(_day_numbers(off, self.start_date),
+                             official_names(self._country, year), strict=True):
+            self._names[day] = name
         self._on.update(_day_numbers(on, self.start_date))
+
+    def days_off(self, first: int, last: int) -> list[tuple[int, str]]:
+        """Workdays (by weekday) in days ``first`` to ``last - 1`` that are days off, named.
+
+        The official calendar's name (``Nowruz Holiday``), or ``holiday`` for one of the
+        scenario's own ``calendar.holidays``.
+        """
+        out = []
+        for day in range(max(first, 0), last):
+            if day % 7 in self._workdays and not self.is_working_day(day):
+                out.append((day, self._names.get(day, "holiday")))
+        return out
 
     # ------------------------------------------------------------------ index maps
     def work_index(self, t: float) -> float:
@@ -240,6 +256,15 @@ def official_dates(country: str, year: int) -> tuple[tuple[str, ...], tuple[str,
     on = tuple(sorted(d.isoformat() for d in getattr(calendar, "weekend_workdays", ())
                       if d.year == year))
     return off, on
+
+
+def official_names(country: str, year: int) -> tuple[str, ...]:
+    """The names of :func:`official_dates`' days off, in the same order (English)."""
+    import holidays
+
+    calendar = holidays.country_holidays(country, years=year)
+    return tuple(name for _, name in sorted((d.isoformat(), n) for d, n in calendar.items()
+                                           if d.year == year))
 
 
 def _day_numbers(dates: Iterable[str], start: dt.date) -> list[int]:

@@ -196,6 +196,33 @@ def incident_label(incident: Incident) -> str:
     return f"{what[incident.what]} down {incident.hours:g} h"
 
 
+def events_after_horizon(scenario: Scenario) -> list[str]:
+    """Migration waves and incidents that start at or after the run's horizon, in words.
+
+    Accepted (a scenario may be shortened for a quick run), but they will not happen in this
+    run, which a planner must be told.
+    """
+    from sim.model.calendar import run_horizon_min
+
+    calendar = WorkCalendar(scenario.calendar)
+    clock = PolicyClock(scenario, calendar)
+    horizon = run_horizon_min(scenario)
+    last = clock.start + dt.timedelta(days=int((horizon - 1) // MINUTES_PER_DAY))
+    end = (f"the run ends after {scenario.horizon_days} working days, on "
+           f"{last.isoformat()}")
+    out = []
+    for i, wave in enumerate(scenario.migration):
+        if clock.minute(wave.day) >= horizon:
+            name = f" ({wave.name})" if wave.name else ""
+            out.append(f"migration.{i}{name}: day {wave.day} is after the horizon ({end}): "
+                       "this wave will not happen in this run")
+    for i, incident in enumerate(scenario.incidents):
+        if incident_interval(incident, clock)[0] >= horizon:
+            out.append(f"incidents.{i} ({incident_label(incident)}): day {incident.day} is "
+                       f"after the horizon ({end}): this incident will not happen in this run")
+    return out
+
+
 class Policy:
     """A scenario's policy over time in one replication.
 

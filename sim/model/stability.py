@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Stability", "backlog_growth_per_day", "assess", "warnings", "OVERLOAD",
-           "mser5_truncation"]
+__all__ = ["Stability", "backlog_growth_per_day", "assess", "warnings", "overload_advice",
+           "OVERLOAD", "mser5_truncation"]
 
 #: A person busy this share of their working time or more is overloaded: their named queue
 #: grows while the pool around them may look fine (assumption).
@@ -118,16 +118,40 @@ def assess(
     return Stability(unstable, growth, resource, busiest, warmup_estimate, overloaded, top)
 
 
-def warnings(verdicts: dict[str, dict[str, object]]) -> list[str]:
-    """One terminal line per platform with unstable replications (from Experiment.stability)."""
+def overload_advice(assignment: dict[str, str] | None) -> str:
+    """What to try against overloaded people, given how the scenario assigns work by role."""
+    if assignment is None:
+        return ("If a role's staff.assignment is named_uniform, least_loaded or pooled spreads "
+                "the work.")
+    named = sorted(role for role, how in assignment.items() if how == "named_uniform")
+    if named:
+        return ("Consider " + " and ".join(f"staff.assignment.{r}: least_loaded" for r in named)
+                + " (now named_uniform: work goes to a random person, whatever their backlog).")
+    return ("Work is already assigned least loaded or pooled (staff.assignment), so these are "
+            "people whose work no one else can take, such as a body's only head: more staff in "
+            "that role (staff.roles, bodies' staff), one resolution level "
+            "(resolution_levels: 1) or less work per employee would relieve them.")
+
+
+def warnings(verdicts: dict[str, dict[str, object]],
+             assignment: dict[str, str] | None = None) -> list[str]:
+    """Terminal lines per platform: overloaded people, an unsettled warm-up, a growing backlog.
+
+    ``verdicts`` from Experiment.stability; ``assignment`` the scenario's
+    ``staff.assignment`` (role -> pooled, named_uniform or least_loaded), for advice that fits.
+    """
     lines = []
     for platform, v in verdicts.items():
         if v.get("overloaded_people"):
+            busiest = float(v["busiest_person_utilisation"])  # type: ignore[arg-type]
+            over = (" (over 100%: work was counted for them beyond the working time they were "
+                    "present, e.g. steps that ran on over days away)" if busiest > 1 else "")
             lines.append(
                 f"OVERLOADED {platform}: on average {v['overloaded_people']:.1f} people were busy "
-                f"{OVERLOAD:.0%} of their working time or more (busiest "
-                f"{v['busiest_person_utilisation']:.2f}); their named work queues up while "
-                f"others have time. Consider staff.assignment least_loaded or pooled.")
+                f"{OVERLOAD:.0%} of their working time or more; the busiest person's work came "
+                f"to {busiest:.0%} of the working time they were present (utilisation "
+                f"{busiest:.2f}){over}. Their named work queues up while others have time. "
+                + overload_advice(assignment))
         estimate = v.get("warmup_estimate_days")
         if estimate is not None and v.get("warmup_days") is not None \
                 and estimate > v["warmup_days"]:

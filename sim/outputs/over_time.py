@@ -34,7 +34,7 @@ WEEK_MIN = 7 * MINUTES_PER_DAY
 MIN_WEEKS_SHOWN = 3
 
 WEEKLY_COLUMNS = [
-    "platform", "week", "week_start", "working_days", "replications", "completed",
+    "platform", "week", "week_start", "working_days", "holidays", "replications", "completed",
     "open_documents", "open_documents_min", "open_documents_max", "on_time_rate",
     "staff_online", "waves_in_effect", "events",
 ]
@@ -88,6 +88,7 @@ class _Weeks:
     mornings: np.ndarray  #: 10:00 of every working day of the run
     morning_week: np.ndarray  #: 0-based week of each of those
     horizon: float
+    holidays: list[str]  #: per week, its workdays off in words (official holidays), or ""
 
     @property
     def n(self) -> int:
@@ -108,7 +109,29 @@ def _weeks(scenario: Scenario, calendar: WorkCalendar) -> _Weeks:
     days = np.array([d for d in range(int(horizon // MINUTES_PER_DAY))
                      if calendar.is_working_day(d)], dtype=np.int64)
     mornings = days * float(MINUTES_PER_DAY) + MORNING_MIN
-    return _Weeks(bounds, mondays, mornings, days // 7, horizon)
+    last_day = math.ceil(horizon / MINUTES_PER_DAY)
+    holidays = [_holiday_words(calendar.days_off(7 * k, min(7 * k + 7, last_day)), start)
+                for k in range(n)]
+    return _Weeks(bounds, mondays, mornings, days // 7, horizon, holidays)
+
+
+def _holiday_words(days: list[tuple[int, str]], start: dt.date) -> str:
+    """``Nowruz Holiday (21-23 Mar)``: a week's days off, consecutive days of a name together."""
+    groups: list[list[tuple[int, str]]] = []
+    for day, name in days:
+        if groups and groups[-1][-1][1] == name and groups[-1][-1][0] == day - 1:
+            groups[-1].append((day, name))
+        else:
+            groups.append([(day, name)])
+    words = []
+    for group in groups:
+        first, last = (start + dt.timedelta(days=group[0][0]),
+                       start + dt.timedelta(days=group[-1][0]))
+        span = (f"{first.day} {first:%b}" if first == last else
+                f"{first.day}-{last.day} {last:%b}" if first.month == last.month else
+                f"{first.day} {first:%b}-{last.day} {last:%b}")
+        words.append(f"{group[0][1]} ({span})")
+    return "; ".join(words)
 
 
 def _as_of(times: np.ndarray, values: np.ndarray, when: np.ndarray) -> np.ndarray:
@@ -243,6 +266,7 @@ def _aggregate(per_run: pd.DataFrame, events: pd.DataFrame, weeks: _Weeks) -> pd
     index = table.week.to_numpy() - 1
     table["week_start"] = np.array(weeks.mondays, dtype=object)[index]
     table["working_days"] = weeks.working_days()[index]
+    table["holidays"] = np.array(weeks.holidays, dtype=object)[index]
     table["events"] = ""
     for platform in table.platform.unique():
         labels = _event_labels(events[events.platform == platform], weeks)

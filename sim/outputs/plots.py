@@ -176,6 +176,8 @@ def late_share(
     interval, the axis scaled to the data. On-time rates sit near 100%, where bars on a 0-100%
     axis all look alike; the late share is the same information with its differences visible.
     """
+    from sim.experiments.statistics import MIN_INTERVAL_REPLICATIONS
+
     ax = new_axes(ax)
     table = on_time_table(documents, by, horizon_min)
     groups = sorted(table[by].unique())
@@ -187,7 +189,9 @@ def late_share(
     for i, platform in enumerate(platforms):
         rows = table[table.platform == platform].set_index(by).reindex(groups)
         late = rows.late_share.to_numpy(dtype=float) * 100.0
-        half = np.nan_to_num(rows.half_width.to_numpy(dtype=float)) * 100.0
+        # No whiskers from fewer than three replications: a t-interval on two is a guess.
+        few = rows.replications.to_numpy(dtype=float) < MIN_INTERVAL_REPLICATIONS
+        half = np.where(few, 0.0, np.nan_to_num(rows.half_width.to_numpy(dtype=float))) * 100.0
         # The interval of a share cannot leave 0-100%: whiskers stop there.
         low, high = np.minimum(half, np.nan_to_num(late)), np.minimum(half, 100.0 - late)
         bars = ax.bar(x + (i - (len(platforms) - 1) / 2) * width, late, width,
@@ -204,8 +208,9 @@ def late_share(
     ax.set_xlabel(ON_TIME_GROUPS[by])
     ax.set_title(f"Late documents by {ON_TIME_GROUPS[by]}{' - ' + title if title else ''}")
     if platforms:
-        ax.legend(title="mean, 95% CI", fontsize="small", bbox_to_anchor=(1.02, 1),
-                  loc="upper left")
+        few = bool((table.replications < MIN_INTERVAL_REPLICATIONS).all())
+        ax.legend(title="mean (no interval:\nunder 3 replications)" if few else "mean, 95% CI",
+                  fontsize="small", bbox_to_anchor=(1.02, 1), loc="upper left")
     return ax
 
 
@@ -219,13 +224,13 @@ def paired_differences_plot(summary: pd.DataFrame, kpis: list[str] | None = None
     Returns the first panel's axes (``ax.figure`` is the figure).
     """
     from sim.experiments.comparison import display_unit, format_value, verdict
-    from sim.experiments.statistics import paired_differences
+    from sim.experiments.statistics import interval_words, paired_differences, shown_ci
 
     kpis = [k for k in (kpis or MAIN_KPIS) if k in summary]
     paired = paired_differences(summary, *PAIR)
     fig, axes = plt.subplots(len(kpis), 1, figsize=(8.5, 0.78 * len(kpis) + 1.0), squeeze=False)
     for ax, kpi in zip(axes[:, 0], kpis, strict=True):
-        ci = paired.get(kpi, {"mean": np.nan, "half_width": np.nan, "n": 0})
+        ci = shown_ci(paired.get(kpi))  # no interval drawn from too few replications
         scale, unit = display_unit(kpi, difference=True)
         mean, half = ci["mean"] * scale, np.nan_to_num(ci["half_width"]) * scale
         better = KPIS[kpi].higher_is_better if kpi in KPIS else None
@@ -248,6 +253,7 @@ def paired_differences_plot(summary: pd.DataFrame, kpis: list[str] | None = None
         ax.set_xlabel(unit, fontsize="x-small", labelpad=0)
     n = max((paired.get(k, {}).get("n", 0) for k in kpis), default=0)
     fig.suptitle(f"OSDO − ESED, paired over {n} replications, 95% intervals"
+                 if not interval_words(n) else f"OSDO − ESED, {interval_words(n)}"
                  f"{' - ' + title if title else ''}", fontsize="medium")
     return axes[0, 0]
 
@@ -270,16 +276,39 @@ _OVER_TIME_PANELS = [
 ]
 
 
-def _mark_events(axes: list[Axes], events: pd.DataFrame | None) -> list[Artist]:
+#: Event numbers closer than this share of the x axis are stacked, not printed on each other.
+_NUMBER_GAP = 0.035
+#: The on-time panel spans at least this many percentage points below 100: week-to-week noise
+#: of a tenth of a point must not fill the panel.
+ON_TIME_MIN_SPAN = 5.0
+
+
+def number_levels(positions: list[float], width: float, gap: float = _NUMBER_GAP) -> list[int]:
+    """The row each event number goes in: 0, or one up from a number too close on its left."""
+    levels: list[int] = []
+    for i, x in enumerate(positions):
+        near = [levels[j] for j in range(i) if abs(x - positions[j]) < gap * width]
+        level = 0
+        while level in near:
+            level += 1
+        levels.append(level)
+    return levels
+
+
+def _mark_events(axes: list[Axes], events: pd.DataFrame | None,
+                 width: float = 1.0) -> tuple[list[Artist], int]:
     """Every policy event on every panel, numbered in time order above the top one.
 
     Returns a legend entry per event: its number, kind and label (and the architectures it
-    touched when not all of them), drawn as it is marked. Numbers and a key, not labels on the
-    panels, because labels of events close together would overwrite each other.
+    touched when not all of them), drawn as it is marked, and how many rows the numbers took.
+    Numbers and a key, not labels on the panels, because labels of events close together would
+    overwrite each other; numbers closer than :data:`_NUMBER_GAP` of the axis (``width`` weeks)
+    are stacked.
     """
     table = distinct_events(events)
     names = {p: architecture_label(p) for p in ARCHITECTURES}
     entries: list[Artist] = []
+    levels = number_levels(list(table.start_min / WEEK_MIN), width)
     for number, row in enumerate(table.itertuples(), start=1):
         style = EVENT_STYLES.get(row.kind, EVENT_STYLES["step"])
         start, end = row.start_min / WEEK_MIN, row.end_min / WEEK_MIN
@@ -288,7 +317,8 @@ def _mark_events(axes: list[Axes], events: pd.DataFrame | None) -> list[Artist]:
                 ax.axvspan(start, max(end, start), gid=row.kind, **style)
             else:
                 ax.axvline(start, gid=row.kind, **style)
-        axes[0].text(start, 1.01, str(number), transform=axes[0].get_xaxis_transform(),
+        axes[0].text(start, 1.01 + 0.075 * levels[number - 1], str(number),
+                     transform=axes[0].get_xaxis_transform(),
                      ha="center", va="bottom", fontsize="small", fontweight="bold",
                      color=style["color"], gid=row.kind)
         text = "\n".join(textwrap.wrap(
@@ -296,19 +326,59 @@ def _mark_events(axes: list[Axes], events: pd.DataFrame | None) -> list[Artist]:
             + event_reach_words(row.platforms, row.all_platforms, names), 42))
         entries.append(Patch(label=text, **style) if row.kind in _SPANS
                        else Line2D([], [], label=text, **style))
-    return entries
+    return entries, max(levels, default=-1) + 1
+
+
+#: Week ticks: at most this many labelled (every week gets a small unlabelled tick).
+_MAX_WEEK_LABELS = 9
 
 
 def _week_ticks(ax: Axes, weekly: pd.DataFrame) -> None:
-    """Week numbers with their Monday's date at the weeks' middles, about a dozen at most."""
+    """Week numbers with their Monday's date, about nine at most, a small tick every week."""
     weeks = weekly.drop_duplicates("week").sort_values("week")
-    step = max(1, int(np.ceil(len(weeks) / 13)))
+    step = max(1, int(np.ceil(len(weeks) / _MAX_WEEK_LABELS)))
     shown = weeks.iloc[::step]
+    ax.set_xticks(weeks.week - 0.5, minor=True)
     ax.set_xticks(shown.week - 0.5, [f"{w}\n{date_words(str(d), short=True)}"
                                      for w, d in zip(shown.week, shown.week_start, strict=True)],
                   fontsize="small")
     ax.set_xlim(0, float(weeks.week.max()) if len(weeks) else 1.0)
     ax.set_xlabel("week (and its Monday)")
+
+
+def _holiday_weeks(axes: list[Axes], weekly: pd.DataFrame) -> list[Artist]:
+    """Weeks with public holidays shaded on every panel, named in the top one.
+
+    A holiday week has fewer working days, so fewer completions: unmarked, its dip reads as
+    the effect of whatever policy event falls in it. Returns the legend entry (none: no such
+    week).
+    """
+    if "holidays" not in weekly:
+        return []
+    weeks = weekly.drop_duplicates("week")
+    weeks = weeks[weeks.holidays.fillna("").astype(str) != ""]
+    for row in weeks.itertuples():
+        for ax in axes:
+            ax.axvspan(row.week - 1, row.week, color="gold", alpha=0.18, lw=0, gid="holiday")
+        parts = str(row.holidays).split("; ")
+        names = textwrap.shorten(parts[0].split(" (")[0], 20, placeholder="…") + (
+            f" +{len(parts) - 1}" if len(parts) > 1 else "")
+        axes[0].text(row.week - 0.5, 0.97, f"{names}: {int(row.working_days)} d",
+                     transform=axes[0].get_xaxis_transform(), rotation=90, ha="center",
+                     va="top", fontsize=6.5, color="saddlebrown", gid="holiday",
+                     bbox={"facecolor": "white", "alpha": 0.7, "lw": 0, "pad": 0.5})
+    if weeks.empty:
+        return []
+    return [Patch(color="gold", alpha=0.3,
+                  label="week with public holidays\n(named: its working days)")]
+
+
+def _on_time_limits(ax: Axes, values: np.ndarray) -> None:
+    """The on-time panel from at least :data:`ON_TIME_MIN_SPAN` points below 100% to 100%."""
+    finite = values[np.isfinite(values)]
+    low = min(float(finite.min()) if len(finite) else 100.0, 100.0 - ON_TIME_MIN_SPAN)
+    pad = (100.0 - low) * 0.05
+    ax.set_ylim(low - pad, 100.0 + pad)
 
 
 def over_time(weekly: pd.DataFrame, events: pd.DataFrame | None = None, title: str = "",
@@ -324,6 +394,7 @@ def over_time(weekly: pd.DataFrame, events: pd.DataFrame | None = None, title: s
     if axes is None:
         _, grid = plt.subplots(len(_OVER_TIME_PANELS), 1, figsize=(9, 9.5), sharex=True)
         axes = list(grid)
+    holiday = _holiday_weeks(axes, weekly)
     for platform, rows in weekly.groupby("platform", sort=False):
         colour, label = COLOURS.get(str(platform)), architecture_label(str(platform))
         x = rows.week.to_numpy(dtype=float) - 0.5
@@ -338,12 +409,16 @@ def over_time(weekly: pd.DataFrame, events: pd.DataFrame | None = None, title: s
             ax.axvspan(0.0, warmup_min / WEEK_MIN, color="grey", alpha=0.1, lw=0,
                        label="warm-up (left out of the KPIs)" if ax is axes[0] else "_nolegend_")
         ax.set_ylabel(ylabel, fontsize="small")
-    marks = _mark_events(axes, events)
+    on_time = [c for c, _, _ in _OVER_TIME_PANELS].index("on_time_rate")
+    _on_time_limits(axes[on_time], weekly.on_time_rate.to_numpy(dtype=float) * 100.0)
+    width = float(weekly.week.max()) if len(weekly) else 1.0
+    marks, rows = _mark_events(axes, events, width)
     _week_ticks(axes[-1], weekly)
-    axes[0].set_title(f"Week by week{' - ' + title if title else ''}", pad=14)
+    axes[0].set_title(f"Week by week{' - ' + title if title else ''}", pad=14 + 9 * max(
+        rows - 1, 0))
     handles, _ = axes[0].get_legend_handles_labels()
-    axes[0].legend(handles=[*handles, *marks], fontsize="x-small", bbox_to_anchor=(1.01, 1),
-                   loc="upper left")
+    axes[0].legend(handles=[*handles, *holiday, *marks], fontsize="x-small",
+                   bbox_to_anchor=(1.01, 1), loc="upper left")
     axes[1].legend(fontsize="x-small", bbox_to_anchor=(1.01, 1), loc="upper left")
     return axes[0]
 

@@ -30,9 +30,15 @@ from sim.config import InputError, Scenario, ScenarioError, load_scenario
 from sim.config.architectures import ARCHITECTURES, PAIR
 from sim.config.architectures import architecture_label as named
 from sim.experiments.comparison import format_value, run_notes, verdict
-from sim.experiments.statistics import mean_ci
+from sim.experiments.statistics import (
+    MIN_INTERVAL_REPLICATIONS,
+    interval_words,
+    mean_ci,
+    shown_ci,
+)
 from sim.model.calendar import WorkCalendar, run_horizon_min, warmup_marks
 from sim.model.documents import DELAY_COMPONENTS
+from sim.outputs import assumptions
 from sim.outputs.over_time import (
     EVENT_COLUMNS,
     WAVE_WINDOW_WEEKS,
@@ -181,15 +187,19 @@ def _pm(mean: float, half: float | None) -> str:
 
 
 def _ci_text(ci: dict | None, scale: float = 1.0) -> str:
-    """A mean with its 95% half-width, from a ``mean_ci`` dict (``-`` when there is none)."""
+    """A mean with its 95% half-width, from a ``mean_ci`` dict (``-`` when there is none).
+
+    No half-width from fewer than :data:`MIN_INTERVAL_REPLICATIONS` values.
+    """
     if not ci or ci.get("mean") is None or math.isnan(ci["mean"]):
         return "-"
-    half = ci.get("half_width")
-    return _pm(ci["mean"] * scale, None if half is None else half * scale)
+    shown = shown_ci(ci)
+    return _pm(shown["mean"] * scale, shown["half_width"] * scale)
 
 
 def _has_interval(ci: dict | None) -> bool:
-    return bool(ci) and ci.get("half_width") is not None and not math.isnan(ci["half_width"])
+    """Whether ``ci`` has an interval that may be shown (enough replications, not NaN)."""
+    return bool(ci) and not math.isnan(shown_ci(ci)["half_width"])
 
 
 def _excludes_zero(ci: dict) -> bool:
@@ -253,10 +263,20 @@ def kpi_rows(run: RunData) -> list[list[str]]:
 
 
 def _kpi_text(kpi: str, ci: dict | None, difference: bool = False) -> str:
-    """A KPI's mean with its 95% half-width in its unit (``-`` when there is none)."""
+    """A KPI's mean with its 95% half-width in its unit (``-`` when there is none).
+
+    No half-width from fewer than :data:`MIN_INTERVAL_REPLICATIONS` replications.
+    """
     if not ci or ci.get("mean") is None:
         return "-"
-    return format_value(kpi, ci["mean"], ci.get("half_width"), difference=difference)
+    shown = shown_ci(ci)
+    return format_value(kpi, shown["mean"], shown["half_width"], difference=difference)
+
+
+def _interval_note(run: RunData) -> str:
+    """``1 replication: no interval`` for a table's header when the run had too few (else "")."""
+    reps = int(run.meta.get("replications") or 0)
+    return interval_words(reps) if reps else ""
 
 
 def attribution_rows(run: RunData) -> list[list[str]]:
@@ -319,7 +339,16 @@ def findings(run: RunData) -> list[str]:
         out.append("Only one replication was run, so there are no confidence intervals: the "
                    "numbers below are one sample, not an estimate. Run more replications "
                    "before drawing conclusions.")
-    notes = run_notes(run.summary, run.scenario.warmup_days) if reps >= 2 else []
+    elif reps < MIN_INTERVAL_REPLICATIONS:
+        out.append(f"Only {reps} replications were run: too few for a confidence interval, so "
+                   "the numbers below are averages of a few samples, not estimates. Run "
+                   f"{MIN_INTERVAL_REPLICATIONS} or more before drawing conclusions.")
+    if both and reps < MIN_INTERVAL_REPLICATIONS:
+        out.append("Without intervals this report makes no claim about whether OSDO or ESED "
+                   "is faster, more punctual or loses less time: a difference between "
+                   f"{'one pair of runs' if reps < 2 else 'a few runs'} can be noise.")
+    notes = (run_notes(run.summary, run.scenario.warmup_days)
+             if reps >= MIN_INTERVAL_REPLICATIONS else [])
     if notes:
         out.append("Caution, read the findings below with this in mind: "
                    + html.escape("; ".join(notes)) + ".")
@@ -475,6 +504,98 @@ def _attribution_finding(platform: str, ci: dict) -> list[str]:
             + ", ".join(parts[1:]) + " of the average document's cycle time."]
 
 
+# --------------------------------------------------------------------------- assumptions
+
+#: How many screened assumptions a finding names at most.
+DEPENDS_TOP = 3
+
+
+def depends_words(run: RunData) -> list[str]:
+    """Per OSDO - ESED finding, the assumptions that move or flip it (HTML-safe).
+
+    From the shipped sensitivity screen and calibration scans (:mod:`sim.outputs.assumptions`),
+    each assumption with its value in this scenario and its source.
+    """
+    if not set(PAIR) <= set(run.platforms):
+        return []
+    out = []
+    for kpi, what, _, _ in _PAIRED_FINDINGS:
+        found = assumptions.influences(kpi)
+        if not found:
+            continue
+        movers = [i for i in found if i.above_noise][:DEPENDS_TOP]
+        if movers:
+            text = (f"<b>{what}</b>, OSDO − ESED: moved beyond replication noise by "
+                    + "; ".join(_influence_words(run, kpi, i) for i in movers) + ".")
+        else:
+            top = found[0]
+            text = (f"<b>{what}</b>, OSDO − ESED: no screened assumption moves it beyond "
+                    f"replication noise (the largest, {_named_value(run, top.parameter, top)}, "
+                    f"by {_mu_text(kpi, top)}, within the noise).")
+        text += "".join(f" {_flip_words(run, f)}" for f in assumptions.flips()
+                        if kpi == assumptions.SCAN_KPI)
+        levels = [i for i in found if i.levels_move and not i.above_noise][:DEPENDS_TOP]
+        if levels:
+            text += (" Moving both platforms alike (the level, not which is better): "
+                     + ", ".join(_named_value(run, i.parameter, i) for i in levels) + ".")
+        out.append(text)
+    return out
+
+
+def _mu_text(kpi: str, influence: assumptions.Influence) -> str:
+    number = format_value(kpi, influence.mu_star, difference=True).lstrip("+")
+    low = format_value(kpi, influence.mu_star_low, difference=True, unit=False).lstrip("+")
+    high = format_value(kpi, influence.mu_star_high, difference=True, unit=False).lstrip("+")
+    return f"{number} (95% interval {low} to {high})"
+
+
+def _named_value(run: RunData, path: str, influence: assumptions.Influence | None = None) -> str:
+    """``the OSDO UI time factor (platform.osdo.ui_time_factor = 1.1 here; assumption)``."""
+    label = html.escape(influence.label) if influence else ""
+    source, _ = assumptions.source_for(path)
+    value = assumptions.value_at(run.scenario, path)
+    here = (f" = {html.escape(assumptions.value_words(value))} here" if value is not None
+            else ", not in this scenario's schema")
+    return (f"{label} (<code>{html.escape(path)}</code>{here}; "
+            f"{html.escape(source or 'no source recorded')})").strip()
+
+
+def _influence_words(run: RunData, kpi: str, influence: assumptions.Influence) -> str:
+    return f"{_named_value(run, influence.parameter, influence)}, by {_mu_text(kpi, influence)}"
+
+
+def _flip_words(run: RunData, flip: assumptions.Flip) -> str:
+    """Where a scan saw the answer flip, and on which side this scenario's value lies."""
+    value = assumptions.value_at(run.scenario, flip.parameter)
+    other = "ESED" if flip.faster_below == "OSDO" else "OSDO"
+    side = ""
+    if assumptions.is_number(value):
+        side = (f"; this scenario's {assumptions.value_words(value)} is "
+                + ("below" if value < flip.at else "above") + " it")
+    noise = (" The intervals at the two levels either side include zero: near the flip the "
+             "two could not be told apart." if flip.crossing_in_noise else "")
+    return (f"A scan ({html.escape(flip.scan)}) found the flip point: the mean cycle-time "
+            f"difference changes sign at <code>{html.escape(flip.parameter)}</code> ≈ "
+            f"{flip.at:.2f} (between {flip.below:g} and {flip.above:g}), {flip.faster_below} "
+            f"faster below, {other} above{side}.{noise}")
+
+
+def _depends_section(run: RunData) -> list[str]:
+    words = depends_words(run)
+    if not words:
+        return []
+    return ["<section id='depends'><h2>What this answer depends on</h2>",
+            "<p>Every model number has a source or is marked as an assumption "
+            "(docs/model.md). Which assumptions move each comparison, and by how much, comes "
+            f"from {html.escape(assumptions.SCREEN_WORDS)}, and where the answer flips from "
+            "the calibration scans (docs/model.md section 6.3). By how much: mu*, how far the "
+            "difference moves on average when the assumption steps across its screened range, "
+            "with its 95% interval. Both were measured on the scenarios named, not necessarily "
+            "this one: they say which assumptions to doubt first, not how far this run's "
+            "numbers would move.</p>",
+            "<ul class='findings'>", *[f"<li>{w}</li>" for w in words], "</ul></section>"]
+
+
 # --------------------------------------------------------------------------- over time
 
 
@@ -484,7 +605,23 @@ def over_time_words(run: RunData) -> list[str]:
     Its policy events, each platform's peak week of open documents and, when the run had
     incidents and their KPIs (:data:`RECOVERY_KPI`, :data:`LATE_KPI`), the recovery from them.
     """
-    return [*_events_words(run), *_peak_words(run), *_wave_words(run), *_incident_words(run)]
+    return [*_events_words(run), *_holiday_words(run), *_peak_words(run), *_wave_words(run),
+            *_incident_words(run)]
+
+
+def _holiday_words(run: RunData) -> list[str]:
+    """The weeks with public holidays: fewer working days, so fewer completions."""
+    if "holidays" not in run.weekly:
+        return []
+    weeks = run.weekly.drop_duplicates("week")
+    weeks = weeks[weeks.holidays.fillna("").astype(str) != ""]
+    if weeks.empty:
+        return []
+    items = [f"week {int(w.week)}: {html.escape(str(w.holidays))}, {int(w.working_days)} "
+             f"working day{'s' if int(w.working_days) != 1 else ''}" for w in weeks.itertuples()]
+    return ["Weeks with public holidays (shaded on the figure), with their working days: a week "
+            "of fewer working days completes fewer documents, whatever the policy events: "
+            + "; ".join(items) + "."]
 
 
 def _week_of(minute: float) -> str:
@@ -572,7 +709,8 @@ def _incident_words(run: RunData) -> list[str]:
 
 def _kpi_number(kpi: str, ci: dict) -> str:
     """A KPI's mean ± half-width as numbers only: the sentence names the unit."""
-    return format_value(kpi, ci["mean"], ci.get("half_width"), unit=False)
+    shown = shown_ci(ci)
+    return format_value(kpi, shown["mean"], shown["half_width"], unit=False)
 
 
 def _recovery_words(platform: str, ci: dict | None, replications: int, incidents: int,
@@ -611,7 +749,11 @@ def _late_words(platform: str, ci: dict) -> str:
     """Documents the incidents made late, claimed only as far as the interval supports it."""
     against = "against the same replications run without the incidents"
     number = _kpi_number(LATE_KPI, ci)
-    if _has_interval(ci) and not _excludes_zero(ci):
+    if not _has_interval(ci):
+        return (f"On {named(platform)}, the documents late because of the incidents: {number} "
+                f"({against}; {interval_words(int(ci.get('n') or 0)) or 'no interval'}, so "
+                "not an estimate).")
+    if not _excludes_zero(ci):
         return (f"On {named(platform)}, the documents the incidents made late could not be "
                 f"told apart from none: {number} ({against}; the 95% interval includes zero).")
     wide = ("; the interval leaves out zero but is wide: read the direction, not the size"
@@ -681,12 +823,15 @@ def render(run: RunData) -> str:
     meta = run.meta
     title = f"docflow-sim report: {run.scenario.name}"
     platforms = [named(p) for p in run.platforms]
-    kpi_header = ["KPI", "meaning", *[f"{p} (mean ± 95% CI)" for p in platforms]]
+    few = _interval_note(run)
+    kpi_header = ["KPI", "meaning", *[f"{p} (mean{'; ' + few if few else ' ± 95% CI'})"
+                                      for p in platforms]]
     if run.paired:
-        kpi_header.append("OSDO − ESED (paired)")
-    att_header = ["component", "meaning", *[f"{p} share (± 95% CI)" for p in platforms]]
+        kpi_header.append(f"OSDO − ESED (paired{'; ' + few if few else ''})")
+    att_header = ["component", "meaning", *[f"{p} share ({few or '± 95% CI'})"
+                                            for p in platforms]]
     if run.paired:
-        att_header.append("OSDO − ESED (paired)")
+        att_header.append(f"OSDO − ESED (paired{'; ' + few if few else ''})")
     found = findings(run)
     parts = [
         "<!DOCTYPE html>",
@@ -705,6 +850,7 @@ def render(run: RunData) -> str:
         "<section id='findings'><h2>Findings</h2><ul class='findings'>",
         *[f"<li>{f}</li>" for f in found],
         "</ul></section>",
+        *_depends_section(run),
         "<section id='kpis'><h2>Key performance indicators</h2>",
         _table(kpi_header, kpi_rows(run), "kpi"),
         "</section>",

@@ -20,7 +20,14 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.experiments.sensitivity import DIFFERENCE, FLOOR, NOISE_LEVEL, RANK_BY, target_label
+from sim.experiments.sensitivity import (
+    DIFFERENCE,
+    FLOOR,
+    NOISE_LEVEL,
+    RANK_BY,
+    mu_star_bounds,
+    target_label,
+)
 from sim.experiments.store import replacing
 from sim.model.kpis import KPIS
 from sim.outputs.plots import COLOURS, new_axes, plt
@@ -31,8 +38,8 @@ __all__ = ["sensitivity_bars", "sensitivity_figure", "sensitivity_text", "write_
            "METHOD_WORDS"]
 
 METHOD_WORDS = {
-    "morris": "Morris mu* ± 95% CI: the mean absolute change of the KPI as a factor moves "
-              "across its range",
+    "morris": "Morris mu* [95% CI]: the mean absolute change of the KPI as a factor moves "
+              "across its range (a bootstrap percentile interval: never below 0)",
     "sobol": "Sobol indices ± 95% CI: S1 the factor's own share of the KPI's variance, ST with "
              "its interactions",
 }
@@ -74,7 +81,9 @@ def sensitivity_bars(table: pd.DataFrame, kpi: str, target: str, order: list[str
     colour = COLOURS.get(target, _DIFF_COLOUR)
     clear = part.above_noise.to_numpy(dtype=bool)
     if method == "morris":
-        bars = ax.barh(y, part.mu_star, xerr=part.mu_star_conf, color=colour, alpha=0.8,
+        low, high = mu_star_bounds(part)
+        mu = part.mu_star.to_numpy(dtype=float)
+        bars = ax.barh(y, mu, xerr=np.vstack([mu - low, high - mu]), color=colour, alpha=0.8,
                        capsize=3)
         handles = [Patch(color=colour, alpha=0.8, label="mu*")]
         floor = float(part.mu_star_noise.iloc[0])
@@ -83,7 +92,10 @@ def sensitivity_bars(table: pd.DataFrame, kpi: str, target: str, order: list[str
     else:
         ax.barh(y + 0.2, part.S1, height=0.4, xerr=part.S1_conf, color=colour, alpha=0.45,
                 capsize=3)
-        bars = ax.barh(y - 0.2, part.ST, height=0.4, xerr=part.ST_conf, color=colour, alpha=0.9,
+        st = part.ST.to_numpy(dtype=float)
+        conf = part.ST_conf.to_numpy(dtype=float)  # ST >= 0: its whisker stops at 0
+        whiskers = np.vstack([np.minimum(conf, np.maximum(st, 0.0)), conf])
+        bars = ax.barh(y - 0.2, st, height=0.4, xerr=whiskers, color=colour, alpha=0.9,
                        capsize=3)
         handles = [Patch(color=colour, alpha=0.45, label="S1"),
                    Patch(color=colour, alpha=0.9, label="ST")]
@@ -137,7 +149,8 @@ def sensitivity_text(table: pd.DataFrame, kpi: str) -> str:
             cell = cells.loc[(target, parameter)]
             mark = "  " if cell.above_noise else " ~"
             if method == "morris":
-                row.append(f"{_num(cell.mu_star)} ± {_num(cell.mu_star_conf)}{mark}")
+                low, high = mu_star_bounds(pd.DataFrame([cell]))
+                row.append(f"{_num(cell.mu_star)} [{_num(low[0])}, {_num(high[0])}]{mark}")
             else:
                 row.append(f"S1 {_num(cell.S1)} ± {_num(cell.S1_conf)}, "
                            f"ST {_num(cell.ST)} ± {_num(cell.ST_conf)}{mark}")

@@ -42,7 +42,7 @@ def write_outputs(sweep: Sweep, out_dir: Path, plots_on: bool = True) -> tuple[p
     summary = point_summary(runs, sweep.parameters, sweep.kpis)
     with replacing(out_dir / "points.csv") as tmp:
         summary.to_csv(tmp, index=False)
-    for name, text in (("sweep.yaml", sweep.path.read_text(encoding="utf-8")),
+    for name, text in (("sweep.yaml", sweep.file_text()),
                        ("scenario.resolved.yaml", dump_resolved(sweep.base))):
         with replacing(out_dir / name) as tmp:
             tmp.write_text(text, encoding="utf-8")

@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 
 from sim.config.architectures import PAIR
 from sim.experiments.comparison import display_unit
-from sim.experiments.statistics import mean_ci
+from sim.experiments.statistics import mean_ci, shown_ci
 from sim.outputs.plots import COLOURS, new_axes, plt
 from sim.outputs.words import kpi_axis_label, kpi_title, parameter_words
 
@@ -37,7 +37,8 @@ def _band(ax: Axes, stats: list[tuple[float, dict]], scale: float, colour: str |
           label: str) -> None:
     x = np.array([s[0] for s in stats])
     mean = np.array([s[1]["mean"] for s in stats]) * scale
-    half = np.nan_to_num(np.array([s[1]["half_width"] for s in stats])) * scale
+    # No band from fewer than three values: a t-interval on two is a guess.
+    half = np.nan_to_num(np.array([shown_ci(s[1])["half_width"] for s in stats])) * scale
     ax.plot(x, mean, marker="o", label=label, color=colour)
     ax.fill_between(x, mean - half, mean + half, alpha=0.25, color=colour, lw=0)
 

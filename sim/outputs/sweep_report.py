@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.config.architectures import ARCHITECTURES, PAIR
 from sim.experiments.comparison import display_unit, format_value, verdict
-from sim.experiments.statistics import mean_ci
+from sim.experiments.statistics import mean_ci, shown_ci
 from sim.experiments.store import STORE_FILE, read_meta, read_store
 from sim.model.kpis import KPIS, MAIN_KPIS
 from sim.outputs.report import CSS, REPORT_NAME, ReportError, figure_html
@@ -32,13 +32,14 @@ __all__ = ["SweepData", "load_sweep_folder", "point_differences", "difference_ta
 
 _VERDICT_WORDS = {"apart": "told apart", "sign": "a direction only (a wide interval)",
                   "unclear": "could not tell apart", "same": "the same in every replication",
-                  "none": "one replication: no interval", "empty": "no value in these runs"}
+                  "none": "too few replications: no interval", "empty": "no value in these runs"}
 _LEGEND = (
     "<p>Each cell is OSDO − ESED at that point, paired over its replications, with its 95% "
     "interval, in the unit under the KPI's name (hover the name for its meaning, or see the "
-    "plots below). <b>Bold</b>: told apart (the interval leaves out zero and is at most half the "
-    "difference); <b>?</b>: a direction only (the interval leaves out zero but is wide); grey: "
-    "could not tell apart. Green: OSDO better, red: OSDO worse, where a direction is better. "
+    "plots below); fewer than three replications give no interval. <b>Bold</b>: told apart "
+    "(the interval leaves out zero and is at most half the difference); <b>?</b>: a direction "
+    "only (the interval leaves out zero but is wide); grey: could not tell apart. Green: OSDO "
+    "better, red: OSDO worse, where a direction is better. "
     "With few replications per point, expect some points to differ by chance alone.</p>")
 _STYLE = """
 table.differences td.unclear { color: #888; }
@@ -171,7 +172,8 @@ def _cell(kpi: str, ci: dict[str, Any]) -> str:
            "none": "unclear", "empty": "unclear"}[kind]
     if kind in ("apart", "sign") and better is not None:
         css += " good" if (ci["mean"] > 0) == better else " bad"
-    text = (format_value(kpi, ci["mean"], ci["half_width"], difference=True, unit=False)
+    shown = shown_ci(ci)
+    text = (format_value(kpi, shown["mean"], shown["half_width"], difference=True, unit=False)
             if ci["n"] else "-")
     mark = "?" if kind == "sign" else ""
     return (f"<td class='n {css}' title='{_VERDICT_WORDS[kind]}, {ci['n']} pair(s)'>"
