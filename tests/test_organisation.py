@@ -6,8 +6,8 @@ import pytest
 from conftest import small_scenario
 
 from sim.config.errors import InputError
-from sim.model.assignment import Organisation
-from sim.model.population import leadership_count, sample_population
+from sim.model.assignment import Organisation, organise
+from sim.model.population import sample_population
 from sim.model.replication import run_replication
 from sim.model.streams import Streams
 
@@ -15,10 +15,7 @@ from sim.model.streams import Streams
 def organisation(kind: str, staff: int, **staff_overrides) -> Organisation:
     scenario = small_scenario(bodies=[{"name": "X", "kind": kind, "staff": staff}],
                               staff=staff_overrides)
-    body = sample_population(scenario, Streams(1, 0))[0]
-    heads = len(body.staff["head"])
-    return Organisation.of(body, scenario.staff.structure[kind],
-                           leadership_count(scenario, heads, kind))
+    return organise(scenario, sample_population(scenario, Streams(1, 0)))[0]
 
 
 def ids(people) -> list[int]:
@@ -94,7 +91,7 @@ def test_a_body_with_too_few_heads_for_a_leadership_is_flat():
 def test_a_kind_overrides_its_own_structure_and_an_unknown_kind_is_an_error():
     scenario = small_scenario(staff={"structure": {"committee": {"deputies": 1}}})
     assert scenario.staff.structure["committee"].deputies == 1
-    assert scenario.staff.structure["committee"].head_referral_share == 0.5  # default kept
+    assert scenario.staff.structure["committee"].staff_per_deputy == 60  # default kept
     assert scenario.staff.structure["central_ministry"].deputies == 5
     with pytest.raises(InputError, match="staff.structure"):
         small_scenario(staff={"structure": {"ministry": {"deputies": 1}}})
@@ -113,8 +110,7 @@ def ministry_run(platform: str = "osdo", **staff):
                               staff=staff, absence={"annual_leave_days": 0, "sick_days": 0,
                                                     "trip_days": 0})
     run = run_replication(scenario, platform, 0, keep_steps=True)
-    body = sample_population(scenario, Streams(scenario.seed, 0))[0]
-    org = Organisation.of(body, scenario.staff.structure["central_ministry"], 6)
+    org = organise(scenario, sample_population(scenario, Streams(scenario.seed, 0)))[0]
     return scenario, run, org
 
 
@@ -169,10 +165,12 @@ def test_the_subject_comes_from_the_documents_stream_both_architectures_agree():
     assert all(a[d] == b[d] for d in common)
 
 
-@pytest.mark.parametrize(("share", "minister_refers"), [(1.0, True), (0.0, False)])
-def test_the_head_of_the_body_refers_their_share_of_incoming_mail(share, minister_refers):
+@pytest.mark.parametrize(("per_day", "minister_refers"), [(1000.0, True), (0.0, False)])
+def test_the_head_of_the_body_refers_their_number_of_incoming_documents(per_day,
+                                                                        minister_refers):
+    # More a day than the ministry gets: the minister refers all of it; none: the deputies do.
     scenario, run, _ = ministry_run(structure={**_structures(), "central_ministry": {
-        "deputies": 5, "divisions_per_department": 4, "head_referral_share": share}})
+        "deputies": 5, "divisions_per_department": 4, "head_referrals_per_day": per_day}})
     steps = run.steps
     resolved = steps[steps.step == "resolution"].document
     referrals = steps[(steps.step == "referral") & steps.document.isin(resolved)]
@@ -181,6 +179,20 @@ def test_the_head_of_the_body_refers_their_share_of_incoming_mail(share, ministe
     assert (first == 12).all() if minister_refers else not (first == 12).any()
     counts = referrals.groupby("document").size()
     assert set(counts) == ({3} if minister_refers else {2})
+
+
+def test_the_heads_share_falls_with_the_bodys_mail_and_deputies_grow_with_its_staff():
+    # 0.63 documents per employee a day, 67% of them incoming mail: 0.4221 a day per employee.
+    # The head refers 10 a day: of a 300-person ministry's 126.63, a share of 0.0790; of a
+    # 60-person local executive body's 25.33, 0.3949. A local executive body of 300 has
+    # 300 / 60 = 5 deputies (its kind's 2 are for 60 staff): a leadership of 6.
+    ministry = organisation("central_ministry", 300)
+    assert ministry.head_referral_share == pytest.approx(10 / (300 * 0.63 * 0.67))
+    assert ministry.head_referral_share == pytest.approx(0.0790, abs=1e-4)
+    small = organisation("local_executive", 60)
+    assert small.head_referral_share == pytest.approx(0.3949, abs=1e-4)
+    assert len(organisation("local_executive", 300).leadership) == 6
+    assert len(small.leadership) == 3
 
 
 def _structures() -> dict:

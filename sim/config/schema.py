@@ -157,25 +157,34 @@ def hhmm_minutes(hhmm: str) -> int:
 class BodyStructure(_Spec):
     """How a body of one kind is organised: its leadership, departments and divisions.
 
-    The heads of a body (``staff.roles``) fill it from the top: the head of the body and
-    ``deputies`` (at most a quarter of the heads), then department directors and division
-    heads; executors are spread over the divisions in turn. The last department (or division)
-    is the legal service.
+    The heads of a body (``staff.roles``) fill it from the top: the head of the body and the
+    deputies (at most a quarter of the heads), then department directors and division heads;
+    executors are spread over the divisions in turn. The last department (or division) is the
+    legal service.
     """
 
     deputies: Annotated[int, Field(ge=0, le=10)] = Field(
         description="Deputies of the head of the body (vice-ministers, deputy chairmen, deputy "
         "akims), each curating some departments: they refer the departments' mail and sign "
-        "letters in the body's name [law-civil-service]; the number is an assumption."
+        "letters in the body's name [law-civil-service]; a bigger body has more (see "
+        "staff_per_deputy). The number is an assumption."
+    )
+    staff_per_deputy: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        60,
+        description="Staff a deputy curates at most: a body of more than deputies x this many "
+        "has one deputy per this many staff, rounded up (assumption: a vice-minister curates "
+        "two departments of about 30).",
     )
     divisions_per_department: Annotated[int, Field(ge=0, le=20)] = Field(
         description="Divisions per department; 0: divisions sit directly under the leadership "
         "(no department level). Assumption."
     )
-    head_referral_share: Share = Field(
-        description="Share of incoming mail the head of the body refers first (to the curating "
-        "deputy); the rest the records office sends straight to the curating deputy by the "
-        "distribution of duties. Assumption."
+    head_referrals_per_day: NonNegative = Field(
+        10.0,
+        description="Incoming documents a day the head of the body refers personally (to the "
+        "curating deputy), on average: that share of the body's expected incoming mail (all of "
+        "it in a body that gets fewer); the records office sends the rest straight to the "
+        "curating deputy by the distribution of duties. Assumption.",
     )
 
 
@@ -183,18 +192,13 @@ def _default_structures() -> dict[str, BodyStructure]:
     # Assumptions, in the shape of the study's bodies: a ministry has vice-ministers and
     # departments of divisions (its legal department is named in its orders [mipd-2021]); a
     # committee, territorial division, local executive body and akim's office have divisions
-    # under their leadership. The head of a small body refers all its mail himself.
+    # under their leadership.
     return {
-        "central_ministry": BodyStructure(deputies=5, divisions_per_department=4,
-                                          head_referral_share=0.15),
-        "committee": BodyStructure(deputies=3, divisions_per_department=0,
-                                   head_referral_share=0.5),
-        "territorial_division": BodyStructure(deputies=2, divisions_per_department=0,
-                                              head_referral_share=1.0),
-        "local_executive": BodyStructure(deputies=2, divisions_per_department=0,
-                                         head_referral_share=1.0),
-        "district_akimat": BodyStructure(deputies=3, divisions_per_department=0,
-                                         head_referral_share=0.5),
+        "central_ministry": BodyStructure(deputies=5, divisions_per_department=4),
+        "committee": BodyStructure(deputies=3, divisions_per_department=0),
+        "territorial_division": BodyStructure(deputies=2, divisions_per_department=0),
+        "local_executive": BodyStructure(deputies=2, divisions_per_department=0),
+        "district_akimat": BodyStructure(deputies=3, divisions_per_department=0),
     }
 
 

@@ -46,7 +46,7 @@ from sim.model.documents import Document
 from sim.model.population import Body, Employee, leadership_count
 from sim.model.staffing import RolePool
 
-__all__ = ["Organisation", "Department", "Division", "Assigner"]
+__all__ = ["Organisation", "Department", "Division", "Assigner", "organise"]
 
 
 @dataclass(eq=False)
@@ -131,8 +131,12 @@ class Organisation:
         return self._staffing[1]
 
     @classmethod
-    def of(cls, body: Body, structure: BodyStructure, leaders: int) -> Organisation:
+    def of(cls, body: Body, structure: BodyStructure, leaders: int,
+           incoming_per_day: float = 0.0) -> Organisation:
         """Organise the body's heads and executors; ``leaders``: the size of its leadership.
+
+        The head of the body refers ``structure.head_referrals_per_day`` of the body's
+        ``incoming_per_day`` documents (all of them when it gets fewer).
 
         After the leadership, with ``d`` divisions per department, every ``1 + d`` remaining
         heads make a department: its director first (the first heads), division ``j`` in
@@ -161,8 +165,9 @@ class Organisation:
             divisions = [Division(h, teams[j], j) for j, h in enumerate(division_heads)]
             departments = [Department(None, [j], deputies[j % len(deputies)])
                            for j in range(n_div)]
-        return cls(lead, departments, divisions,
-                   head_referral_share=structure.head_referral_share)
+        share = (min(1.0, structure.head_referrals_per_day / incoming_per_day)
+                 if incoming_per_day > 0 else 1.0)
+        return cls(lead, departments, divisions, head_referral_share=share)
 
     def tell_peers(self, heads: RolePool, executors: RolePool) -> None:
         """Who acts for whom when someone is away.
@@ -184,17 +189,25 @@ class Organisation:
                 executors.peers[emp.id] = div.executors
 
 
+def organise(scenario: Scenario, bodies: list[Body]) -> list[Organisation]:
+    """Each body's organisation by its kind's structure (flat with one level of resolution)."""
+    # Incoming mail a day per employee (external arrivals of the referral types): the head of a
+    # body refers their number of it a day, whatever the body's size.
+    referred = scenario.workload.documents_per_employee_per_day * sum(
+        t.share for t in scenario.documents.types.values() if t.referral)
+    return [Organisation.of(b, scenario.staff.structure[b.kind],
+                            leadership_count(scenario, len(b.staff["head"]), b.kind, b.size),
+                            referred * b.size)
+            for b in bodies]
+
+
 class Assigner:
     """Names the people a step of a document goes to, by function and each role's policy."""
 
     def __init__(self, scenario: Scenario, bodies: list[Body],
                  pools: dict[tuple[int, str], RolePool]) -> None:
-        staff = scenario.staff
-        self.policy = dict(staff.assignment)
-        self.organisations = [
-            Organisation.of(b, staff.structure[b.kind],
-                            leadership_count(scenario, len(b.staff["head"]), b.kind))
-            for b in bodies]
+        self.policy = dict(scenario.staff.assignment)
+        self.organisations = organise(scenario, bodies)
         self.pools = pools
         for body, org in zip(bodies, self.organisations, strict=True):
             org.tell_peers(pools[(body.id, "head")], pools[(body.id, "executor")])
@@ -235,8 +248,9 @@ class Assigner:
         """The resolution cascade above the division, top down (empty: none refers).
 
         Draws the document's subject (a body with structure): its department. Incoming mail
-        goes to the head of the body first when ``doc.head_draw`` falls in the kind's
-        ``head_referral_share``, then to the curating deputy and the director.
+        goes to the head of the body first when ``doc.head_draw`` falls in the head's share
+        (``head_referrals_per_day`` of the body's incoming mail), then to the curating deputy
+        and the director.
         """
         org = self.organisations[doc.body]
         if org.flat:
