@@ -114,9 +114,10 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 def test_the_leadership_takes_its_leave_one_at_a_time():
-    # A 120-person ministry has 24 heads: its first 3 are the leadership. With sick days and
-    # trips off, a leader's spells are leave blocks; no two leaders' blocks overlap, while the
-    # same draws without keeping them apart overlap somewhere in most replications.
+    # A 120-person ministry has 24 heads: its first 6 are the leadership (the minister and 5
+    # vice-ministers). With sick days and trips off, a leader's spells are leave blocks; no two
+    # of the first three leaders' blocks overlap, while the same draws without keeping them
+    # apart overlap somewhere in most replications.
     scenario = small_scenario(
         bodies=[{"name": "M", "kind": "central_ministry", "staff": 120}],
         absence={"sick_days": 0, "trip_days": 0})

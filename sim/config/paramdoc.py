@@ -54,6 +54,9 @@ VALUE_SOURCES: dict[str, str] = {
         "Source: Russian analogue [ru-deadlines], 'operative' documents 10 days",
     "documents.types.reply_letter.deadline_working_days":
         "Source: Russian analogue [ru-deadlines], drafts sent for approval 10 days",
+    "documents.types.internal_order.legal_review":
+        "Source: drafts of orders are approved by the legal service, rules of documentation and "
+        "document management (2023) [docrules-2023] (clauses not re-read)",
     "internet.classes.urban_fibre.bandwidth_mbps": "Source: fixed broadband 70-95 Mbps [speedtest]",
     "internet.classes.urban_mobile.bandwidth_mbps": "Source: mobile medians 23-38 Mbps [speedtest]",
     "internet.classes.rural.bandwidth_mbps": "Source: '250+' programme 2-10 Mbps [rural-internet]",

@@ -34,7 +34,7 @@ __all__ = [
     "Scenario", "CalendarSpec", "StaffSpec", "HumanFactorsSpec", "InternetClass", "InternetSpec",
     "OsdoSpec", "EsedSpec", "GatewaySpec", "PlatformSpec", "StepSpec", "DocumentType",
     "DocumentsSpec", "WorkloadSpec", "BodyGroup", "OutputSpec", "STEP_NAMES", "hhmm_minutes",
-    "DEFAULT_SEED", "AccessGatewaySpec", "BODY_KINDS", "AbsenceSpec",
+    "DEFAULT_SEED", "AccessGatewaySpec", "BODY_KINDS", "AbsenceSpec", "BodyStructure",
 ]
 
 DEFAULT_SEED = 20230101  # the root seed when a scenario names none
@@ -154,6 +154,54 @@ def hhmm_minutes(hhmm: str) -> int:
 # --------------------------------------------------------------------------- staff
 
 
+class BodyStructure(_Spec):
+    """How a body of one kind is organised: its leadership, departments and divisions.
+
+    The heads of a body (``staff.roles``) fill it from the top: the head of the body and the
+    deputies (at most a quarter of the heads), then department directors and division heads;
+    executors are spread over the divisions in turn. The last department (or division) is the
+    legal service.
+    """
+
+    deputies: Annotated[int, Field(ge=0, le=10)] = Field(
+        description="Deputies of the head of the body (vice-ministers, deputy chairmen, deputy "
+        "akims), each curating some departments: they refer the departments' mail and sign "
+        "letters in the body's name [law-civil-service]; a bigger body has more (see "
+        "staff_per_deputy). The number is an assumption."
+    )
+    staff_per_deputy: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        60,
+        description="Staff a deputy curates at most: a body of more than deputies x this many "
+        "has one deputy per this many staff, rounded up (assumption: a vice-minister curates "
+        "two departments of about 30).",
+    )
+    divisions_per_department: Annotated[int, Field(ge=0, le=20)] = Field(
+        description="Divisions per department; 0: divisions sit directly under the leadership "
+        "(no department level). Assumption."
+    )
+    head_referrals_per_day: NonNegative = Field(
+        10.0,
+        description="Incoming documents a day the head of the body refers personally (to the "
+        "curating deputy), on average: that share of the body's expected incoming mail (all of "
+        "it in a body that gets fewer); the records office sends the rest straight to the "
+        "curating deputy by the distribution of duties. Assumption.",
+    )
+
+
+def _default_structures() -> dict[str, BodyStructure]:
+    # Assumptions, in the shape of the study's bodies: a ministry has vice-ministers and
+    # departments of divisions (its legal department is named in its orders [mipd-2021]); a
+    # committee, territorial division, local executive body and akim's office have divisions
+    # under their leadership.
+    return {
+        "central_ministry": BodyStructure(deputies=5, divisions_per_department=4),
+        "committee": BodyStructure(deputies=3, divisions_per_department=0),
+        "territorial_division": BodyStructure(deputies=2, divisions_per_department=0),
+        "local_executive": BodyStructure(deputies=2, divisions_per_department=0),
+        "district_akimat": BodyStructure(deputies=3, divisions_per_department=0),
+    }
+
+
 class StaffSpec(_Spec):
     """Who works where and how well. Shares are of all staff of a body."""
 
@@ -210,18 +258,21 @@ class StaffSpec(_Spec):
         "deadline (earliest deadline first). Assumption: registration goes in arrival order, "
         "while heads and executors work to the terms of documents under control.",
     )
-    resolution_levels: Literal[1, 2] = Field(
-        2,
-        description="Levels that resolve incoming mail: 2 = the body's leadership refers it to "
-        "a department, whose head resolves it and names executors; 1 = any head resolves it "
-        "directly. Source: law on administrative procedures No. 107 (2000) art. 12 (management "
-        "issues a resolution naming executors); the two levels are an assumption.",
+    resolution_levels: Literal[1, "by_kind"] = Field(
+        "by_kind",
+        description="Who resolves incoming mail: by_kind = the resolution cascade of the body's "
+        "structure (`staff.structure`: the head of the body, the deputy who curates the "
+        "subject, the department director, the division head who names executors); 1 = any "
+        "head resolves it directly and names executors from the whole body (a flat body, for "
+        "verification). Source: law on administrative procedures No. 107 (2000) art. 12 "
+        "(management issues a resolution naming executors) [law-107] and the rules of "
+        "documentation and document management (2023) [docrules-2023].",
     )
-    leadership_size: Annotated[int, Field(ge=1, le=20)] = Field(
-        3,
-        description="Heads of a body who form its leadership (the head of the body and "
-        "deputies: a minister and vice ministers [law-civil-service]), at most a quarter of its "
-        "heads; the other heads lead departments. The number is an assumption.",
+    structure: dict[BodyKind, BodyStructure] = Field(
+        default_factory=_default_structures,
+        description="A body's structure by kind: its leadership (the head and deputies), "
+        "departments and divisions, and who refers incoming mail. Counts are assumptions "
+        "(see each field).",
     )
     messenger_user_share: Share = Field(
         0.41,
@@ -282,6 +333,7 @@ class StaffSpec(_Spec):
             ("queue_discipline", {"clerk", "head", "executor"}),
             ("literacy", {"advanced", "insecure"}),
             ("equipment", {"adequate", "inadequate", "insufficient"}),
+            ("structure", set(BODY_KINDS)),
         ):
             got = set(getattr(self, key))
             if got != allowed:
@@ -680,9 +732,18 @@ class DocumentType(_Spec):
         2, description="Executors drafting in parallel: uniform 1..max; 0 = no execution."
     )
     approvals: Annotated[int, Field(ge=0, le=10)] = Field(
-        2, description="Heads approving the draft before signature."
+        2, description="Heads approving the draft before signature: with by_kind resolution, "
+        "the line above the executor (the division head, then the department director) up to "
+        "this many, besides the heads of co-executing divisions and the legal service; with "
+        "one level, any heads (assumption)."
     )
-    sign: bool = Field(True, description="Whether a head signs with a digital signature.")
+    sign: bool = Field(
+        True, description="Whether a head signs with a digital signature. With by_kind "
+        "resolution a document that leaves the body in its name is signed by its leadership "
+        "(the head of the body if they referred it, else the curating deputy), one that stays "
+        "by the department director, or the division head (an assumption). Source: documents "
+        "issued in an organisation's name are signed by its head or an authorised deputy, "
+        "rules of documentation and document management (2023) [docrules-2023].")
     dispatch: Literal["none", "external", "other_body", "reply"] = Field(
         "none",
         description="On completion: filed (none), sent outside the model (external), sent to "
@@ -700,6 +761,12 @@ class DocumentType(_Spec):
         description="Whether the body's leadership first refers a document of this type to a "
         "department (incoming mail); internal documents start in a department (assumption).",
     )
+    legal_review: bool = Field(
+        False,
+        description="Whether the body's legal service approves the draft (by_kind resolution "
+        "only). Orders: see their value's source; which other types need it is an "
+        "assumption (none by default).",
+    )
 
 
 def _default_document_types() -> dict[str, DocumentType]:
@@ -715,7 +782,7 @@ def _default_document_types() -> dict[str, DocumentType]:
         ),
         "internal_order": DocumentType(
             share=0.20, deadline_working_days=10, official_use_share=0.2, secret_share=0.02,
-            approvals=2, dispatch="none",
+            approvals=2, dispatch="none", legal_review=True,
         ),
         "instruction_from_above": DocumentType(
             share=0.12, deadline_working_days=10, official_use_share=0.3, secret_share=0.05,

@@ -1,13 +1,27 @@
-"""Who gets the work: a body's leadership and departments, and how assigners name people.
+"""Who gets the work: a body's leadership, departments and divisions, and who is named.
 
-A body's heads are its leadership (the first ``staff.leadership_size`` heads, at most a quarter
-of them: the head of the body and deputies) and its department heads;
-executors belong to the departments in turn. Incoming mail of a type marked ``referral`` is
-first referred by a member of the leadership to a department, whose head resolves it and names
-the executors (a resolution cascade of two levels); with ``staff.resolution_levels: 1`` any head
-resolves directly.
+A body of a given kind is organised by ``staff.structure[kind]`` (:meth:`Organisation.of`): its
+first heads are the leadership (the head of the body and deputies, at most a quarter of the
+heads), the next ones department directors (when the kind has departments), the rest division
+heads; executors are spread over the divisions in turn. Each department (or, with no department
+level, each division) is curated by one deputy; the last one is the body's legal service.
 
-An assigner names people by the role's policy (``staff.assignment``):
+Each document has a subject, drawn from its own stream in proportion to the departments'
+executors, and the subject names its department. Incoming mail (types marked ``referral``) goes
+down the resolution cascade: the head of the body (a share of it), the curating deputy, the
+department director, who refers it to one of the department's divisions; the division head
+resolves it and names executors of the division, co-executors from the department's other
+divisions. Other documents start in their subject's department. Least load chooses only within
+the department (the division) and within a division (the executors). Approvers are named by
+function: the line above the executor (division head, then director), the heads of co-executing
+divisions and, for types that need it, the legal service. A document sent out of the body is
+signed by its leadership (the head of the body if they referred it, else the curating deputy),
+one that stays (internal, or a letter filed without reply) by the department's director (or the
+division head). With
+``staff.resolution_levels: 1`` (or a body too small for a leadership) the body is flat: any head
+resolves, names executors from the whole body, and signs; approvers are any heads.
+
+An assigner names people among those eligible by the role's policy (``staff.assignment``):
 
 * ``pooled``: nobody is named; any free member of the role takes the next item (a queueing
   pool, as process simulators and queueing formulas assume);
@@ -22,82 +36,178 @@ architecture (common random numbers), whatever the policy.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import accumulate
 
-from sim.config.schema import Scenario
+from sim.config.schema import BodyStructure, Scenario
 from sim.model.documents import Document
 from sim.model.population import Body, Employee, leadership_count
 from sim.model.staffing import RolePool
 
-__all__ = ["Organisation", "Assigner"]
+__all__ = ["Organisation", "Department", "Division", "Assigner", "organise"]
 
 
-@dataclass
+@dataclass(eq=False)
+class Division:
+    """A division: its head, its executors, and the department it belongs to."""
+
+    head: Employee
+    executors: list[Employee]
+    department: int
+    executor_ids: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.executor_ids = [e.id for e in self.executors]
+
+
+@dataclass(eq=False)
+class Department:
+    """A unit under the leadership, the one a subject names.
+
+    A department of divisions, or a single division where the kind has no department level
+    (then ``director`` is None).
+    """
+
+    director: Employee | None
+    divisions: list[int]
+    curator: Employee  # the leadership member who refers its mail and signs its letters
+
+
+@dataclass(eq=False)
 class Organisation:
-    """One body's leadership and departments (department ``k``: its head and executors)."""
+    """One body's leadership, departments and divisions (none of them when it is flat)."""
 
-    leadership: list[Employee]
-    department_heads: list[Employee]
-    department_executors: list[list[Employee]]
-    department_executor_ids: list[list[int]] = field(init=False)
-    #: Per department on one calendar day: (its head away?, its executors at work), made once
-    #: a day (the referral asks for every document).
+    leadership: list[Employee]  # the head of the body first, then the deputies
+    departments: list[Department]
+    divisions: list[Division]
+    #: Every head, when the body is flat (one level of resolution): any of them resolves.
+    flat_heads: list[Employee] = field(default_factory=list)
+    head_referral_share: float = 0.0
+    legal: int = field(init=False)  # index of the department that is the legal service
+    directors: list[Employee] = field(init=False)
+    legal_heads: list[Employee] = field(init=False)
+    #: The division of each executor, by employee id.
+    division_of: dict[int, int] = field(init=False)
+    #: Cumulative executors of the departments: a subject falls in proportion to them.
+    _subject_cdf: list[int] = field(init=False)
+    #: Per division on one calendar day: (its head away?, its executors at work), made once a
+    #: day (the referral asks for every document).
     _staffing: tuple[int, list[tuple[bool, int]]] = field(init=False, default=(-1, []))
 
     def __post_init__(self) -> None:
-        self.department_executor_ids = [[e.id for e in team]
-                                        for team in self.department_executors]
+        self.legal = len(self.departments) - 1
+        self.directors = [d.director for d in self.departments if d.director is not None]
+        self._subject_cdf = list(accumulate(
+            sum(len(self.divisions[j].executors) for j in d.divisions)
+            for d in self.departments))
+        self.legal_heads = self.heads_of(self.legal) if self.departments else []
+        self.division_of = {e.id: d for d, div in enumerate(self.divisions)
+                            for e in div.executors}
+
+    @property
+    def flat(self) -> bool:
+        """Whether the body has no structure: any head resolves."""
+        return not self.departments
+
+    def heads_of(self, k: int) -> list[Employee]:
+        """The heads of department ``k``: its director (if any), then its division heads."""
+        dep = self.departments[k]
+        heads = [self.divisions[j].head for j in dep.divisions]
+        return [dep.director, *heads] if dep.director is not None else heads
+
+    def subject(self, u: float) -> int:
+        """The department a subject drawn with uniform ``u`` belongs to (by executors)."""
+        cdf = self._subject_cdf
+        return min(bisect_right(cdf, u * cdf[-1]), len(cdf) - 1)
 
     def staffing(self, day: int) -> list[tuple[bool, int]]:
-        """Per department on ``day``: whether its head is away, and how many executors are in."""
+        """Per division on ``day``: whether its head is away, and how many executors are in."""
         if self._staffing[0] != day:
             self._staffing = (day, [
-                (head.absent(day), sum(1 for e in team if not e.absent(day)))
-                for head, team in zip(self.department_heads, self.department_executors,
-                                      strict=True)])
+                (div.head.absent(day), sum(1 for e in div.executors if not e.absent(day)))
+                for div in self.divisions])
         return self._staffing[1]
 
     @classmethod
-    def of(cls, body: Body, size: int) -> Organisation:
-        """Split the body's heads and executors: the first ``size`` heads lead the body.
+    def of(cls, body: Body, structure: BodyStructure, leaders: int,
+           incoming_per_day: float = 0.0) -> Organisation:
+        """Organise the body's heads and executors; ``leaders``: the size of its leadership.
 
-        With no leadership (one level of resolution) there are no departments either: every
-        head may resolve, and names executors from the whole body.
+        The head of the body refers ``structure.head_referrals_per_day`` of the body's
+        ``incoming_per_day`` documents (all of them when it gets fewer).
+
+        After the leadership, with ``d`` divisions per department, every ``1 + d`` remaining
+        heads make a department: its director first (the first heads), division ``j`` in
+        department ``j mod`` the number of departments; too few heads for one department
+        leave the divisions directly under the leadership. Executor ``i`` (in staff order) goes
+        to division ``i mod`` the number of divisions; department ``k`` is curated by deputy
+        ``k mod`` the number of deputies (the head of the body when there is none).
         """
         heads, executors = body.staff["head"], body.staff["executor"]
-        if size <= 0:
-            return cls([], list(heads), [])
-        leaders, department_heads = heads[:size], heads[size:]
-        departments: list[list[Employee]] = [[] for _ in department_heads]
+        if leaders <= 0:
+            return cls([], [], [], flat_heads=list(heads))
+        lead, unit_heads = heads[:leaders], heads[leaders:]
+        per = structure.divisions_per_department
+        n_dep = len(unit_heads) // (1 + per) if per else 0
+        directors, division_heads = unit_heads[:n_dep], unit_heads[n_dep:]
+        n_div = len(division_heads)
+        teams: list[list[Employee]] = [[] for _ in division_heads]
         for i, emp in enumerate(executors):
-            departments[i % len(department_heads)].append(emp)
-        return cls(leaders, department_heads, departments)
-
+            teams[i % n_div].append(emp)
+        deputies = lead[1:] or lead[:1]
+        if n_dep:
+            divisions = [Division(h, teams[j], j % n_dep) for j, h in enumerate(division_heads)]
+            departments = [Department(directors[k], list(range(k, n_div, n_dep)),
+                                      deputies[k % len(deputies)]) for k in range(n_dep)]
+        else:
+            divisions = [Division(h, teams[j], j) for j, h in enumerate(division_heads)]
+            departments = [Department(None, [j], deputies[j % len(deputies)])
+                           for j in range(n_div)]
+        share = (min(1.0, structure.head_referrals_per_day / incoming_per_day)
+                 if incoming_per_day > 0 else 1.0)
+        return cls(lead, departments, divisions, head_referral_share=share)
 
     def tell_peers(self, heads: RolePool, executors: RolePool) -> None:
         """Who acts for whom when someone is away.
 
-        Leaders for leaders, department heads for department heads, executors of the same
-        department for each other.
+        Leaders for leaders; a director's or division head's division heads of the same
+        department (all division heads where departments have one division); executors of the
+        same division. A flat body: anyone of the role.
         """
-        for group in (self.leadership, self.department_heads):
-            for emp in group:
+        for emp in self.leadership:
+            heads.peers[emp.id] = self.leadership
+        everyone = [div.head for div in self.divisions]
+        for dep in self.departments:
+            own = [self.divisions[j].head for j in dep.divisions]
+            group = own if len(own) > 1 else everyone
+            for emp in ([dep.director] if dep.director is not None else []) + own:
                 heads.peers[emp.id] = group
-        for team in self.department_executors:
-            for emp in team:
-                executors.peers[emp.id] = team
+        for div in self.divisions:
+            for emp in div.executors:
+                executors.peers[emp.id] = div.executors
+
+
+def organise(scenario: Scenario, bodies: list[Body]) -> list[Organisation]:
+    """Each body's organisation by its kind's structure (flat with one level of resolution)."""
+    # Incoming mail a day per employee (external arrivals of the referral types): the head of a
+    # body refers their number of it a day, whatever the body's size.
+    referred = scenario.workload.documents_per_employee_per_day * sum(
+        t.share for t in scenario.documents.types.values() if t.referral)
+    return [Organisation.of(b, scenario.staff.structure[b.kind],
+                            leadership_count(scenario, len(b.staff["head"]), b.kind, b.size),
+                            referred * b.size)
+            for b in bodies]
 
 
 class Assigner:
-    """Names the people a step of a document goes to, by each role's policy."""
+    """Names the people a step of a document goes to, by function and each role's policy."""
 
     def __init__(self, scenario: Scenario, bodies: list[Body],
                  pools: dict[tuple[int, str], RolePool]) -> None:
-        staff = scenario.staff
-        self.policy = dict(staff.assignment)
-        self.levels = staff.resolution_levels
-        self.organisations = [
-            Organisation.of(b, leadership_count(scenario, len(b.staff["head"]))) for b in bodies]
+        self.policy = dict(scenario.staff.assignment)
+        self.organisations = organise(scenario, bodies)
         self.pools = pools
         for body, org in zip(bodies, self.organisations, strict=True):
             org.tell_peers(pools[(body.id, "head")], pools[(body.id, "executor")])
@@ -107,7 +217,7 @@ class Assigner:
         """``people`` who may take the document: cleared ones for on-site-only work.
 
         With none of ``people`` cleared, any cleared member of the role (``anyone_cleared``)
-        or, where only ``people`` may do it (the leadership), ``people`` on a day on site.
+        or, where only ``people`` may do it (a unit's own staff), ``people`` on a day on site.
         """
         pool = self.pools[(doc.body, role)]
         if not doc.on_site_only or not pool.needs_clearance:
@@ -129,64 +239,146 @@ class Assigner:
         first = int(u * len(staff))
         return [staff[(first + j) % len(staff)] for j in range(min(count, len(staff)))]
 
-    def referrer(self, doc: Document, u: float) -> Employee | None:
-        """The leadership member who refers an incoming document to a department."""
-        leaders = self.organisations[doc.body].leadership
-        return self.name(doc, "head", leaders, 1, u, anyone_cleared=False)[0] if leaders else None
+    def _function(self, person: Employee | None) -> Employee | None:
+        """A person named by function (a curator, a director), unless heads are pooled."""
+        return None if self.policy["head"] == "pooled" else person
 
-    def department_head(self, doc: Document, u: float) -> Employee | None:
-        """The head who resolves the document and signs it (None when heads are pooled).
+    # ------------------------------------------------------------------ resolution
+    def referrers(self, doc: Document) -> list[Employee | None]:
+        """The resolution cascade above the division, top down (empty: none refers).
 
-        A least-loaded referral goes to the department whose executors have the least named
-        work each (then its head's, then round from a random one): the leadership knows which
-        department is swamped, and who is away: a department whose head is away comes last, and
-        its work is shared over the executors at work, not over the whole team.
+        Draws the document's subject (a body with structure): its department. Incoming mail
+        goes to the head of the body first when ``doc.head_draw`` falls in the head's share
+        (``head_referrals_per_day`` of the body's incoming mail), then to the curating deputy
+        and the director.
         """
         org = self.organisations[doc.body]
-        if self.policy["head"] != "least_loaded" or not org.department_executors:
-            return self.name(doc, "head", org.department_heads, 1, u)[0]
-        heads = self._eligible(doc, org.department_heads, "head", True)
-        if heads is not org.department_heads:  # on-site-only work: cleared heads by load
-            return self.name(doc, "head", org.department_heads, 1, u)[0]
+        if org.flat:
+            return []
+        k = doc.subject = org.subject(doc.rng.random())
+        dep = org.departments[k]
+        head = org.leadership[0]
+        doc.leader = head if (doc.spec.referral and doc.head_draw < org.head_referral_share
+                              ) else dep.curator
+        if not doc.spec.referral:
+            return []
+        chain = [head] if doc.leader is head and dep.curator is not head else []
+        chain.append(dep.curator)
+        if dep.director is not None:
+            chain.append(dep.director)
+        return [self._function(p) for p in chain]
+
+    def resolver(self, doc: Document, u: float) -> Employee | None:
+        """The head who resolves the document and names its executors.
+
+        In a body with structure: the head of a division of the subject's department. With more
+        than one, a least-loaded choice goes to the division whose executors have the least
+        named work each (then its head's, then round from a random one): the referrer knows
+        which division is swamped, and who is away: a division whose head is away comes last,
+        and its work is shared over the executors at work, not over the whole team. In a flat
+        body: any head, by the heads' policy.
+        """
+        org = self.organisations[doc.body]
+        if org.flat:
+            return self.name(doc, "head", org.flat_heads, 1, u)[0]
+        dep = org.departments[doc.subject]
+        if len(dep.divisions) == 1 or self.policy["head"] != "least_loaded":
+            options = [org.divisions[j].head for j in dep.divisions]
+            head = self.name(doc, "head", options, 1, u, anyone_cleared=False)[0]
+            # Heads pooled: whoever is free resolves; the executors come from a random division.
+            doc.division = dep.divisions[options.index(head) if head is not None
+                                         else int(u * len(options))]
+            return head
+        doc.division = self._lightest(doc, org, dep.divisions, u)
+        return org.divisions[doc.division].head
+
+    def _lightest(self, doc: Document, org: Organisation, divisions: list[int],
+                  u: float) -> int:
+        """The division of ``divisions`` with the least named work per executor at work."""
         pool = self.pools[(doc.body, "executor")]
         executors = pool.load.__getitem__
         head_pool = self.pools[(doc.body, "head")]
         load = head_pool.load
-        teams = org.department_executor_ids
-        n = len(heads)
+        n = len(divisions)
         first = int(u * n)
         absences = pool.has_absences or head_pool.has_absences
         staffing = org.staffing(pool.today()) if absences else None
+        on_site = doc.on_site_only and head_pool.needs_clearance
 
-        def burden(k: int) -> tuple[bool, float, float, int]:
-            team = teams[k]  # ids: this runs for every document, over every department
-            away, present = staffing[k] if staffing else (False, len(team))
+        def burden(i: int) -> tuple[bool, bool, float, float, int]:
+            div = org.divisions[divisions[i]]
+            team = div.executor_ids  # ids: this runs for every document
+            away, present = staffing[divisions[i]] if staffing else (False, len(team))
             work = sum(map(executors, team)) / present if present else math.inf
-            return away, work if team else 0.0, load[heads[k].id], (k - first) % n
+            # On-site-only work goes to a cleared head where the department has one.
+            return (on_site and not div.head.cleared, away, work if team else math.inf,
+                    load[div.head.id], (i - first) % n)
 
-        return heads[min(range(n), key=burden)]
+        return divisions[min(range(n), key=burden)]
 
     def executors(self, doc: Document, count: int, u: float) -> list[Employee | None]:
-        """The executors the resolution names: from the resolving head's department."""
-        org = self.organisations[doc.body]
-        people = self.pools[(doc.body, "executor")].employees
-        if org.department_executors and doc.head in org.department_heads:
-            people = org.department_executors[org.department_heads.index(doc.head)] or people
-        return self.name(doc, "executor", people, count, u)
+        """The executors the resolution names.
 
-    def approvers(self, doc: Document, count: int, u: float) -> list[Employee | None]:
-        """The heads who approve the draft: any heads but the one who resolved it.
-
-        With one level of resolution, any head (the resolving one included).
+        In a body with structure: the first from the resolving division, co-executors from
+        the department's other divisions (from the same division when it is the only one);
+        on-site-only work goes to cleared executors of the division, else of the department.
+        In a flat body: from the whole body.
         """
         org = self.organisations[doc.body]
-        if not org.department_executors:
-            return self.name(doc, "head", org.department_heads, count, u)
-        heads = self.pools[(doc.body, "head")].employees
-        others = [h for h in heads if h is not doc.head] or heads
-        return self.name(doc, "head", others, count, u)
+        pool = self.pools[(doc.body, "executor")]
+        if org.flat:
+            return self.name(doc, "executor", pool.employees, count, u)
+        dep = org.departments[doc.subject]
+        own = org.divisions[doc.division].executors
+        others = [e for j in dep.divisions if j != doc.division
+                  for e in org.divisions[j].executors]
+        team = [*own, *others]
+        if doc.on_site_only and pool.needs_clearance and not any(e.cleared for e in own):
+            own = [e for e in team if e.cleared] or own
+        named = self.name(doc, "executor", own or team, 1, u, anyone_cleared=False)
+        if count > 1:
+            rest = [e for e in (others or own) if e not in named] or team
+            named += self.name(doc, "executor", rest, count - 1, u, anyone_cleared=False)
+        return named
 
-    def refers(self, doc: Document) -> bool:
-        """Whether the document goes to the leadership first."""
-        return (self.levels == 2 and doc.spec.referral
-                and bool(self.organisations[doc.body].leadership))
+    # ------------------------------------------------------------------ approval, signature
+    def approvers(self, doc: Document, count: int, u: float) -> list[Employee | None]:
+        """The heads who approve the draft, by function.
+
+        In a body with structure: up to ``count`` of the line above the executor (the division
+        head, then the director; not the signer), the heads of the divisions whose executors
+        co-executed, and the legal service (a least-loaded one of its heads) for types with
+        ``legal_review``, each once. In a flat body: any heads (the resolving one included).
+        """
+        org = self.organisations[doc.body]
+        if org.flat:
+            return self.name(doc, "head", org.flat_heads, count, u)
+        # The line stops below the unit's signer; the leadership signs only what leaves.
+        signer = self.signer(doc, lambda: False)
+        division = org.divisions[doc.division]
+        director = org.departments[doc.subject].director
+        line = [h for h in (division.head, director) if h is not None and h is not signer]
+        people = line[:count]
+        for emp in doc.drafters:
+            d = org.division_of[emp.id] if emp is not None else doc.division  # pooled: unknown
+            head = org.divisions[d].head
+            if d != doc.division and head not in people and head is not signer:
+                people.append(head)
+        if self.policy["head"] == "pooled":
+            people = [None] * len(people)
+        if doc.spec.legal_review and not any(p in org.legal_heads for p in people):
+            people += self.name(doc, "head", org.legal_heads, 1, u, anyone_cleared=False)
+        return people
+
+    def signer(self, doc: Document, leaves: Callable[[], bool]) -> Employee | None:
+        """Who signs: the leadership for a document that ``leaves()`` the body, else its unit.
+
+        A flat body's resolving head signs whatever happens next (``leaves`` is not asked).
+        """
+        org = self.organisations[doc.body]
+        if org.flat:
+            return doc.head
+        if leaves():
+            return self._function(doc.leader)
+        director = org.departments[doc.subject].director
+        return self._function(director) if director is not None else doc.head

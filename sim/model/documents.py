@@ -42,7 +42,8 @@ class Document:
         "confidentiality", "on_site_only", "origin_body", "needs_registration", "rework",
         "unofficial", "completed", "delays", "pending", "branch", "insecure_drafter",
         "approvals_left", "drafters",
-        "head", "head_draw", "approvers", "import_min",
+        "head", "head_draw", "approvers", "import_min", "subject", "division", "leader",
+        "referrers", "dispatch_draws",
     )
 
     def __init__(
@@ -78,7 +79,16 @@ class Document:
         # Named people; None where the role is pooled (whoever is free takes the step).
         self.drafters: list[Employee | None] = []  # the executors named in the resolution
         self.approvers: list[Employee | None] = []  # the heads named to approve the draft
-        self.head: Employee | None = None  # the head who resolves and signs
+        self.head: Employee | None = None  # the head who resolves (and, in a flat body, signs)
+        # In a body with structure (sim.model.assignment): the department the subject names,
+        # the division that executes, the leader who signs letters in the body's name, and the
+        # referrals still to come.
+        self.subject = 0
+        self.division = 0
+        self.leader: Employee | None = None
+        self.referrers: list[Employee | None] = []
+        #: The uniforms of the dispatch, drawn before the signature (who signs depends on it).
+        self.dispatch_draws: tuple[float, float, int] | None = None
         #: Minutes to bring the document into a new system, added to its next step (a
         #: migration wave moved its body while it was open).
         self.import_min = 0.0

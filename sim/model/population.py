@@ -135,15 +135,20 @@ def _office_days(mode: str, days: int, employee_id: int) -> frozenset[int]:
     return frozenset((employee_id + k) % _WEEKDAYS for k in range(min(days, _WEEKDAYS)))
 
 
-def leadership_count(scenario: Scenario, heads: int) -> int:
-    """How many of a body's ``heads`` form its leadership (the first ones; at most a quarter).
+def leadership_count(scenario: Scenario, heads: int, kind: str, size: int) -> int:
+    """How many of the ``heads`` of a body of ``kind`` and ``size`` staff form its leadership.
 
-    None with one level of resolution: then every head resolves.
+    The first ones: the head of the body and the kind's deputies, one per
+    ``staff_per_deputy`` staff where that is more, at most a quarter of the heads (a body too
+    small for that has no leadership, as with one level of resolution: then every head
+    resolves).
     """
     staff = scenario.staff
-    if staff.resolution_levels != 2:
+    if staff.resolution_levels == 1:
         return 0
-    return min(staff.leadership_size, heads // 4)
+    structure = staff.structure[kind]
+    deputies = max(structure.deputies, -(-size // structure.staff_per_deputy))
+    return min(1 + deputies, heads // 4)
 
 
 def sample_absences(scenario: Scenario, rng: np.random.Generator, n: int,
@@ -238,7 +243,8 @@ def sample_population(scenario: Scenario, streams: Streams, days: int = 0) -> li
                 away = streams.numpy(Purpose.ABSENCE, body_id)
                 first_head = sum(e.role == "clerk" for e in employees)
                 heads = sum(e.role == "head" for e in employees)
-                leaders = range(first_head, first_head + leadership_count(scenario, heads))
+                leaders = range(first_head, first_head + leadership_count(
+                    scenario, heads, group.kind, len(employees)))
                 planned: list[frozenset[int]] = []
                 drawn = sample_absences(scenario, away, len(employees), days, leaders, planned)
                 for emp, spells in zip(employees, drawn, strict=True):

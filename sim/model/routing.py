@@ -1,8 +1,9 @@
 """The document route: register, referral, resolution, execution, approvals, signature, dispatch.
 
-Who does each step is the assigner's (:mod:`sim.model.assignment`): incoming mail may first be
-referred by the leadership to a department, whose head resolves it, names its executors and
-approvers, and signs; by default clerks are a pool (whoever is free registers and dispatches).
+Who does each step is the assigner's (:mod:`sim.model.assignment`): incoming mail goes down the
+body's resolution cascade (referrals) to the head of a division of its subject's department, who
+resolves it and names its executors; approvers and the signer are named by function; by default
+clerks are a pool (whoever is free registers and dispatches).
 
 :class:`DocumentFlow` is a state machine driven by step completions: each finished step decides
 the next one and hands it to the right role pool. Execution by several executors runs in
@@ -133,19 +134,21 @@ class DocumentFlow:
         self._route_to_resolution(step.doc)
 
     def _route_to_resolution(self, doc: Document) -> None:
-        """To the leadership for referral, or straight to the head who resolves."""
-        assigner = self.assigner
-        if assigner.refers(doc):
-            self._submit(doc, "referral", self._after_referral,
-                         assigner.referrer(doc, doc.head_draw))
+        """Down the resolution cascade (referrals), or straight to the head who resolves."""
+        doc.referrers = self.assigner.referrers(doc)
+        if doc.referrers:
+            self._submit(doc, "referral", self._after_referral, doc.referrers.pop(0))
             return
-        doc.head = assigner.department_head(doc, doc.head_draw)
+        doc.head = self.assigner.resolver(doc, doc.head_draw)
         self._submit(doc, "resolution", self._after_resolution, doc.head)
 
     def _after_referral(self, step: Step) -> None:
         self._sequential(step)
         doc = step.doc
-        doc.head = self.assigner.department_head(doc, doc.rng.random())
+        if doc.referrers:  # the next level of the cascade
+            self._submit(doc, "referral", self._after_referral, doc.referrers.pop(0))
+            return
+        doc.head = self.assigner.resolver(doc, doc.rng.random())
         self._submit(doc, "resolution", self._after_resolution, doc.head)
 
     def _after_resolution(self, step: Step) -> None:
@@ -208,7 +211,8 @@ class DocumentFlow:
             doc.rework += 1
             self._execute(doc, doc.drafters[:1])  # the first executor redrafts
         elif doc.spec.sign:
-            self._submit(doc, "signature", self._after_signature, doc.head)
+            self._submit(doc, "signature", self._after_signature,
+                         self.assigner.signer(doc, lambda: self._leaves(doc)))
         else:
             self._decide_dispatch(doc)
 
@@ -216,9 +220,26 @@ class DocumentFlow:
         self._sequential(step)
         self._decide_dispatch(step.doc)
 
+    def _leaves(self, doc: Document) -> bool:
+        """Whether the document will leave the body, known before it is signed.
+
+        The leadership signs what goes out in the body's name, not a letter filed without a
+        reply: the dispatch's uniforms are drawn now.
+        """
+        doc.dispatch_draws = self._dispatch_draws(doc)
+        u_send = doc.dispatch_draws[0]
+        spec = doc.spec
+        return spec.dispatch == "external" or (
+            spec.dispatch in ("reply", "other_body") and u_send < spec.reply_prob)
+
+    @staticmethod
+    def _dispatch_draws(doc: Document) -> tuple[float, float, int]:
+        """Whether a letter is sent, to which body, and its seed there."""
+        return doc.rng.random(), doc.rng.random(), doc.rng.getrandbits(63)
+
     def _decide_dispatch(self, doc: Document) -> None:
         spec = doc.spec
-        u_send, u_target, child_seed = doc.rng.random(), doc.rng.random(), doc.rng.getrandbits(63)
+        u_send, u_target, child_seed = doc.dispatch_draws or self._dispatch_draws(doc)
         target: int | None = None
         if spec.dispatch == "none":
             self._complete(doc)
