@@ -135,7 +135,7 @@ class RolePool:
                 self._on_site_waiting -= 1
             self.load[emp.id] -= step.load
             # Only the days its person was away: before that it queued behind their other work.
-            step.absence_wait += _away_between(emp, step.waiting_since, now)
+            step.absence_wait += _away_between(emp, step.waiting_since, now, self.calendar)
             step.waiting_since = now
             self._submit_named(step, self._standin(emp, day))
 
@@ -256,7 +256,8 @@ class RolePool:
     def _start(self, emp: Employee, step: Step) -> None:
         if step.named and emp.absences:
             # Clock time the step waited for its person while they were away.
-            step.absence_wait += _away_between(emp, step.waiting_since, self.env.now)
+            step.absence_wait += _away_between(emp, step.waiting_since, self.env.now,
+                                               self.calendar)
         step.emp = emp
         step.on_end = self._ended
         if step.carried:
@@ -365,13 +366,19 @@ class RolePool:
             self._ensure_wakeup()
 
 
-def _away_between(emp: Employee, a: float, b: float) -> float:
-    """Clock minutes of [a, b) that fall in the employee's spells away."""
+def _away_between(emp: Employee, a: float, b: float, calendar: WorkCalendar) -> float:
+    """Clock minutes of [a, b) that work waited because the employee was away.
+
+    A spell keeps its person from work from the first working minute they miss to the first
+    they are back: a spell that begins on a Saturday costs nothing before Monday morning, and
+    the night before the return is not waited for them.
+    """
     total = 0.0
     for start, end in emp.absences:
-        lo, hi = max(a, start * MINUTES_PER_DAY), min(b, end * MINUTES_PER_DAY)
+        first = calendar.next_working(start * MINUTES_PER_DAY)
+        if first >= b:
+            break
+        lo, hi = max(a, first), min(b, calendar.next_working(end * MINUTES_PER_DAY))
         if hi > lo:
             total += hi - lo
-        elif start * MINUTES_PER_DAY >= b:
-            break
     return total
