@@ -138,6 +138,22 @@ def test_bodies_move_mid_run_with_every_document_conserved():
     assert [e.kind for e in run.events] == ["wave"]
 
 
+def test_paper_documents_are_never_imported_into_the_new_system():
+    # Secret documents are paper in the secret records office, off every platform: the move
+    # brings nothing of theirs into the cloud, and their steps carry no migration time.
+    scenario = _waves_scenario(
+        documents={"types": {"incoming_letter": {"secret_share": 0.3}}})
+    run = run_replication(scenario, "mixed", 0, keep_steps=True)
+    wave = PolicyClock(scenario, WorkCalendar(scenario.calendar)).minute(3)
+    docs = run.documents[(run.documents.body == 1) & (run.documents.created_min < wave)]
+    after = set(run.steps[run.steps.start_min >= wave].document)
+    secret = docs[(docs.confidentiality == "secret") & docs.id.isin(after)]
+    others = docs[(docs.confidentiality != "secret") & docs.id.isin(after)]
+    assert len(secret) >= 3 and len(others) > 5
+    assert (secret.delay_migration_min == 0).all()
+    assert (others.delay_migration_min > 0).any()
+
+
 def test_a_wave_does_not_touch_the_all_osdo_or_all_esed_runs():
     with_wave, without = _waves_scenario(), small_scenario(horizon_days=10, warmup_days=0)
     for architecture in ("osdo", "esed"):

@@ -332,7 +332,8 @@ class Policy:
         for body in wave.bodies:
             timer.switch_platform(body, cloud, until, spec.transition_time_factor)
             for doc in flow.open.values():
-                if doc.body == body:
+                # Secret documents are paper in the secret records office: nothing to import.
+                if doc.body == body and doc.confidentiality != "secret":
                     doc.import_min += spec.import_min_per_document
 
     def events(self) -> list[PolicyEvent]:
