@@ -52,8 +52,13 @@ def _platforms(
 def run_replication(
     scenario: Scenario, architecture: str, replication: int, seed: int | None = None,
     keep_documents: bool | None = None, keep_steps: bool = False,
+    watch: frozenset[int] | None = None,
 ) -> RunRecords:
-    """Simulate one replication of one architecture and return its records."""
+    """Simulate one replication of one architecture and return its records.
+
+    ``watch``: bodies whose open documents are counted apart (``RunRecords.watched_open``);
+    by default those the scenario's incidents touch.
+    """
     seed = scenario.run_seed(seed)
     streams = Streams(seed, replication)
     calendar = WorkCalendar(scenario.calendar)
@@ -75,6 +80,7 @@ def run_replication(
         architecture, replication, warmup_end, horizon,
         scenario.output.documents if keep_documents is None else keep_documents,
         keep_steps, [b.kind for b in bodies],
+        policy.incident_bodies() if watch is None else watch,
     )
 
     def schedule(delay: float, callback) -> None:
@@ -143,11 +149,17 @@ def _incident_kpis(scenario: Scenario, architecture: str, replication: int, seed
     if not intervals:
         return {"incident_recovery_days": math.nan, "incident_excess_days": math.nan,
                 "incident_late_documents": math.nan}
-    series = records.timeseries
-    times, level = series["time_min"].to_numpy(), series["open_documents"].to_numpy()
+    # On the bodies the incidents touched: the whole run's backlog dilutes a local incident.
+    watch = policy.incident_bodies()
     calm = scenario.model_copy(update={"incidents": []})
-    twin = run_replication(calm, architecture, replication, seed, keep_documents=False)
-    usual = twin.timeseries["open_documents"].to_numpy()
+    twin = run_replication(calm, architecture, replication, seed, keep_documents=False,
+                           watch=watch)
+    times = records.timeseries["time_min"].to_numpy()
+    if watch:
+        level, usual = records.watched_open, twin.watched_open
+    else:  # an internet incident in a region without bodies: the run's home lines
+        level = records.timeseries["open_documents"].to_numpy()
+        usual = twin.timeseries["open_documents"].to_numpy()
     output = scenario.output
     return {"incident_recovery_days": recovery_days(times, level, intervals, calendar,
                                                     output.incident_band_days),
