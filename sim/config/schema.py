@@ -853,9 +853,16 @@ class OutputSpec(_Spec):
     plots: bool = Field(True, description="Write PNG plots into the run folder.")
     unstable_growth_share: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.1,
-        description="A run is marked unstable when its open documents grow (least-squares "
-        "slope after the warm-up) by more than this share of the daily arrival or completion "
-        "rate (assumption: 10% separates a warming-up backlog from an unbounded one).",
+        description="A run is marked unstable when its open documents surely grow (the 95% "
+        "interval of their trend after the warm-up lies above this share of the daily arrival "
+        "or completion rate; assumption: 10% separates a warming-up backlog from an unbounded "
+        "one).",
+    )
+    trend_batches: Annotated[int, Field(ge=3, le=100)] = Field(
+        10,
+        description="Batches of the post-warm-up open documents whose means the trend test "
+        "fits a line through (assumption: ten batches of a 40-day window are four days each, "
+        "longer than the backlog's memory of a day's load).",
     )
     incident_band_days: Annotated[int, Field(ge=1, le=250)] = Field(
         10,

@@ -83,6 +83,8 @@ class Experiment:
                 "unstable_replications": int(len(bad)),
                 "replications": int(len(rows)),
                 "backlog_growth_per_day": float(judged.backlog_growth_per_day.mean()),
+                "backlog_growth_halfwidth_per_day": float(
+                    judged.backlog_growth_halfwidth_per_day.mean()),
                 "saturated_resource": str(judged.saturated_resource.mode().iloc[0]),
                 "saturated_utilisation": float(judged.saturated_utilisation.mean()),
                 "overloaded_people": float(rows.overloaded_people.mean()),

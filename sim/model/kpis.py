@@ -71,11 +71,14 @@ KPIS: dict[str, Kpi] = {k.name: k for k in (
     Kpi("gateway_resends", "transmissions", "transmissions that had to be resent", "{:.0f}",
         False),
     *(_delay_share(c) for c in DELAY_COMPONENTS),
-    Kpi("backlog_growth_per_day", "documents/day", "least-squares slope of open documents "
-        "after the warm-up, documents per working day", "{:.1f}", False),
-    Kpi("unstable", "flag", "1 when that growth exceeds output.unstable_growth_share of the "
-        "arrival or completion rate (the backlog grows without bound; means depend on the "
-        "horizon), else 0", "{:.0f}", False),
+    Kpi("backlog_growth_per_day", "documents/day", "trend of open documents after the "
+        "warm-up: least-squares slope through output.trend_batches batch means, documents per "
+        "working day", "{:.1f}", False),
+    Kpi("backlog_growth_halfwidth_per_day", "documents/day", "half-width of that slope's 95% "
+        "interval (Student's t on the batch means)", "{:.1f}", False),
+    Kpi("unstable", "flag", "1 when that growth's whole interval exceeds "
+        "output.unstable_growth_share of the arrival or completion rate (the backlog grows "
+        "without bound; means depend on the horizon), else 0", "{:.0f}", False),
     Kpi("saturated_utilisation", "share",
         "utilisation of the busiest resource (named in saturated_resource)", "{:.3f}"),
     Kpi("overloaded_people", "people", "employees busy 95% of their working time or more",

@@ -128,6 +128,7 @@ def run_replication(
         scenario.output.unstable_growth_share, scenario.output.unstable_min_window_days,
         [busy / present[i] for pool in pools.values() for i, busy in pool.person_busy.items()
          if present[i] > 0],
+        scenario.output.trend_batches,
     )
     kpis.update(verdict.kpis())
     kpis.update(_incident_kpis(scenario, architecture, replication, seed, records, policy,
