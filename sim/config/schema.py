@@ -34,7 +34,7 @@ __all__ = [
     "Scenario", "CalendarSpec", "StaffSpec", "HumanFactorsSpec", "InternetClass", "InternetSpec",
     "OsdoSpec", "EsedSpec", "GatewaySpec", "PlatformSpec", "StepSpec", "DocumentType",
     "DocumentsSpec", "WorkloadSpec", "BodyGroup", "OutputSpec", "STEP_NAMES", "hhmm_minutes",
-    "DEFAULT_SEED", "AccessGatewaySpec", "BODY_KINDS", "AbsenceSpec",
+    "DEFAULT_SEED", "AccessGatewaySpec", "BODY_KINDS", "AbsenceSpec", "StartSpec",
 ]
 
 DEFAULT_SEED = 20230101  # the root seed when a scenario names none
@@ -886,6 +886,23 @@ class OutputSpec(_Spec):
 # --------------------------------------------------------------------------- scenario
 
 
+class StartSpec(_Spec):
+    """How a run begins: with an empty office, or with the open documents of a working one."""
+
+    office: Literal["empty", "working"] = Field(
+        "empty",
+        description="empty: no open documents at minute 0 (the queues take 45-60 working days "
+        "to fill at the default load); working: the open documents of a steady-state snapshot of "
+        "the same scenario, each at its step of the route (docs/model.md, 4.1).",
+    )
+    snapshot_days: Annotated[int, Field(ge=1, le=2600)] = Field(
+        80,
+        description="Working days the snapshot runs from empty before its open documents are "
+        "taken (assumption: past the 45-60 working days of the default's start-up transient, "
+        "measured with MSER-5 over 200- and 300-day runs).",
+    )
+
+
 class Scenario(_Spec):
     """A complete, validated scenario: every model number with its default."""
 
@@ -925,6 +942,7 @@ class Scenario(_Spec):
         "assumptions).",
     )
     output: OutputSpec = Field(default_factory=OutputSpec)
+    start: StartSpec = Field(default_factory=StartSpec)
     migration: list[MigrationWave] = Field(
         [],
         description="Waves of bodies moving from ESED to OSDO during the run, under the mixed "

@@ -88,14 +88,15 @@ KPIS: dict[str, Kpi] = {k.name: k for k in (
     Kpi("warmup_estimate_days", "working days", "end of the start-up transient of open "
         "documents, by MSER-5 (White 1997)", "{:.1f}", False),
     Kpi("incident_recovery_days", "working days", "from the start of a dated incident until "
-        "the open documents at 10:00 of the bodies the incidents touched are back in their range of the output.incident_band_days "
-        "working days before it (the longest over the run's incidents; NaN: none, or not "
-        "within the horizon)",
+        "the open documents at 10:00 of the bodies the incidents touched are back in their "
+        "range of the output.incident_band_days working days before it (the longest over the "
+        "run's incidents; NaN: none, or not within the horizon)",
         "{:.1f}", False),
     Kpi("incident_excess_days", "working days", "from the first dated incident's start until "
-        "the open documents at 10:00 of the bodies the incidents touched are within output.incident_excess_share of the same "
-        "replication run without the incidents (what absences or a ramp do anyway cancels; "
-        "NaN: none, or not within the horizon)", "{:.1f}", False),
+        "the open documents at 10:00 of the bodies the incidents touched are within "
+        "output.incident_excess_share of the same replication run without the incidents (what "
+        "absences or a ramp do anyway cancels; NaN: none, or not within the horizon)", "{:.1f}",
+        False),
     Kpi("incident_late_documents", "documents", "documents that missed their deadline because "
         "of the dated incidents: late documents minus those of the same replication run "
         "without them (NaN: no incidents)", "{:.0f}", False),

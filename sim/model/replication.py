@@ -15,6 +15,13 @@ from sim.config.architectures import ARCHITECTURES
 from sim.config.schema import Scenario
 from sim.model.calendar import MINUTES_PER_DAY, WorkCalendar
 from sim.model.metrics import Recorder, RunRecords
+from sim.model.office import (
+    SNAPSHOT_ARCHITECTURE,
+    OpenDocument,
+    open_documents,
+    place,
+    working_office,
+)
 from sim.model.platforms import SYSTEM_CLASSES, Gateway, Platform
 from sim.model.policy import Policy, excess_days, peak_remote_staff, recovery_days
 from sim.model.population import ROLES, Body, sample_population
@@ -52,12 +59,15 @@ def _platforms(
 def run_replication(
     scenario: Scenario, architecture: str, replication: int, seed: int | None = None,
     keep_documents: bool | None = None, keep_steps: bool = False,
-    watch: frozenset[int] | None = None,
+    watch: frozenset[int] | None = None, office_out: list[OpenDocument] | None = None,
 ) -> RunRecords:
     """Simulate one replication of one architecture and return its records.
 
     ``watch``: bodies whose open documents are counted apart (``RunRecords.watched_open``);
-    by default those the scenario's incidents touch.
+    by default those the scenario's incidents touch. ``office_out`` receives the open documents
+    at the horizon (a snapshot of the office, :mod:`sim.model.office`). With
+    ``start.office: working`` the run begins with the open documents of the scenario's snapshot
+    (cached, else run first).
     """
     seed = scenario.run_seed(seed)
     streams = Streams(seed, replication)
@@ -91,7 +101,11 @@ def run_replication(
                                                                len(bodies)),
         recorder, lambda: env.now, schedule,
     )
+    if office_out is not None:
+        flow.stages = {}
     policy.start(env, timer, flow, horizon)
+    if scenario.start.office == "working":
+        _open_office(flow, calendar, working_office(scenario, replication, seed, _snapshot))
     for body in bodies:
         _Arrivals(env, scenario, calendar, body, flow, streams, horizon)
     everyone = [e for b in bodies for r in ROLES for e in b.staff[r]]
@@ -108,6 +122,10 @@ def run_replication(
         if gc_was_enabled:
             gc.enable()
 
+    if office_out is not None:
+        assert flow.stages is not None
+        office_out.extend(open_documents(list(flow.open.values()), flow.stages, flow.seeds,
+                                         calendar, horizon))
     staff = len(everyone)
     window_days = calendar.working_days_between(warmup_end, horizon)
     records = recorder.finish(
@@ -136,6 +154,25 @@ def run_replication(
     records.saturated_resource = verdict.saturated_resource
     records.events = policy.events()
     return records
+
+
+def _snapshot(scenario: Scenario, replication: int, seed: int) -> list[OpenDocument]:
+    """Run a snapshot scenario and return its open documents at the horizon."""
+    office: list[OpenDocument] = []
+    run_replication(scenario, SNAPSHOT_ARCHITECTURE, replication, seed, keep_documents=False,
+                    office_out=office)
+    return office
+
+
+def _open_office(flow: DocumentFlow, calendar: WorkCalendar,
+                 office: list[OpenDocument]) -> None:
+    """Put a working office's documents back at minute 0, each at its step of the route."""
+    for i, (doc, (created, deadline)) in enumerate(zip(office, place(office, calendar),
+                                                       strict=True)):
+        opened = flow.create(f"w{doc.body}-{i}", doc.body, doc.type_name, doc.seed, created,
+                             doc.origin_body, doc.needs_registration, deadline)
+        opened.rework = doc.rework
+        flow.resume(opened, doc.stage)
 
 
 def _incident_kpis(scenario: Scenario, architecture: str, replication: int, seed: int,

@@ -181,7 +181,8 @@ def warnings(verdicts: dict[str, dict[str, object]]) -> list[str]:
             else ""
         lines.append(
             f"UNSTABLE {platform}: open documents grow by {v['backlog_growth_per_day']:.1f}"
-            f"{plus} a working day in {v['unstable_replications']} of {v['replications']} replication(s); "
+            f"{plus} a working day in {v['unstable_replications']} of {v['replications']} "
+            f"replication(s); "
             f"saturated: {v['saturated_resource']} (utilisation "
             f"{v['saturated_utilisation']:.2f}). The means above depend on the horizon, not a "
             f"steady state."
