@@ -16,15 +16,19 @@ from sim.model.replication import run_replication
 def test_a_run_starts_with_the_snapshots_documents_and_conserves_them():
     # The snapshot of replication 0 has some open documents; the run starts with exactly those
     # (created before the run, so outside every KPI) and ends with every one of them either
-    # completed or still open. OSDO and ESED start from the same office.
+    # completed or still open. OSDO's and ESED's snapshots share their documents (common
+    # random numbers): most of those open in one are open in the other.
     scenario = small_scenario(horizon_days=6, warmup_days=1,
                               start={"office": "working", "snapshot_days": 15})
     seed = scenario.run_seed()
-    taken = working_office(scenario, 0, seed, replication._snapshot)
-    assert len(taken) > 20
-    assert {d.stage for d in taken} >= {"execution", "approval"}
-    runs = {p: run_replication(scenario, p, 0, keep_documents=True) for p in ("osdo", "esed")}
-    for run in runs.values():
+    offices = {p: working_office(scenario, p, 0, seed, replication._snapshot)
+               for p in ("osdo", "esed")}
+    shared = {d.seed for d in offices["osdo"]} & {d.seed for d in offices["esed"]}
+    assert len(shared) > 0.5 * min(len(o) for o in offices.values())
+    for p, taken in offices.items():
+        assert len(taken) > 20
+        assert {d.stage for d in taken} >= {"execution", "approval"}
+        run = run_replication(scenario, p, 0, keep_documents=True)
         assert run.timeseries.open_documents.iloc[0] == len(taken)
         totals = run.totals
         created_in_run = totals["documents_created"] - len(taken)
@@ -40,25 +44,26 @@ def test_the_snapshot_is_cached_and_keyed_by_what_it_depends_on(monkeypatch, tmp
     monkeypatch.setenv(office.CACHE_ENV, str(tmp_path))
     calls = []
 
-    def take(scenario, rep, seed):
-        calls.append((scenario.horizon_days, rep, seed))
+    def take(scenario, architecture, rep, seed):
+        calls.append((scenario.horizon_days, architecture, rep, seed))
         return [OpenDocument(0, "internal_order", 7, "approval", 60.0, 600.0, None, True, 0)]
 
     base = small_scenario(start={"office": "working", "snapshot_days": 30})
-    first = working_office(base, 0, 1, take)
-    assert calls == [(30, 0, office.snapshot_seed(1))]
+    first = working_office(base, "osdo", 0, 1, take)
+    assert calls == [(30, "osdo", 0, office.snapshot_seed(1))]
     # Run settings, names and dated policy leave the snapshot alone: read from the cache.
     same = base.model_copy(update={"horizon_days": 90, "replications": 9, "name": "other",
                                    "platforms": ["esed"], "incidents": []})
-    assert working_office(same, 0, 1, take) == first and len(calls) == 1
-    assert office_key(same, 0, 1) == office_key(base, 0, 1)
+    assert working_office(same, "osdo", 0, 1, take) == first and len(calls) == 1
+    assert office_key(same, "osdo", 0, 1) == office_key(base, "osdo", 0, 1)
     # The model's numbers, the replication, the seed and the snapshot's length do not.
     other_load = small_scenario(start={"office": "working", "snapshot_days": 30},
                                 workload={"documents_per_employee_per_day": 3.0})
     longer = small_scenario(start={"office": "working", "snapshot_days": 31})
-    keys = {office_key(base, 0, 1), office_key(other_load, 0, 1), office_key(base, 1, 1),
-            office_key(base, 0, 2), office_key(longer, 0, 1)}
-    assert len(keys) == 5
+    keys = {office_key(base, "osdo", 0, 1), office_key(other_load, "osdo", 0, 1),
+            office_key(base, "osdo", 1, 1), office_key(base, "osdo", 0, 2),
+            office_key(longer, "osdo", 0, 1), office_key(base, "esed", 0, 1)}
+    assert len(keys) == 6
     assert len(list(tmp_path.glob("*.json.gz"))) == 1
 
 
@@ -79,7 +84,7 @@ def test_ages_and_deadlines_are_kept_in_working_time():
 def test_a_document_is_put_back_at_its_step(monkeypatch):
     # The office holds one document waiting for approval: at 09:00 on Monday the head approves
     # it (15 minutes) and signs it (5): the first steps of the run, before any new arrival.
-    def one_document(scenario, rep, seed, take):
+    def one_document(scenario, architecture, rep, seed, take):
         return [OpenDocument(0, "internal_order", 11, "approval", 600.0, 4800.0, None, True, 0)]
 
     monkeypatch.setattr(replication, "working_office", one_document)

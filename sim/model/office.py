@@ -11,12 +11,15 @@ What the snapshot depends on, and nothing else, keys it (:func:`office_key`); sn
 cached on disk (:func:`cache_dir`), one per replication, so that a scenario's runs pay for them
 once.
 
-Common random numbers: the snapshot is taken under the ``mixed`` architecture (each body on its
-own system: the office as the scenario has it before any change), without the scenario's dated
-policy (shares at their start values, no migration waves, no incidents), from streams of its own
-(the root seed's ``office`` child and the replication). So the OSDO and ESED runs of replication
-``r`` start from the same office, as a real comparison would start both systems from today's
-office, and replications start from independent offices.
+Common random numbers: a snapshot is taken per architecture from a shared source. The OSDO and
+ESED snapshots of replication ``r`` run from the same streams (the root seed's ``office`` child
+and the replication: the same people, documents and handling draws), without the scenario's
+dated policy (shares at their start values, no migration waves, no incidents), each under its
+own architecture. Their offices differ only by what the architecture does to the backlog, the
+difference the comparison is about; each run then starts in its own steady state. (One office
+for both, taken under one architecture, would leave the other with a transient of its own: from
+a ``mixed`` office of ~740 open documents the baseline's ESED run fell to its ~600 over 15
+working days, which MSER-5 then cut.) Replications start from independent offices.
 """
 
 from __future__ import annotations
@@ -35,10 +38,8 @@ from sim.config.schema import Scenario
 from sim.model.calendar import WorkCalendar
 
 __all__ = ["OpenDocument", "snapshot_scenario", "office_key", "working_office", "cache_dir",
-           "SNAPSHOT_ARCHITECTURE", "CACHE_ENV"]
+           "CACHE_ENV"]
 
-#: The architecture a snapshot runs under (see the module's docstring).
-SNAPSHOT_ARCHITECTURE = "mixed"
 #: Environment variable naming the cache folder (default: the user's cache folder).
 CACHE_ENV = "DOCFLOW_SIM_CACHE"
 # Part of every snapshot's seed, so that its streams are not the run's own.
@@ -80,16 +81,18 @@ def snapshot_seed(seed: int) -> int:
     return int(state[0]) >> 1
 
 
-def office_key(scenario: Scenario, replication: int, seed: int) -> str:
-    """What a snapshot depends on, hashed: the model, the seed, the replication, the days run.
+def office_key(scenario: Scenario, architecture: str, replication: int, seed: int) -> str:
+    """What a snapshot depends on, hashed.
 
     The resolved scenario minus its run settings (horizon, warm-up, replications, platforms,
-    outputs, names) and the dated policy the snapshot leaves out, and the model's own source.
+    outputs, names) and the dated policy the snapshot leaves out; the architecture, the seed,
+    the replication, the days run, and the model's own source.
     """
     data = scenario.model_dump(mode="json", exclude=_NOT_IN_KEY)
     data["staff"].pop("schedules", None)
     payload = json.dumps({"scenario": data, "snapshot_days": scenario.start.snapshot_days,
-                          "seed": seed, "replication": replication, "code": _code_version()},
+                          "architecture": architecture, "seed": seed,
+                          "replication": replication, "code": _code_version()},
                          sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
@@ -118,19 +121,19 @@ def cache_dir() -> Path:
     return Path(base) / "docflow-sim" / "offices"
 
 
-def working_office(scenario: Scenario, replication: int, seed: int,
-                   take: Callable[[Scenario, int, int], list[OpenDocument]],
+def working_office(scenario: Scenario, architecture: str, replication: int, seed: int,
+                   take: Callable[[Scenario, str, int, int], list[OpenDocument]],
                    ) -> list[OpenDocument]:
-    """The open documents of replication ``replication``'s snapshot, from the cache or ``take``.
+    """The open documents of a replication's snapshot under ``architecture``.
 
-    ``take(snapshot scenario, replication, seed)`` runs the snapshot (the replication module
-    passes its own runner: this module sits below it).
+    From the cache, or ``take(snapshot scenario, architecture, replication, seed)``, which runs
+    the snapshot (the replication module passes its own runner: this module sits below it).
     """
-    path = cache_dir() / f"{office_key(scenario, replication, seed)}.json.gz"
+    path = cache_dir() / f"{office_key(scenario, architecture, replication, seed)}.json.gz"
     if path.exists():
         with gzip.open(path, "rt", encoding="utf-8") as f:
             return [OpenDocument(**row) for row in json.load(f)]
-    office = take(snapshot_scenario(scenario), replication, snapshot_seed(seed))
+    office = take(snapshot_scenario(scenario), architecture, replication, snapshot_seed(seed))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.tmp")
     with gzip.open(partial, "wt", encoding="utf-8") as f:

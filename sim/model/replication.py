@@ -15,13 +15,7 @@ from sim.config.architectures import ARCHITECTURES
 from sim.config.schema import Scenario
 from sim.model.calendar import MINUTES_PER_DAY, WorkCalendar
 from sim.model.metrics import Recorder, RunRecords
-from sim.model.office import (
-    SNAPSHOT_ARCHITECTURE,
-    OpenDocument,
-    open_documents,
-    place,
-    working_office,
-)
+from sim.model.office import OpenDocument, open_documents, place, working_office
 from sim.model.platforms import SYSTEM_CLASSES, Gateway, Platform
 from sim.model.policy import Policy, excess_days, peak_remote_staff, recovery_days
 from sim.model.population import ROLES, Body, sample_population
@@ -105,7 +99,8 @@ def run_replication(
         flow.stages = {}
     policy.start(env, timer, flow, horizon)
     if scenario.start.office == "working":
-        _open_office(flow, calendar, working_office(scenario, replication, seed, _snapshot))
+        _open_office(flow, calendar,
+                     working_office(scenario, architecture, replication, seed, _snapshot))
     for body in bodies:
         _Arrivals(env, scenario, calendar, body, flow, streams, horizon)
     everyone = [e for b in bodies for r in ROLES for e in b.staff[r]]
@@ -156,10 +151,11 @@ def run_replication(
     return records
 
 
-def _snapshot(scenario: Scenario, replication: int, seed: int) -> list[OpenDocument]:
+def _snapshot(scenario: Scenario, architecture: str, replication: int,
+              seed: int) -> list[OpenDocument]:
     """Run a snapshot scenario and return its open documents at the horizon."""
     office: list[OpenDocument] = []
-    run_replication(scenario, SNAPSHOT_ARCHITECTURE, replication, seed, keep_documents=False,
+    run_replication(scenario, architecture, replication, seed, keep_documents=False,
                     office_out=office)
     return office
 
