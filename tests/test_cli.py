@@ -125,6 +125,7 @@ def test_existing_run_folder_is_not_overwritten(baseline_run):
 def test_every_shipped_scenario_runs(path, tmp_path):
     horizon = ["--set", "horizon_days=1", "--set", "warmup_days=0"] if path.stem in (
         "national", "reference_process") else SHORT
+    horizon += ["--set", "start.snapshot_days=5"]  # a working office, cheaply
     result = invoke("run", path, "--out", tmp_path / "r", "--replications", 1, "--no-plots",
                     *horizon)
     assert result.exit_code == 0, result.output

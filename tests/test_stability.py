@@ -201,6 +201,10 @@ def test_a_warmup_shorter_than_the_transient_is_warned_about() -> None:
     lines = warnings({"osdo": verdict})
     assert len(lines) == 1 and "WARM-UP osdo" in lines[0] and "7.5" in lines[0]
     assert warnings({"osdo": {**verdict, "warmup_days": 10}}) == []
+    # A scenario that reads its KPIs in the transient on purpose says so, with its reason.
+    (line,) = warnings({"osdo": {**verdict, "transient_reason": "Too big to snapshot."}})
+    assert line.startswith("TRANSIENT osdo") and "on purpose" in line
+    assert line.endswith("Too big to snapshot.") and "WARM-UP" not in line
 
 
 def test_runs_record_the_warmup_estimate() -> None:

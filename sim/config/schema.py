@@ -901,6 +901,12 @@ class StartSpec(_Spec):
         "taken (assumption: past the 45-60 working days of the default's start-up transient, "
         "measured with MSER-5 over 200- and 300-day runs).",
     )
+    transient_reason: str | None = Field(
+        None,
+        description="Why this scenario reads its KPIs inside its start-up transient, on "
+        "purpose (e.g. a snapshot too costly to take); the CLI and the report then say so "
+        "with this reason instead of warning about the warm-up. None: it should not.",
+    )
 
 
 class Scenario(_Spec):

@@ -91,6 +91,7 @@ class Experiment:
                 "busiest_person_utilisation": float(rows.busiest_person_utilisation.max()),
                 "warmup_estimate_days": float(rows.warmup_estimate_days.mean()),
                 "warmup_days": self.scenario.warmup_days,
+                "transient_reason": self.scenario.start.transient_reason,
             }
         return out
 

@@ -136,9 +136,12 @@ def working_office(scenario: Scenario, architecture: str, replication: int, seed
     office = take(snapshot_scenario(scenario), architecture, replication, snapshot_seed(seed))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.tmp")
-    with gzip.open(partial, "wt", encoding="utf-8") as f:
-        json.dump([asdict(d) for d in office], f)
-    os.replace(partial, path)  # whole or not at all, whoever else writes the same snapshot
+    try:
+        with gzip.open(partial, "wt", encoding="utf-8") as f:
+            json.dump([asdict(d) for d in office], f)
+        os.replace(partial, path)  # whole or not at all, whoever else writes the same snapshot
+    finally:
+        partial.unlink(missing_ok=True)  # an interrupted write leaves nothing behind
     return office
 
 

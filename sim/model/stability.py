@@ -167,8 +167,15 @@ def warnings(verdicts: dict[str, dict[str, object]]) -> list[str]:
                 f"{v['busiest_person_utilisation']:.2f}); their named work queues up while "
                 f"others have time. Consider staff.assignment least_loaded or pooled.")
         estimate = v.get("warmup_estimate_days")
-        if estimate is not None and v.get("warmup_days") is not None \
-                and estimate > v["warmup_days"]:
+        late = (estimate is not None and v.get("warmup_days") is not None
+                and estimate > v["warmup_days"])
+        if late and v.get("transient_reason"):
+            lines.append(
+                f"TRANSIENT {platform}: MSER-5 puts the end of the start-up transient at "
+                f"{estimate:.1f} working days, after warmup_days ({v['warmup_days']}): this "
+                f"scenario reads its KPIs inside the transient on purpose. "
+                f"{v['transient_reason']}")
+        elif late:
             lines.append(
                 f"WARM-UP {platform}: MSER-5 puts the end of the start-up transient at "
                 f"{estimate:.1f} working days on average, after the scenario's warmup_days "
