@@ -903,9 +903,10 @@ class StartSpec(_Spec):
     )
     transient_reason: str | None = Field(
         None,
-        description="Why this scenario reads its KPIs inside its start-up transient, on "
-        "purpose (e.g. a snapshot too costly to take); the CLI and the report then say so "
-        "with this reason instead of warning about the warm-up. None: it should not.",
+        description="Why this scenario reads its KPIs while its backlog is not in a steady "
+        "state, on purpose (a policy that moves it, a snapshot too costly to take); the CLI "
+        "and the report then say so with this reason instead of warning about the warm-up. "
+        "None: it should not.",
     )
 
 

@@ -171,9 +171,9 @@ def warnings(verdicts: dict[str, dict[str, object]]) -> list[str]:
                 and estimate > v["warmup_days"])
         if late and v.get("transient_reason"):
             lines.append(
-                f"TRANSIENT {platform}: MSER-5 puts the end of the start-up transient at "
-                f"{estimate:.1f} working days, after warmup_days ({v['warmup_days']}): this "
-                f"scenario reads its KPIs inside the transient on purpose. "
+                f"TRANSIENT {platform}: MSER-5 puts the end of a transient at {estimate:.1f} "
+                f"working days, after warmup_days ({v['warmup_days']}): this scenario reads its "
+                f"KPIs while its backlog is not in a steady state, on purpose. "
                 f"{v['transient_reason']}")
         elif late:
             lines.append(

@@ -335,9 +335,8 @@ def findings(run: RunData) -> list[str]:
                        "official system was out of reach: a security exposure.")
     reason = run.scenario.start.transient_reason
     if reason:
-        out.append("This scenario reads its KPIs inside the start-up transient of a run from "
-                   "an empty office, on purpose: they describe its first weeks, not a steady "
-                   f"state. {html.escape(reason)}")
+        out.append("This scenario reads its KPIs while its backlog is not in a steady state, "
+                   f"on purpose (MSER-5's warm-up estimate does not apply): {html.escape(reason)}")
     stability = run.meta.get("stability") or {}
     for p, verdict_ in stability.items():
         if isinstance(verdict_, dict) and verdict_.get("unstable_replications"):
