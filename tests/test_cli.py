@@ -16,7 +16,8 @@ REQUIRED_KPIS = [
     "cycle_time_p50_h", "cycle_time_p95_h", "on_time_rate", "overdue_open", "wip_mean",
     "staff_utilisation", "connectivity_loss_h_per_employee", "unofficial_channel_share",
 ]
-SHORT = ["--set", "horizon_days=4", "--set", "warmup_days=1"]
+# A short run; a working office (the shipped scenarios) from a short snapshot, cheaply.
+SHORT = ["--set", "horizon_days=4", "--set", "warmup_days=1", "--set", "start.snapshot_days=5"]
 
 
 def invoke(*args):
@@ -125,7 +126,6 @@ def test_existing_run_folder_is_not_overwritten(baseline_run):
 def test_every_shipped_scenario_runs(path, tmp_path):
     horizon = ["--set", "horizon_days=1", "--set", "warmup_days=0"] if path.stem in (
         "national", "reference_process") else SHORT
-    horizon += ["--set", "start.snapshot_days=5"]  # a working office, cheaply
     result = invoke("run", path, "--out", tmp_path / "r", "--replications", 1, "--no-plots",
                     *horizon)
     assert result.exit_code == 0, result.output

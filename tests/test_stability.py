@@ -143,7 +143,8 @@ def test_ten_times_the_arrivals_is_flagged_and_the_default_is_not() -> None:
 
 def test_the_baseline_scenario_is_stable() -> None:
     # 20 days (a 15-day window) keep it quick; the full 40 days are just as stable.
-    baseline = load_scenario(ROOT / "scenarios" / "baseline.yaml", ["horizon_days=20"])
+    baseline = load_scenario(ROOT / "scenarios" / "baseline.yaml",
+                             ["horizon_days=20", "warmup_days=5"])
     run = run_replication(baseline, "osdo", 0)
     assert run.kpis["unstable"] == 0.0
     assert 0.0 <= run.kpis["saturated_utilisation"] < 0.9
