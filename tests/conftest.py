@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,9 @@ from sim.config import Scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
+# Snapshots of working offices (sim.model.office) outside the user's cache, kept between test
+# sessions: they are keyed by the model's source, so a changed model never reads a stale one.
+os.environ["DOCFLOW_SIM_CACHE"] = str(Path(tempfile.gettempdir()) / "docflow-sim-test-offices")
 
 
 def small_scenario_dict(**overrides) -> dict:

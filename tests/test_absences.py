@@ -55,7 +55,8 @@ def test_named_work_waits_for_its_person_or_goes_to_a_standin(monkeypatch, stand
     assert draft.start_min == pytest.approx(hm(1, "09:00"))
     assert draft.end_min == pytest.approx(hm(1, "10:00"))
     doc = run.documents.set_index("id").loc["b0-0"]
-    assert doc.delay_absence_min == pytest.approx(hm(1, "00:00") - hm(0, "11:30"))
+    # Until the executor can work again: Tuesday 09:00, not midnight.
+    assert doc.delay_absence_min == pytest.approx(hm(1, "09:00") - hm(0, "11:30"))
 
 
 def test_a_standin_takes_the_work_of_someone_away(monkeypatch):
@@ -161,23 +162,46 @@ def test_utilisation_counts_only_the_time_people_were_not_away(monkeypatch):
     assert run.kpis["busiest_person_utilisation"] == pytest.approx(busy / (8 * 60))
 
 
-@pytest.mark.parametrize(("known", "end", "away_min"), [
-    (True, (1, "09:30"), 0),          # leave: handed over on Monday, carried on by a stand-in
-    (False, (2, "09:30"), 8 * 60),    # sickness: waits one working day, then a stand-in
-])
-def test_work_in_progress_is_handed_over_before_leave_and_after_a_day_of_sickness(
-        monkeypatch, known, end, away_min):
+@pytest.mark.parametrize("known", [True, False])
+def test_work_in_progress_with_nobody_to_stand_in_waits_for_its_person(monkeypatch, known):
     # The only executor is away Tuesday to Thursday; a 6-hour draft started Monday 11:30 has
-    # 5.5 hours done by Monday evening. Without stand-ins it would wait for Friday.
+    # 5.5 hours done by Monday evening. Handed over on Tuesday morning (leave) or Wednesday
+    # morning (sickness, after one working day), it finds nobody present to carry it on: it
+    # waits for its person, who does the last half hour on Friday 09:00-09:30.
     _one_executor_away(monkeypatch, 1, 4, known=known)
     scenario = tiny_deterministic(step_changes={"execution": {"handling_mean_min": 360}},
                                   absence={"standin_after_days": 1}, horizon_days=5)
     run = run_replication(scenario, "osdo", 0, keep_steps=True)
     draft = run.steps.set_index(["document", "step"]).loc[("b0-0", "execution")]
-    assert draft.start_min == pytest.approx(hm(0, "11:30"))
-    assert draft.end_min == pytest.approx(hm(*end))
+    assert draft.start_min == pytest.approx(hm(4, "09:00"))
+    assert draft.end_min == pytest.approx(hm(4, "09:30"))
     doc = run.documents.set_index("id").loc["b0-0"]
-    assert doc.delay_absence_min == pytest.approx(away_min)
+    assert doc.delay_handling_min == pytest.approx(10 + 20 + 360 + 15 + 5)
+    # Waiting for the person from the first working minute they missed to their return.
+    assert doc.delay_absence_min == pytest.approx(hm(4, "09:00") - hm(1, "09:00"))
+
+
+def test_absence_counts_from_the_first_working_minute_missed_to_the_return():
+    # The only executor is away Saturday to Monday (calendar days 5-7) and busy all week with
+    # 2.5-hour drafts: b0-15's draft, named on Friday 09:30, waits behind their work into the
+    # weekend and is taken up on Tuesday 09:00. The spell kept it waiting from Monday 09:00
+    # (the first working minute missed) to Tuesday 09:00: one day, not the weekend too.
+    def spells(scenario, rng, n, days, apart=range(0), planned=None):
+        if planned is not None:
+            planned.extend([frozenset()] * n)
+        return [()] * (n - 1) + [((5, 8),)]
+
+    import sim.model.population as pop
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pop, "sample_absences", spells)
+        scenario = tiny_deterministic(step_changes={"execution": {"handling_mean_min": 150}},
+                                      absence={"standin_after_days": None}, horizon_days=7)
+        run = run_replication(scenario, "osdo", 0, keep_steps=True)
+    draft = run.steps.set_index(["document", "step"]).loc[("b0-15", "execution")]
+    assert draft.enqueued_min == pytest.approx(hm(4, "09:30"))
+    assert draft.start_min == pytest.approx(hm(8, "09:00"))
+    doc = run.documents.set_index("id").loc["b0-15"]
+    assert doc.delay_absence_min == pytest.approx(24 * 60)
 
 
 def test_leave_and_trips_are_known_in_advance_sickness_is_not():

@@ -98,7 +98,7 @@ def test_worse_office_links_cost_the_cloud_and_not_the_agency_systems():
 
     table = sweep(replications=2, horizon_days=12, internet_levels=[], literacy_levels=[],
                   office_levels=["capital_office_link", "district_office_link"],
-                  ui_levels=[]).set_index("level")
+                  ui_levels=[], overrides=["start.office=empty"]).set_index("level")
     best, worst = table.loc["capital_office_link"], table.loc["district_office_link"]
     assert worst.osdo_delay_share_connectivity > best.osdo_delay_share_connectivity
     assert worst.esed_cycle_time_mean_h == best.esed_cycle_time_mean_h

@@ -16,7 +16,8 @@ REQUIRED_KPIS = [
     "cycle_time_p50_h", "cycle_time_p95_h", "on_time_rate", "overdue_open", "wip_mean",
     "staff_utilisation", "connectivity_loss_h_per_employee", "unofficial_channel_share",
 ]
-SHORT = ["--set", "horizon_days=4", "--set", "warmup_days=1"]
+# A short run; a working office (the shipped scenarios) from a short snapshot, cheaply.
+SHORT = ["--set", "horizon_days=4", "--set", "warmup_days=1", "--set", "start.snapshot_days=5"]
 
 
 def invoke(*args):

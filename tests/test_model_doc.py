@@ -104,3 +104,26 @@ def test_calibration_tables_are_the_shipped_figures():
     for stem in ("calibration_sweep", "calibration_sweep_load027"):
         table = markdown_table(pd.read_csv(DOC.parent / "figures" / f"{stem}.csv"))
         assert table in text, f"docs/model.md does not hold the table of {stem}.csv"
+
+
+def _section(title: str) -> str:
+    text = DOC.read_text()
+    start = text.index(title)
+    end = text.index("\n**", start + len(title))
+    return text[start:end]
+
+
+def test_the_stated_assumptions_are_the_models():
+    # Section 3.4 names the default assigner of executors (not "uniformly at random" unless it
+    # is the default), and says outages interrupt work in progress (StepTimer._interrupted) and
+    # that work in progress of someone going away passes on (never "in their name").
+    assumptions = _section("**3.4 Assumptions.**")
+    executor = Scenario.model_validate({"name": "x"}).staff.assignment["executor"]
+    assert executor.replace("_", " ") in assumptions
+    if executor != "named_uniform":
+        assert "named uniformly at random" not in assumptions
+    assert "never in the middle" not in assumptions
+    assert "interrupts" in assumptions
+    assert "passes to a present peer" in assumptions
+    assert "stays in the person's name" not in DOC.read_text()
+    assert "keeps growing" not in _section("**4.2 Run length.**")

@@ -31,7 +31,8 @@ def reported_run(tmp_path_factory):
     """`sim run --report` of the baseline scenario, shortened to 10 days, three replications."""
     out = tmp_path_factory.mktemp("report") / "run"
     result = invoke("run", "scenarios/baseline.yaml", "--out", out, "--replications", 3,
-                    "--set", "horizon_days=10", "--set", "warmup_days=2", "--report")
+                    "--set", "horizon_days=10", "--set", "warmup_days=2",
+                    "--set", "start.snapshot_days=10", "--report")
     assert result.exit_code == 0, result.output
     assert f"report written to {out / 'report.html'}" in result.output
     return out

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sim.cli import main
 from sim.config import load_scenario, scenario_from_dict
 from sim.model.replication import run_replication
-from sim.model.stability import assess, backlog_growth_per_day
+from sim.model.stability import assess, backlog_growth_per_day, backlog_trend
 
 ROOT = Path(__file__).resolve().parents[1]
 ONE_BODY = {
@@ -50,6 +50,55 @@ def test_verdict_uses_the_share_of_the_rate_and_the_window() -> None:
     assert not assess(times, steep, float, 5.0, 300.0, util, 0.1, 10).unstable  # 20 < 30 a day
     assert not assess(times, steep, float, 25.0, 100.0, util, 0.1, 10).unstable  # 4-day window
     assert not assess(times, -steep, float, 5.0, 100.0, util, 0.1, 10).unstable  # draining
+
+
+def test_trend_is_the_line_through_batch_means_with_its_t_interval() -> None:
+    # Four batches of two samples: means 1, 3, 2, 4 at days 0..3. By hand: slope
+    # sum((x - 1.5)(y - 2.5)) / sum((x - 1.5)^2) = 4 / 5 = 0.8; residuals -0.3, 0.9, -0.9, 0.3
+    # (sum of squares 1.8, s^2 = 1.8 / 2); se = sqrt(0.9 / 5); t(0.975, 2) = 4.302653.
+    x = np.repeat(np.arange(4.0), 2)
+    y = np.repeat([1.0, 3.0, 2.0, 4.0], 2)
+    slope, halfwidth = backlog_trend(x, y, batches=4)
+    assert slope == pytest.approx(0.8)
+    assert halfwidth == pytest.approx(4.302653 * (0.9 / 5) ** 0.5, rel=1e-6)
+    assert backlog_trend(x, 3.0 * x + 5.0, batches=4) == pytest.approx((3.0, 0.0))
+    assert all(np.isnan(backlog_trend(x[:3], y[:3], batches=4)))
+
+
+def _wandering(seed: int, days: int = 60, per_day: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """A stationary backlog that remembers its level about a day: AR(1), 0.9 an hour."""
+    rng = np.random.default_rng(seed)
+    noise = np.zeros(days * per_day)
+    for i in range(1, len(noise)):
+        noise[i] = 0.9 * noise[i - 1] + rng.normal(0.0, 3.0)
+    return np.arange(len(noise)) / per_day, 100.0 + noise
+
+
+def test_the_trend_interval_holds_the_true_slope_of_stationary_and_growing_backlogs() -> None:
+    # Known answers: slope 0 (stationary) and 2 a day (the same noise on a line). The 95%
+    # intervals hold them in about 95% of 40 seeds; the growing one is always judged unstable
+    # at 10% of 10 documents a day, the stationary one never.
+    held = {0.0: 0, 2.0: 0}
+    util = {"heads of A": 0.5}
+    for seed in range(40):
+        days, level = _wandering(seed)
+        for true in held:
+            series = level + true * days
+            slope, halfwidth = backlog_trend(days, series)
+            held[true] += abs(slope - true) <= halfwidth
+            verdict = assess(days, series, float, 0.0, 10.0, util, 0.1, 10)
+            assert verdict.unstable == (true > 0), (seed, true)
+            assert verdict.backlog_growth_halfwidth == pytest.approx(halfwidth)
+    assert held[0.0] >= 34 and held[2.0] >= 34, held
+
+
+def test_a_wandering_backlog_whose_slope_is_not_sure_is_not_unstable() -> None:
+    # Seed 5 wanders upward by 0.14 a day, more than 10% of 1 document a day, but its interval
+    # (+- 0.17) holds zero: a stationary backlog is not called unbounded on its noise.
+    days, level = _wandering(5)
+    slope, halfwidth = backlog_trend(days, level)
+    assert slope > 0.1 and slope - halfwidth < 0.0
+    assert not assess(days, level, float, 0.0, 1.0, {"heads of A": 0.5}, 0.1, 10).unstable
 
 
 @pytest.mark.parametrize(("step", "minutes", "role"), [
@@ -94,7 +143,8 @@ def test_ten_times_the_arrivals_is_flagged_and_the_default_is_not() -> None:
 
 def test_the_baseline_scenario_is_stable() -> None:
     # 20 days (a 15-day window) keep it quick; the full 40 days are just as stable.
-    baseline = load_scenario(ROOT / "scenarios" / "baseline.yaml", ["horizon_days=20"])
+    baseline = load_scenario(ROOT / "scenarios" / "baseline.yaml",
+                             ["horizon_days=20", "warmup_days=5"])
     run = run_replication(baseline, "osdo", 0)
     assert run.kpis["unstable"] == 0.0
     assert 0.0 <= run.kpis["saturated_utilisation"] < 0.9
@@ -120,7 +170,9 @@ def test_cli_marks_the_run_unstable_in_terminal_and_summaries(tmp_path: Path) ->
     assert verdict["saturated_resource"] == "clerks of Office"
     growth = verdict["backlog_growth_per_day"]
     assert growth == pytest.approx(summary.backlog_growth_per_day.mean())
-    assert f"grow by {growth:.1f} a working day" in line
+    halfwidth = verdict["backlog_growth_halfwidth_per_day"]
+    assert halfwidth == pytest.approx(summary.backlog_growth_halfwidth_per_day.mean())
+    assert f"grow by {growth:.1f} +- {halfwidth:.1f} a working day" in line
 
 
 def test_cli_says_nothing_about_a_stable_run(tmp_path: Path) -> None:
@@ -150,6 +202,10 @@ def test_a_warmup_shorter_than_the_transient_is_warned_about() -> None:
     lines = warnings({"osdo": verdict})
     assert len(lines) == 1 and "WARM-UP osdo" in lines[0] and "7.5" in lines[0]
     assert warnings({"osdo": {**verdict, "warmup_days": 10}}) == []
+    # A scenario that reads its KPIs in the transient on purpose says so, with its reason.
+    (line,) = warnings({"osdo": {**verdict, "transient_reason": "Too big to snapshot."}})
+    assert line.startswith("TRANSIENT osdo") and "on purpose" in line
+    assert line.endswith("Too big to snapshot.") and "WARM-UP" not in line
 
 
 def test_runs_record_the_warmup_estimate() -> None:

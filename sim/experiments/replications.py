@@ -83,12 +83,15 @@ class Experiment:
                 "unstable_replications": int(len(bad)),
                 "replications": int(len(rows)),
                 "backlog_growth_per_day": float(judged.backlog_growth_per_day.mean()),
+                "backlog_growth_halfwidth_per_day": float(
+                    judged.backlog_growth_halfwidth_per_day.mean()),
                 "saturated_resource": str(judged.saturated_resource.mode().iloc[0]),
                 "saturated_utilisation": float(judged.saturated_utilisation.mean()),
                 "overloaded_people": float(rows.overloaded_people.mean()),
                 "busiest_person_utilisation": float(rows.busiest_person_utilisation.max()),
                 "warmup_estimate_days": float(rows.warmup_estimate_days.mean()),
                 "warmup_days": self.scenario.warmup_days,
+                "transient_reason": self.scenario.start.transient_reason,
             }
         return out
 

@@ -317,7 +317,10 @@ def _case_little(quick: bool, seed: int, cache: dict[str, Any]) -> list[CaseResu
     # (1) Over [0, T] with every document counted (open ones up to T), L = lambda W is an
     # identity: this checks the recorder's time-integrated WIP against per-document times.
     days, reps = (20, 2) if quick else (100, 5)
-    scenario = load_scenario(BASELINE, [f"horizon_days={days}", "warmup_days=0"])
+    # From an empty office: the identity counts every document, and those of a working office
+    # were created before the window.
+    scenario = load_scenario(BASELINE, [f"horizon_days={days}", "warmup_days=0",
+                                        "start.office=empty"])
     horizon = WorkCalendar(scenario.calendar).end_of_working_days(days)
     for platform in (["osdo"] if quick else ["osdo", "esed"]):
         ratios = []
@@ -339,7 +342,8 @@ def _case_little(quick: bool, seed: int, cache: dict[str, Any]) -> list[CaseResu
     # overloaded and WIP keeps growing, so the case uses the earlier load of 0.27.
     days, reps = 250, 5
     scenario = load_scenario(BASELINE, [f"horizon_days={days}", "warmup_days=10",
-                                        "workload.documents_per_employee_per_day=0.27"])
+                                        "workload.documents_per_employee_per_day=0.27",
+                                        "start.office=empty"])
     cal = WorkCalendar(scenario.calendar)
     start, end = cal.end_of_working_days(10), cal.end_of_working_days(days)
     per_h = cal.working_days_between(start, end) / ((end - start) / 60.0)

@@ -71,11 +71,14 @@ KPIS: dict[str, Kpi] = {k.name: k for k in (
     Kpi("gateway_resends", "transmissions", "transmissions that had to be resent", "{:.0f}",
         False),
     *(_delay_share(c) for c in DELAY_COMPONENTS),
-    Kpi("backlog_growth_per_day", "documents/day", "least-squares slope of open documents "
-        "after the warm-up, documents per working day", "{:.1f}", False),
-    Kpi("unstable", "flag", "1 when that growth exceeds output.unstable_growth_share of the "
-        "arrival or completion rate (the backlog grows without bound; means depend on the "
-        "horizon), else 0", "{:.0f}", False),
+    Kpi("backlog_growth_per_day", "documents/day", "trend of open documents after the "
+        "warm-up: least-squares slope through output.trend_batches batch means, documents per "
+        "working day", "{:.1f}", False),
+    Kpi("backlog_growth_halfwidth_per_day", "documents/day", "half-width of that slope's 95% "
+        "interval (Student's t on the batch means)", "{:.1f}", False),
+    Kpi("unstable", "flag", "1 when that growth's whole interval exceeds "
+        "output.unstable_growth_share of the arrival or completion rate (the backlog grows "
+        "without bound; means depend on the horizon), else 0", "{:.0f}", False),
     Kpi("saturated_utilisation", "share",
         "utilisation of the busiest resource (named in saturated_resource)", "{:.3f}"),
     Kpi("overloaded_people", "people", "employees busy 95% of their working time or more",
@@ -85,14 +88,15 @@ KPIS: dict[str, Kpi] = {k.name: k for k in (
     Kpi("warmup_estimate_days", "working days", "end of the start-up transient of open "
         "documents, by MSER-5 (White 1997)", "{:.1f}", False),
     Kpi("incident_recovery_days", "working days", "from the start of a dated incident until "
-        "the open documents at 10:00 are back in their range of the output.incident_band_days "
-        "working days before it (the longest over the run's incidents; NaN: none, or not "
-        "within the horizon)",
+        "the open documents at 10:00 of the bodies the incidents touched are back in their "
+        "range of the output.incident_band_days working days before it (the longest over the "
+        "run's incidents; NaN: none, or not within the horizon)",
         "{:.1f}", False),
     Kpi("incident_excess_days", "working days", "from the first dated incident's start until "
-        "the open documents at 10:00 are within output.incident_excess_share of the same "
-        "replication run without the incidents (what absences or a ramp do anyway cancels; "
-        "NaN: none, or not within the horizon)", "{:.1f}", False),
+        "the open documents at 10:00 of the bodies the incidents touched are within "
+        "output.incident_excess_share of the same replication run without the incidents (what "
+        "absences or a ramp do anyway cancels; NaN: none, or not within the horizon)", "{:.1f}",
+        False),
     Kpi("incident_late_documents", "documents", "documents that missed their deadline because "
         "of the dated incidents: late documents minus those of the same replication run "
         "without them (NaN: no incidents)", "{:.0f}", False),

@@ -55,6 +55,8 @@ class RunRecords:
     totals: dict[str, int] = field(default_factory=dict)
     #: Dated policy events (scheduled shares, migration waves, incidents), in time order.
     events: list[PolicyEvent] = field(default_factory=list)
+    #: Open documents of the watched bodies (those incidents touch) at the time series' times.
+    watched_open: np.ndarray | None = None
 
 
 class Recorder:
@@ -63,6 +65,7 @@ class Recorder:
     def __init__(
         self, platform: str, replication: int, warmup_end: float, horizon: float,
         keep_documents: bool, keep_steps: bool, body_kinds: list[str],
+        watch: frozenset[int] = frozenset(),
     ) -> None:
         self.platform = platform
         self.replication = replication
@@ -97,6 +100,10 @@ class Recorder:
         # objects a row), so that memory grows as little as possible with simulated time.
         self._series_t, self._series_wip = array("d"), array("q")
         self._series_done, self._series_online = array("q"), array("d")
+        # Open documents of a few bodies apart (the recovery from a local incident is theirs).
+        self.watch = watch
+        self._watched = 0
+        self._series_watched = array("q")
 
     # ------------------------------------------------------------------ observer
     def _wip_change(self, t: float, delta: int) -> None:
@@ -108,6 +115,8 @@ class Recorder:
 
     def document_created(self, doc: Document) -> None:  # noqa: D102
         self._wip_change(doc.created, +1)
+        if self.watch and doc.body in self.watch:
+            self._watched += 1
         if doc.created >= self.warmup_end:
             self.created_after_warmup += 1
 
@@ -115,6 +124,8 @@ class Recorder:
         t = doc.completed
         assert t is not None
         self._wip_change(t, -1)
+        if self.watch and doc.body in self.watch:
+            self._watched -= 1
         self.completed_count += 1
         if t >= self.warmup_end:
             self.completed_in_window += 1
@@ -162,6 +173,8 @@ class Recorder:
         self._series_wip.append(self._wip)
         self._series_done.append(self.completed_count)
         self._series_online.append(staff_online)
+        if self.watch:
+            self._series_watched.append(self._watched)
 
     def _row(self, doc: Document) -> tuple:
         done = doc.completed
@@ -240,5 +253,7 @@ class Recorder:
         totals = {"documents_created": self.completed_count + self._wip,
                   "documents_completed": self.completed_count, "open_at_horizon": self._wip,
                   "steps": self.steps}
+        watched = (np.frombuffer(self._series_watched, dtype=np.int64) if self.watch
+                   else None)
         return RunRecords(self.platform, self.replication, kpis, documents, series, steps,
-                          totals=totals)
+                          totals=totals, watched_open=watched)

@@ -287,12 +287,16 @@ class Policy:
             elif incident.what == "internet":
                 timer.add_internet_incidents(self._region_bodies(incident.region), interval)
 
-    def _incident_affects(self, incident: Incident, start: float) -> bool:
+    def _incident_bodies(self, incident: Incident, start: float) -> list[int]:
+        """The bodies whose work an incident cuts (by id), given the systems at its start."""
         if incident.what == "internet":
-            return True  # home connections, on every system
+            return self._region_bodies(incident.region)  # home connections, on every system
         if incident.what == "access_gateway" or incident.system == "osdo":
-            return any(self.system_at(b.id, start) == "osdo" for b in self.bodies)
-        return any(self.system_at(b, start) == "esed" for b in self._bodies_named(incident.body))
+            return [b.id for b in self.bodies if self.system_at(b.id, start) == "osdo"]
+        return [b for b in self._bodies_named(incident.body) if self.system_at(b, start) == "esed"]
+
+    def _incident_affects(self, incident: Incident, start: float) -> bool:
+        return incident.what == "internet" or bool(self._incident_bodies(incident, start))
 
     def incident_intervals(self) -> list[tuple[float, float]]:
         """The (start, end) clock minutes of the incidents that touch this run."""
@@ -302,6 +306,12 @@ class Policy:
             if self._incident_affects(incident, start):
                 out.append((start, end))
         return out
+
+    def incident_bodies(self) -> frozenset[int]:
+        """Every body an incident of this run touches: where its recovery is measured."""
+        return frozenset(b for incident in self.scenario.incidents
+                         for b in self._incident_bodies(incident,
+                                                        incident_interval(incident, self.clock)[0]))
 
     # ------------------------------------------------------------------ the run
     def start(self, env: simpy.Environment, timer: StepTimer, flow: DocumentFlow,
@@ -359,7 +369,8 @@ class Policy:
         for body in wave.bodies:
             timer.switch_platform(body, cloud, until, spec.transition_time_factor)
             for doc in flow.open.values():
-                if doc.body == body:
+                # Secret documents are paper in the secret records office: nothing to import.
+                if doc.body == body and doc.confidentiality != "secret":
                     doc.import_min += spec.import_min_per_document
 
     def events(self) -> list[PolicyEvent]:

@@ -15,6 +15,7 @@ from sim.config.architectures import ARCHITECTURES
 from sim.config.schema import Scenario
 from sim.model.calendar import MINUTES_PER_DAY, WorkCalendar
 from sim.model.metrics import Recorder, RunRecords
+from sim.model.office import OpenDocument, open_documents, place, working_office
 from sim.model.platforms import SYSTEM_CLASSES, Gateway, Platform
 from sim.model.policy import Policy, excess_days, peak_remote_staff, recovery_days
 from sim.model.population import ROLES, Body, sample_population
@@ -52,8 +53,16 @@ def _platforms(
 def run_replication(
     scenario: Scenario, architecture: str, replication: int, seed: int | None = None,
     keep_documents: bool | None = None, keep_steps: bool = False,
+    watch: frozenset[int] | None = None, office_out: list[OpenDocument] | None = None,
 ) -> RunRecords:
-    """Simulate one replication of one architecture and return its records."""
+    """Simulate one replication of one architecture and return its records.
+
+    ``watch``: bodies whose open documents are counted apart (``RunRecords.watched_open``);
+    by default those the scenario's incidents touch. ``office_out`` receives the open documents
+    at the horizon (a snapshot of the office, :mod:`sim.model.office`). With
+    ``start.office: working`` the run begins with the open documents of the scenario's snapshot
+    (cached, else run first).
+    """
     seed = scenario.run_seed(seed)
     streams = Streams(seed, replication)
     calendar = WorkCalendar(scenario.calendar)
@@ -75,6 +84,7 @@ def run_replication(
         architecture, replication, warmup_end, horizon,
         scenario.output.documents if keep_documents is None else keep_documents,
         keep_steps, [b.kind for b in bodies],
+        policy.incident_bodies() if watch is None else watch,
     )
 
     def schedule(delay: float, callback) -> None:
@@ -85,7 +95,12 @@ def run_replication(
                                                                len(bodies)),
         recorder, lambda: env.now, schedule,
     )
+    if office_out is not None:
+        flow.stages = {}
     policy.start(env, timer, flow, horizon)
+    if scenario.start.office == "working":
+        _open_office(flow, calendar,
+                     working_office(scenario, architecture, replication, seed, _snapshot))
     for body in bodies:
         _Arrivals(env, scenario, calendar, body, flow, streams, horizon)
     everyone = [e for b in bodies for r in ROLES for e in b.staff[r]]
@@ -102,6 +117,10 @@ def run_replication(
         if gc_was_enabled:
             gc.enable()
 
+    if office_out is not None:
+        assert flow.stages is not None
+        office_out.extend(open_documents(list(flow.open.values()), flow.stages, flow.seeds,
+                                         calendar, horizon))
     staff = len(everyone)
     window_days = calendar.working_days_between(warmup_end, horizon)
     records = recorder.finish(
@@ -122,6 +141,7 @@ def run_replication(
         scenario.output.unstable_growth_share, scenario.output.unstable_min_window_days,
         [busy / present[i] for pool in pools.values() for i, busy in pool.person_busy.items()
          if present[i] > 0],
+        scenario.output.trend_batches,
     )
     kpis.update(verdict.kpis())
     kpis.update(_incident_kpis(scenario, architecture, replication, seed, records, policy,
@@ -129,6 +149,26 @@ def run_replication(
     records.saturated_resource = verdict.saturated_resource
     records.events = policy.events()
     return records
+
+
+def _snapshot(scenario: Scenario, architecture: str, replication: int,
+              seed: int) -> list[OpenDocument]:
+    """Run a snapshot scenario and return its open documents at the horizon."""
+    office: list[OpenDocument] = []
+    run_replication(scenario, architecture, replication, seed, keep_documents=False,
+                    office_out=office)
+    return office
+
+
+def _open_office(flow: DocumentFlow, calendar: WorkCalendar,
+                 office: list[OpenDocument]) -> None:
+    """Put a working office's documents back at minute 0, each at its step of the route."""
+    for i, (doc, (created, deadline)) in enumerate(zip(office, place(office, calendar),
+                                                       strict=True)):
+        opened = flow.create(f"w{doc.body}-{i}", doc.body, doc.type_name, doc.seed, created,
+                             doc.origin_body, doc.needs_registration, deadline)
+        opened.rework = doc.rework
+        flow.resume(opened, doc.stage)
 
 
 def _incident_kpis(scenario: Scenario, architecture: str, replication: int, seed: int,
@@ -143,11 +183,17 @@ def _incident_kpis(scenario: Scenario, architecture: str, replication: int, seed
     if not intervals:
         return {"incident_recovery_days": math.nan, "incident_excess_days": math.nan,
                 "incident_late_documents": math.nan}
-    series = records.timeseries
-    times, level = series["time_min"].to_numpy(), series["open_documents"].to_numpy()
+    # On the bodies the incidents touched: the whole run's backlog dilutes a local incident.
+    watch = policy.incident_bodies()
     calm = scenario.model_copy(update={"incidents": []})
-    twin = run_replication(calm, architecture, replication, seed, keep_documents=False)
-    usual = twin.timeseries["open_documents"].to_numpy()
+    twin = run_replication(calm, architecture, replication, seed, keep_documents=False,
+                           watch=watch)
+    times = records.timeseries["time_min"].to_numpy()
+    if watch:
+        level, usual = records.watched_open, twin.watched_open
+    else:  # an internet incident in a region without bodies: the run's home lines
+        level = records.timeseries["open_documents"].to_numpy()
+        usual = twin.timeseries["open_documents"].to_numpy()
     output = scenario.output
     return {"incident_recovery_days": recovery_days(times, level, intervals, calendar,
                                                     output.incident_band_days),

@@ -68,6 +68,10 @@ class DocumentFlow:
         self.now = now
         self.schedule = schedule  # schedule(delay, callback): run callback after delay
         self.open: dict[str, Document] = {}
+        #: The step each open document is at, by id, kept only when a snapshot of the office
+        #: will be taken (sim.model.office); None otherwise.
+        self.stages: dict[str, str] | None = None
+        self.seeds: dict[str, int] = {}  # each document's seed, kept with the stages
         self.assigner = Assigner(scenario, bodies, pools)
         # (step spec, role pool) by body and step name: looked up on every step.
         steps = scenario.documents.steps
@@ -80,12 +84,20 @@ class DocumentFlow:
     def create(
         self, doc_id: str, body: int, type_name: str, seed: int, created: float,
         origin_body: int | None = None, needs_registration: bool = True,
+        deadline: float | None = None,
     ) -> Document:
-        """Create a document at ``body``; it enters the route when :meth:`start` is called."""
+        """Create a document at ``body``; it enters the route when :meth:`start` is called.
+
+        Its deadline is its type's term from ``created`` unless one is given (a document of a
+        working office, created before the run).
+        """
         spec = self.types[type_name]
-        deadline = self.calendar.deadline(created, spec.deadline_working_days)
+        if deadline is None:
+            deadline = self.calendar.deadline(created, spec.deadline_working_days)
         doc = Document(doc_id, body, type_name, spec, created, deadline, random.Random(seed),
                        origin_body, needs_registration)
+        if self.stages is not None:
+            self.seeds[doc_id] = seed
         self.open[doc_id] = doc
         self.observer.document_created(doc)
         return doc
@@ -99,8 +111,45 @@ class DocumentFlow:
             self._route_to_resolution(doc)
 
     # ------------------------------------------------------------------ helpers
+    def resume(self, doc: Document, stage: str) -> None:
+        """Put a document of a working office back at ``stage`` of its route.
+
+        Whoever does its next step is named afresh, as the route would name them now; a
+        document that had not entered the route (``stage`` empty: in the post) enters it.
+        """
+        if stage in ("", "register"):
+            if stage == "register":
+                doc.needs_registration = True
+            self.start(doc)
+            return
+        doc.head_draw = doc.rng.random()
+        assigner = self.assigner
+        if stage == "referral":
+            self._route_to_resolution(doc)
+            return
+        doc.head = assigner.department_head(doc, doc.head_draw)
+        if stage == "resolution":
+            self._submit(doc, "resolution", self._after_resolution, doc.head)
+        elif stage == "signature":
+            self._submit(doc, "signature", self._after_signature, doc.head)
+        elif stage == "dispatch":
+            self._decide_dispatch(doc, sending=True)
+        elif doc.spec.executors_max == 0:
+            self._after_approvals(doc, rework_draw=1.0)
+        else:  # execution or approval: named as a resolution names them
+            u_count, u_who, u_approvers = doc.rng.random(), doc.rng.random(), doc.rng.random()
+            doc.drafters = assigner.executors(doc, 1 + int(u_count * doc.spec.executors_max),
+                                              u_who)
+            doc.approvers = assigner.approvers(doc, doc.spec.approvals, u_approvers)
+            if stage == "execution":
+                self._execute(doc, doc.drafters)
+            else:
+                self._approve(doc)
+
     def _submit(self, doc: Document, name: str, done: Callable[[Step], None],
                 assignee: Employee | None = None) -> None:
+        if self.stages is not None:
+            self.stages[doc.id] = name
         spec, pool = self._stations[doc.body][name]
         pool.submit(Step(doc, name, spec, self.now(), done), assignee)
 
@@ -237,7 +286,11 @@ class DocumentFlow:
         """Whether a letter is sent, to which body, and its seed there."""
         return doc.rng.random(), doc.rng.random(), doc.rng.getrandbits(63)
 
-    def _decide_dispatch(self, doc: Document) -> None:
+    def _decide_dispatch(self, doc: Document, sending: bool = False) -> None:
+        """Send the document out (the clerks' dispatch step), or file it.
+
+        ``sending``: it was decided already (a document put back at its dispatch step).
+        """
         spec = doc.spec
         u_send, u_target, child_seed = doc.dispatch_draws or self._dispatch_draws(doc)
         target: int | None = None
@@ -245,7 +298,7 @@ class DocumentFlow:
             self._complete(doc)
             return
         if spec.dispatch in ("reply", "other_body"):
-            if u_send >= spec.reply_prob:
+            if u_send >= spec.reply_prob and not sending:
                 self._complete(doc)  # nothing to send: filed
                 return
             target = (doc.origin_body if spec.dispatch == "reply"

@@ -2,11 +2,14 @@
 
 When documents arrive faster than staff or servers can handle them, the number of open documents
 grows roughly linearly for as long as the run lasts, and every mean (cycle time, WIP, on-time
-rate) depends on the horizon instead of describing a steady state. The test here is the
-least-squares slope of open documents against working days after the warm-up: a run is
-*unstable* when that slope exceeds ``output.unstable_growth_share`` of the rate documents arrive
-or complete. The resource to blame is the one with the highest utilisation: a role pool of a
-body or a platform server pool.
+rate) depends on the horizon instead of describing a steady state. The test here is a trend test
+on open documents against working days after the warm-up: the least-squares slope through
+``output.trend_batches`` batch means, with its 95% interval (Student's t on batches - 2 degrees
+of freedom; batch means, not the hourly samples, because a backlog remembers its level for
+days). A run is *unstable* when the whole interval lies above ``output.unstable_growth_share``
+of the rate documents arrive or complete: the backlog surely grows, and by more than a warming-up
+or wandering one would. The resource to blame is the one with the highest utilisation: a role
+pool of a body or a platform server pool.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
-__all__ = ["Stability", "backlog_growth_per_day", "assess", "warnings", "overload_advice",
+__all__ = ["Stability", "backlog_growth_per_day", "backlog_trend", "assess", "warnings",
+           "overload_advice",
            "OVERLOAD", "mser5_truncation"]
 
 #: A person busy this share of their working time or more is overloaded: their named queue
@@ -35,11 +40,14 @@ class Stability:
     warmup_estimate_days: float
     overloaded_people: int = 0  # people busy at least OVERLOAD of their working time
     busiest_person_utilisation: float = math.nan
+    #: Half-width of the growth's 95% interval (NaN when too few samples to tell).
+    backlog_growth_halfwidth: float = math.nan
 
     def kpis(self) -> dict[str, float]:
         """The numeric part, as KPI columns."""
         return {
             "backlog_growth_per_day": self.backlog_growth_per_day,
+            "backlog_growth_halfwidth_per_day": self.backlog_growth_halfwidth,
             "unstable": float(self.unstable),
             "saturated_utilisation": self.saturated_utilisation,
             "overloaded_people": float(self.overloaded_people),
@@ -80,17 +88,47 @@ def backlog_growth_per_day(working_days: np.ndarray, open_documents: np.ndarray)
     return float(np.dot(xc, y - y.mean()) / np.dot(xc, xc))
 
 
+def backlog_trend(working_days: np.ndarray, open_documents: np.ndarray,
+                  batches: int = 10) -> tuple[float, float]:
+    """The backlog's growth per working day and the half-width of its 95% interval.
+
+    The samples are cut into ``batches`` runs of consecutive samples (equal counts, the first
+    few left over); the slope is the least-squares line through the batches' mean (day, open
+    documents) points, its interval Student's t with ``batches - 2`` degrees of freedom on
+    the residuals. NaN for both with fewer samples than batches or under two distinct days.
+    """
+    x = np.asarray(working_days, dtype=float)
+    y = np.asarray(open_documents, dtype=float)
+    size = len(x) // batches
+    if batches < 3 or size < 1:
+        return math.nan, math.nan
+    cut = len(x) - size * batches
+    bx = x[cut:].reshape(batches, size).mean(axis=1)
+    by = y[cut:].reshape(batches, size).mean(axis=1)
+    xc = bx - bx.mean()
+    sxx = float(np.dot(xc, xc))
+    if sxx == 0.0:
+        return math.nan, math.nan
+    slope = float(np.dot(xc, by - by.mean()) / sxx)
+    residuals = by - by.mean() - slope * xc
+    se = math.sqrt(float(np.dot(residuals, residuals)) / (batches - 2) / sxx)
+    return slope, float(stats.t.ppf(0.975, batches - 2)) * se
+
+
 def assess(
     times_min: np.ndarray, open_documents: np.ndarray, working_days_at: Callable[[float], float],
     warmup_end: float, rate_per_day: float, utilisation: dict[str, float], growth_share: float,
-    min_window_days: float = 0.0, people: list[float] | None = None,
+    min_window_days: float = 0.0, people: list[float] | None = None, batches: int = 10,
 ) -> Stability:
     """Judge one run from its time series of open documents.
 
     ``working_days_at`` maps a clock minute to working days since the start, so that nights and
     weekends (when nothing moves) do not flatten the slope; ``rate_per_day`` is the larger of the
-    arrival and completion rates per working day after the warm-up. A window shorter than
-    ``min_window_days`` working days is never judged unstable (its growth is still reported).
+    arrival and completion rates per working day after the warm-up. The growth and its interval
+    are :func:`backlog_trend`'s over ``batches`` batches of the working hours' samples; a run is
+    unstable when the interval's lower end exceeds ``growth_share`` of the rate. A window shorter
+    than ``min_window_days`` working days is never judged unstable (its growth is still
+    reported).
     ``people`` are the utilisations of single employees: those at or above :data:`OVERLOAD`
     are counted, whether or not their pool looks saturated. The warm-up estimate is MSER-5 on
     the open documents of working days' samples (:func:`mser5_truncation`), in working days.
@@ -102,11 +140,11 @@ def assess(
     working = np.concatenate([[True], np.diff(all_days) > 0]) if len(times) else all_days > 0
     cut = mser5_truncation(open_documents[working])
     warmup_estimate = float(all_days[working][cut]) if cut else 0.0
-    keep = times >= warmup_end
+    keep = (times >= warmup_end) & working
     days = all_days[keep]
-    growth = backlog_growth_per_day(days, open_documents[keep])
+    growth, halfwidth = backlog_trend(days, open_documents[keep], batches)
     long_enough = len(days) > 1 and days[-1] - days[0] >= min_window_days
-    unstable = bool(long_enough and growth > 0.0 and growth > growth_share * rate_per_day)
+    unstable = bool(long_enough and growth - halfwidth > max(0.0, growth_share * rate_per_day))
     if utilisation:
         resource = max(utilisation, key=utilisation.__getitem__)  # first of equals: deterministic
         busiest = utilisation[resource]
@@ -115,7 +153,8 @@ def assess(
     people = people or []
     overloaded = sum(1 for u in people if u >= OVERLOAD)
     top = max(people) if people else math.nan
-    return Stability(unstable, growth, resource, busiest, warmup_estimate, overloaded, top)
+    return Stability(unstable, growth, resource, busiest, warmup_estimate, overloaded, top,
+                     halfwidth)
 
 
 def overload_advice(assignment: dict[str, str] | None) -> str:
@@ -153,8 +192,15 @@ def warnings(verdicts: dict[str, dict[str, object]],
                 f"{busiest:.2f}){over}. Their named work queues up while others have time. "
                 + overload_advice(assignment))
         estimate = v.get("warmup_estimate_days")
-        if estimate is not None and v.get("warmup_days") is not None \
-                and estimate > v["warmup_days"]:
+        late = (estimate is not None and v.get("warmup_days") is not None
+                and estimate > v["warmup_days"])
+        if late and v.get("transient_reason"):
+            lines.append(
+                f"TRANSIENT {platform}: MSER-5 puts the end of a transient at {estimate:.1f} "
+                f"working days, after warmup_days ({v['warmup_days']}): this scenario reads its "
+                f"KPIs while its backlog is not in a steady state, on purpose. "
+                f"{v['transient_reason']}")
+        elif late:
             lines.append(
                 f"WARM-UP {platform}: MSER-5 puts the end of the start-up transient at "
                 f"{estimate:.1f} working days on average, after the scenario's warmup_days "
@@ -162,9 +208,13 @@ def warnings(verdicts: dict[str, dict[str, object]],
                 f"(and horizon_days).")
         if not v["unstable_replications"]:
             continue
+        halfwidth = v.get("backlog_growth_halfwidth_per_day")
+        plus = f" +- {halfwidth:.1f}" if isinstance(halfwidth, float) and halfwidth == halfwidth \
+            else ""
         lines.append(
-            f"UNSTABLE {platform}: open documents grow by {v['backlog_growth_per_day']:.1f} a "
-            f"working day in {v['unstable_replications']} of {v['replications']} replication(s); "
+            f"UNSTABLE {platform}: open documents grow by {v['backlog_growth_per_day']:.1f}"
+            f"{plus} a working day in {v['unstable_replications']} of {v['replications']} "
+            f"replication(s); "
             f"saturated: {v['saturated_resource']} (utilisation "
             f"{v['saturated_utilisation']:.2f}). The means above depend on the horizon, not a "
             f"steady state."

@@ -135,7 +135,7 @@ class RolePool:
                 self._on_site_waiting -= 1
             self.load[emp.id] -= step.load
             # Only the days its person was away: before that it queued behind their other work.
-            step.absence_wait += _away_between(emp, step.waiting_since, now)
+            step.absence_wait += _away_between(emp, step.waiting_since, now, self.calendar)
             step.waiting_since = now
             self._submit_named(step, self._standin(emp, day))
 
@@ -192,6 +192,10 @@ class RolePool:
         if assignee is not None:
             self._submit_named(step, assignee)
             return
+        self._offer(step)
+
+    def _offer(self, step: Step) -> None:
+        """A step of the pool's common work: to a free suitable employee, or the queue."""
         free = self.free
         if not step.on_site_only:
             if not self._absences:
@@ -221,7 +225,7 @@ class RolePool:
 
     def _submit_named(self, step: Step, emp: Employee) -> None:
         # The amount is kept on the step: a person's pace may change before it is done.
-        step.load = step.spec.handling_mean_min * emp.pace
+        step.load = step.spec.handling_mean_min * step.share * emp.pace
         self.load[emp.id] += step.load
         if self._absences:
             day = self._today()
@@ -252,10 +256,14 @@ class RolePool:
     def _start(self, emp: Employee, step: Step) -> None:
         if step.named and emp.absences:
             # Clock time the step waited for its person while they were away.
-            step.absence_wait += _away_between(emp, step.waiting_since, self.env.now)
+            step.absence_wait += _away_between(emp, step.waiting_since, self.env.now,
+                                               self.calendar)
         step.emp = emp
         step.on_end = self._ended
-        self.timer.start(step)
+        if step.carried:
+            self.timer.resume(step)
+        else:
+            self.timer.start(step)
 
     def _on_end(self, event: simpy.Event) -> None:
         """A step's end: the route takes the document on, the employee takes the next step."""
@@ -264,8 +272,26 @@ class RolePool:
         self.person_busy[step.emp.id] += step.busy_minutes
         if step.named:
             self.load[step.emp.id] -= step.load
-        step.done(step)
+        if step.carry_at is None:
+            step.done(step)
+        else:  # its person went away with the work unfinished
+            self.env.timeout(step.carry_at - self.env.now, step).callbacks.append(self._carry_on)
         self._take_next(step.emp)
+
+    def _carry_on(self, event: simpy.Event) -> None:
+        """Work in progress whose person is away passes on, to be carried on in their own time.
+
+        Named work to the person if back, else to a present peer (the stand-in rule of
+        :meth:`_standin`; with nobody present it waits for its person); the pool's common work
+        back to the pool, in its place in the queue.
+        """
+        step: Step = event.value  # type: ignore[assignment]
+        self.timer.hand_over(step)
+        if not step.named:
+            self._offer(step)
+            return
+        emp, day = step.emp, self._today()
+        self._submit_named(step, emp if not emp.absent(day) else self._standin(emp, day))
 
     def _take_next(self, emp: Employee) -> None:
         """A free employee takes the first step they may do in queue order, or becomes idle."""
@@ -340,13 +366,19 @@ class RolePool:
             self._ensure_wakeup()
 
 
-def _away_between(emp: Employee, a: float, b: float) -> float:
-    """Clock minutes of [a, b) that fall in the employee's spells away."""
+def _away_between(emp: Employee, a: float, b: float, calendar: WorkCalendar) -> float:
+    """Clock minutes of [a, b) that work waited because the employee was away.
+
+    A spell keeps its person from work from the first working minute they miss to the first
+    they are back: a spell that begins on a Saturday costs nothing before Monday morning, and
+    the night before the return is not waited for them.
+    """
     total = 0.0
     for start, end in emp.absences:
-        lo, hi = max(a, start * MINUTES_PER_DAY), min(b, end * MINUTES_PER_DAY)
+        first = calendar.next_working(start * MINUTES_PER_DAY)
+        if first >= b:
+            break
+        lo, hi = max(a, first), min(b, calendar.next_working(end * MINUTES_PER_DAY))
         if hi > lo:
             total += hi - lo
-        elif start * MINUTES_PER_DAY >= b:
-            break
     return total

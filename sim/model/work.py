@@ -61,6 +61,7 @@ class Step:
         "draws", "components", "start", "end", "at_home", "unofficial", "platform", "conn",
         "nets", "link", "vpn", "vpn_from", "occupied", "busy_minutes", "lost_working",
         "interruptions", "system",  # by the timer
+        "share", "carry_at", "carried",  # a hand-over of work in progress
     )
     # Set after construction (see above); declared here for type checkers.
     emp: Employee
@@ -85,6 +86,7 @@ class Step:
     lost_working: float
     interruptions: int
     system: str
+    carry_at: float | None
 
     def __init__(
         self, doc: Document, name: str, spec: StepSpec, enqueued: float,
@@ -98,6 +100,9 @@ class Step:
         self.done = done
         self.absence_wait = 0.0  # clock minutes waited for a named person who was away
         self.load = 0.0  # expected working minutes it added to its named person's load
+        self.share = 1.0  # the part of the work still to do (less after a hand-over)
+        self.carry_at = None  # set when the work stops for a hand-over: when it passes on
+        self.carried = False  # the work was begun by someone who then went away
 
     def __lt__(self, other: Step) -> bool:
         """Queue order: the pool's discipline key (heaps compare steps with it)."""
@@ -487,7 +492,9 @@ class StepTimer:
     def _work(self, step: Step, t: float) -> None:
         """Hands-on work from ``t`` in working time; schedule the step's end."""
         comp, calendar = step.components, self.calendar
-        minutes = self._handling_minutes(step)
+        emp_away = bool(step.emp.absences)
+        before = comp.copy() if emp_away else comp
+        minutes = self._handling_minutes(step) * step.share
         comp[_HANDLING] += minutes
         if self._migrating:
             moving = self._migration_minutes(step, minutes, t)
@@ -502,10 +509,13 @@ class StepTimer:
         elif step.spec.ui_bound and not step.paper:
             end, extra = self._interrupted(step, t, minutes, end)
             busy += extra
-        if step.emp.absences:
-            end, away = self._paused_for_absence(step, t, minutes, end)
+        handover = None
+        if emp_away:
+            end, away, handover = self._paused_for_absence(step, t, end)
             extra += away
         comp[_OFF_HOURS] += (end - t) - minutes - extra
+        if handover is not None:
+            end, busy = self._stop_for_handover(step, t, end, busy, before, *handover)
         if step.vpn is not None:
             # Sessions end with the working day (they time out overnight); a step that runs on
             # the next morning is not charged a second session.
@@ -576,14 +586,16 @@ class StepTimer:
                 step.lost_working += lost
             end = calendar.add(cur, remaining)
 
-    def _paused_for_absence(self, step: Step, t: float, minutes: float,
-                            end: float) -> tuple[float, float]:
+    def _paused_for_absence(self, step: Step, t: float,
+                            end: float) -> tuple[float, float, tuple[float, float] | None]:
         """Nobody works while away: hands-on work running into a spell away stops.
 
-        Before leave or a trip the work is handed over and goes on; into sickness it waits
-        ``absence.standin_after_days`` working days for a stand-in to carry it on (or, with
-        none, for its person's return). Returns the new end and the working minutes of the
-        pauses (the absence component).
+        With stand-ins (``absence.standin_after_days`` set) the work stops where the spell
+        begins and passes on: returned as (when it stops, when it is handed over: the spell's
+        first working minute before leave or a trip, ``standin_after_days`` working days into
+        sickness, or the person's return if sooner). Without stand-ins it pauses over the spell
+        and its person carries it on when back. Returns the new end, the working minutes of the
+        pauses (the absence component) and the hand-over, if any.
         """
         calendar, emp = self.calendar, step.emp
         away = 0.0
@@ -594,18 +606,89 @@ class StepTimer:
             start = max(first * MINUTES_PER_DAY, t)
             if start >= end:
                 break
-            if after * MINUTES_PER_DAY <= t:
+            back = after * MINUTES_PER_DAY
+            if back <= t:
                 continue
-            days = emp.standin_after(first, self._standin_days)
-            lost = calendar.working_minutes(start, after * MINUTES_PER_DAY)
-            if days is not None:  # then a stand-in carries it on
-                lost = min(lost, days * calendar.minutes_per_day)
+            lost = calendar.working_minutes(start, back)
             if lost <= 0.0:
+                continue  # a spell over a weekend or holidays takes no working time
+            days = emp.standin_after(first, self._standin_days)
+            if days is None:
+                end = calendar.add(end, lost)  # the rest of the work, after the pause
+                away += lost
                 continue
-            end = calendar.add(end, lost)  # the rest of the work, after the pause
-            away += lost
+            if calendar.working_minutes(start, end) <= 0.0:
+                break
+            missed = calendar.next_working(first * MINUTES_PER_DAY)
+            handover = calendar.next_working(
+                calendar.add(missed, days * calendar.minutes_per_day))
+            carry_at = max(start, min(handover, calendar.next_working(back)))
+            step.components[_ABSENCE] += away
+            return end, away, (start, carry_at)
         step.components[_ABSENCE] += away
-        return end, away
+        return end, away, None
+
+    def _stop_for_handover(self, step: Step, t: float, end: float, busy: float,
+                           before: list[float], stop: float,
+                           carry_at: float) -> tuple[float, float]:
+        """The work stops at ``stop`` (its person goes away) with part of it done.
+
+        What the step was charged for the whole work shrinks to the part done by ``stop`` (the
+        components then sum to ``stop`` minus ``enqueued``), the rest is kept as the step's
+        ``share`` for whoever carries it on, and the pool hands it over at ``carry_at``.
+        Returns the part's end (``stop``) and the employee's busy minutes on it.
+        """
+        calendar, comp = self.calendar, step.components
+        done = calendar.working_minutes(t, stop)
+        total = calendar.working_minutes(t, end)
+        part = done / total if total > 0.0 else 0.0
+        off = before[_OFF_HOURS]
+        added = sum(c - b for c, b in zip(comp, before, strict=True)) - (comp[_OFF_HOURS] - off)
+        scale = done / added if added > 0.0 else 0.0
+        for i, b in enumerate(before):
+            comp[i] = b + (comp[i] - b) * scale
+        comp[_OFF_HOURS] = off + (stop - t) - done
+        step.share *= 1.0 - part
+        step.carry_at = carry_at
+        if step.unofficial:
+            step.doc.unofficial = True
+        return stop, busy * part
+
+    def hand_over(self, step: Step) -> None:
+        """The work stopped for a hand-over is passed on now.
+
+        The wait from the first working minute its person missed is absence (as for named work
+        that waits for someone away); before that, off hours.
+        """
+        now = self.env.now
+        missed = min(self.calendar.next_working(step.end), now)
+        step.components[_ABSENCE] += now - missed
+        step.components[_OFF_HOURS] += missed - step.end
+        step.carry_at = None
+        step.carried = True
+        step.waiting_since = now
+        step.absence_wait = 0.0
+
+    def resume(self, step: Step) -> None:
+        """``step.emp`` carries on work another began (``step.share`` of it) from now."""
+        now = self.env.now
+        comp = step.components
+        waited = now - step.waiting_since
+        absent = min(step.absence_wait, waited)
+        comp[_ABSENCE] += absent
+        comp[_QUEUE] += waited - absent
+        step.absence_wait = 0.0
+        step.vpn = None
+        step.link = None
+        step.unofficial = False
+        step.occupied = 0.0
+        t = self.calendar.next_working(now)
+        comp[_OFF_HOURS] += t - now
+        step.start = t
+        if t <= now:
+            self._begin(step)
+        else:
+            self._at(t, self._resume_begin, step)
 
     def _loses_work(self, step: Step) -> bool:
         """Whether this interruption loses the unsaved work (the step's own draw, then more)."""

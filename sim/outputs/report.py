@@ -366,6 +366,10 @@ def findings(run: RunData) -> list[str]:
             out.append(f"On {named(p)}, {_kpi_text('unofficial_channel_share', unofficial)} of "
                        "completed documents went through a messenger at some step because the "
                        "official system was out of reach: a security exposure.")
+    reason = run.scenario.start.transient_reason
+    if reason:
+        out.append("This scenario reads its KPIs while its backlog is not in a steady state, "
+                   f"on purpose (MSER-5's warm-up estimate does not apply): {html.escape(reason)}")
     stability = run.meta.get("stability") or {}
     for p, verdict_ in stability.items():
         if isinstance(verdict_, dict) and verdict_.get("unstable_replications"):

@@ -1,0 +1,99 @@
+"""A run that starts from a working office: the open documents of a steady-state snapshot."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import small_scenario
+from test_model import hm, tiny_deterministic
+
+import sim.model.office as office
+import sim.model.replication as replication
+from sim.model.calendar import WorkCalendar
+from sim.model.office import OpenDocument, office_key, place, working_office
+from sim.model.replication import run_replication
+
+
+def test_a_run_starts_with_the_snapshots_documents_and_conserves_them():
+    # The snapshot of replication 0 has some open documents; the run starts with exactly those
+    # (created before the run, so outside every KPI) and ends with every one of them either
+    # completed or still open. OSDO's and ESED's snapshots share their documents (common
+    # random numbers): most of those open in one are open in the other.
+    scenario = small_scenario(horizon_days=6, warmup_days=1,
+                              start={"office": "working", "snapshot_days": 15})
+    seed = scenario.run_seed()
+    offices = {p: working_office(scenario, p, 0, seed, replication._snapshot)
+               for p in ("osdo", "esed")}
+    shared = {d.seed for d in offices["osdo"]} & {d.seed for d in offices["esed"]}
+    assert len(shared) > 0.5 * min(len(o) for o in offices.values())
+    for p, taken in offices.items():
+        assert len(taken) > 20
+        assert {d.stage for d in taken} >= {"execution", "approval"}
+        run = run_replication(scenario, p, 0, keep_documents=True)
+        assert run.timeseries.open_documents.iloc[0] == len(taken)
+        totals = run.totals
+        created_in_run = totals["documents_created"] - len(taken)
+        assert created_in_run > 0
+        assert totals["documents_created"] == (totals["documents_completed"]
+                                               + totals["open_at_horizon"])
+        # The KPIs' documents were all created in the run, after its warm-up.
+        assert (run.documents.created_min >= 0).all()
+        assert run.kpis["documents_created"] <= created_in_run
+
+
+def test_the_snapshot_is_cached_and_keyed_by_what_it_depends_on(monkeypatch, tmp_path):
+    monkeypatch.setenv(office.CACHE_ENV, str(tmp_path))
+    calls = []
+
+    def take(scenario, architecture, rep, seed):
+        calls.append((scenario.horizon_days, architecture, rep, seed))
+        return [OpenDocument(0, "internal_order", 7, "approval", 60.0, 600.0, None, True, 0)]
+
+    base = small_scenario(start={"office": "working", "snapshot_days": 30})
+    first = working_office(base, "osdo", 0, 1, take)
+    assert calls == [(30, "osdo", 0, office.snapshot_seed(1))]
+    # Run settings, names and dated policy leave the snapshot alone: read from the cache.
+    same = base.model_copy(update={"horizon_days": 90, "replications": 9, "name": "other",
+                                   "platforms": ["esed"], "incidents": []})
+    assert working_office(same, "osdo", 0, 1, take) == first and len(calls) == 1
+    assert office_key(same, "osdo", 0, 1) == office_key(base, "osdo", 0, 1)
+    # The model's numbers, the replication, the seed and the snapshot's length do not.
+    other_load = small_scenario(start={"office": "working", "snapshot_days": 30},
+                                workload={"documents_per_employee_per_day": 3.0})
+    longer = small_scenario(start={"office": "working", "snapshot_days": 31})
+    keys = {office_key(base, "osdo", 0, 1), office_key(other_load, "osdo", 0, 1),
+            office_key(base, "osdo", 1, 1), office_key(base, "osdo", 0, 2),
+            office_key(longer, "osdo", 0, 1), office_key(base, "esed", 0, 1)}
+    assert len(keys) == 6
+    assert len(list(tmp_path.glob("*.json.gz"))) == 1
+
+
+def test_ages_and_deadlines_are_kept_in_working_time():
+    # A document 2 days old whose deadline is 600 working minutes ahead, and one overdue by 90:
+    # created before minute 0; the first due at 600 working minutes into the run (Tuesday
+    # 11:00 of an 8-hour day from 09:00 with lunch 13:00-14:30: Monday's 480 + 120 on Tuesday).
+    calendar = WorkCalendar(tiny_deterministic().calendar)
+    docs = [OpenDocument(0, "internal_order", 1, "execution", 2 * 1440.0, 600.0, None, True, 0),
+            OpenDocument(0, "internal_order", 2, "", 30.0, -90.0, None, True, 0)]
+    (c1, d1), (c2, d2) = place(docs, calendar)
+    assert c1 == -2 * 1440.0 and c2 == -30.0
+    assert d1 == pytest.approx(hm(1, "11:00"))
+    assert calendar.working_minutes(0.0, d1) == pytest.approx(600.0)
+    assert d2 == -90.0
+
+
+def test_a_document_is_put_back_at_its_step(monkeypatch):
+    # The office holds one document waiting for approval: at 09:00 on Monday the head approves
+    # it (15 minutes) and signs it (5): the first steps of the run, before any new arrival.
+    def one_document(scenario, architecture, rep, seed, take):
+        return [OpenDocument(0, "internal_order", 11, "approval", 600.0, 4800.0, None, True, 0)]
+
+    monkeypatch.setattr(replication, "working_office", one_document)
+    scenario = tiny_deterministic(start={"office": "working"})
+    run = run_replication(scenario, "osdo", 0, keep_steps=True)
+    steps = run.steps[run.steps.document == "w0-0"]
+    assert list(steps.step) == ["approval", "signature"]
+    assert steps.start_min.tolist() == pytest.approx([hm(0, "09:00"), hm(0, "09:15")])
+    assert steps.end_min.tolist() == pytest.approx([hm(0, "09:15"), hm(0, "09:20")])
+    assert run.totals["documents_created"] == run.totals["documents_completed"] + \
+        run.totals["open_at_horizon"]
+    assert run.kpis["documents_completed"] == run.totals["documents_completed"] - 1
