@@ -127,11 +127,13 @@ class DocumentFlow:
         if stage == "referral":
             self._route_to_resolution(doc)
             return
-        doc.head = assigner.department_head(doc, doc.head_draw)
+        assigner.referrers(doc)  # its subject and who curates it; the cascade is behind it
+        doc.head = assigner.resolver(doc, doc.head_draw)
         if stage == "resolution":
             self._submit(doc, "resolution", self._after_resolution, doc.head)
         elif stage == "signature":
-            self._submit(doc, "signature", self._after_signature, doc.head)
+            self._submit(doc, "signature", self._after_signature,
+                         assigner.signer(doc, lambda: self._leaves(doc)))
         elif stage == "dispatch":
             self._decide_dispatch(doc, sending=True)
         elif doc.spec.executors_max == 0:
