@@ -222,6 +222,16 @@ def test_an_options_folder_gives_its_frontier_and_ranking(tmp_path):
     assert found.ranking().option.tolist() == ["both", "training", "equipment", "nothing"]
 
 
+def test_what_sim_explore_was_given(small_file, swept, tmp_path):
+    options = write_options(tmp_path / "options")
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "summary.json").write_text("{}")
+    assert [browse.what_is(p) for p in (small_file, swept, options, tmp_path / "run")] == \
+        ["scenario", "sweep", "options", "run"]
+    with pytest.raises(browse.BrowseError, match="no such file or folder"):
+        browse.what_is(tmp_path / "nothing")
+
+
 def test_folders_that_are_not_sweeps_or_options_say_so(tmp_path):
     (tmp_path / "opts").mkdir()
     (tmp_path / "opts" / "options.csv").write_text("option,price\na,1\n")
@@ -426,7 +436,7 @@ def test_the_page_runs_streams_compares_cancels_and_browses(page, served, swept,
     _run_and_wait(page)
     header = page.execute_script(
         "return Array.from(document.querySelectorAll('#kpi-table th')).map(t => t.innerText)")
-    assert header[2:5] == ["B", "A", "B − A (paired)"]
+    assert header[1:4] == ["B", "A", "B − A (paired)"]
     assert page.execute_script("return document.querySelectorAll('#findings-list li').length")
 
     # Browse a sweep folder, read-only.

@@ -9,6 +9,7 @@ replication has finished.
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,8 @@ POLL_S = 0.25  #: how often the page asks the job for news
 CSS = """
 .lever { margin-bottom: 0.6em; } .lever small { font-size: 0.75em; line-height: 1.2; }
 td.n { text-align: right; white-space: nowrap; }
+#kpi-table, #trace-table { font-size: 0.85em; width: 100%; }
+#kpi-table td.n { white-space: normal; } #kpi-table td.words { min-width: 12em; }
 #run-status[data-state=running] { color: #0b5ed7; }
 #run-status[data-state=failed] { color: #b02a37; }
 #run-status[data-state=cancelled] { color: #805b00; }
@@ -69,6 +72,31 @@ def _lever_input(lever: Any, value: Any) -> Any:
                   class_="lever")
 
 
+def _run_controls() -> list[Any]:
+    return [
+        ui.hr(),
+        ui.input_radio_buttons("mode", "Compare", {
+            "pair": "OSDO − ESED on these levers",
+            "ab": "A/B: these levers (B) against a kept setting A"}),
+        ui.panel_conditional(
+            "input.mode === 'ab'",
+            ui.input_select("ab_platform", "A/B on", {p: architecture_label(p) for p in PAIR}),
+            ui.input_action_button("keep_a", "Keep these levers as A", class_="btn-sm"),
+            ui.output_ui("a_setting"),
+        ),
+        ui.input_select("kpi", "Stop when precise on", MAIN_KPIS, selected="cycle_time_mean_h"),
+        ui.layout_columns(
+            ui.input_numeric("precision", "Half-width / mean", 0.05, min=0.001, max=0.99,
+                             step=0.01),
+            ui.input_numeric("max_reps", "At most", 20, min=2, max=1000),
+            ui.input_numeric("seed", "Seed", None),
+            col_widths=[5, 4, 3],
+        ),
+        ui.div(ui.input_action_button("run", "Run", class_="btn-primary"), " ",
+               ui.input_action_button("cancel", "Cancel", class_="btn-warning")),
+    ]
+
+
 def _levers_panel(choices: dict[str, str], first: str, values: dict[str, Any]) -> Any:
     return ui.nav_panel(
         "Levers",
@@ -77,46 +105,22 @@ def _levers_panel(choices: dict[str, str], first: str, values: dict[str, Any]) -
                 ui.input_select("scenario", "Scenario", choices, selected=first),
                 *[_lever_input(lever, values[lever.name]) for lever in LEVERS],
                 ui.output_ui("input_error"),
-                width=380,
+                *_run_controls(),
+                width=400,
             ),
-            ui.layout_columns(
-                ui.card(
-                    ui.card_header("Run"),
-                    ui.input_radio_buttons("mode", None, {
-                        "pair": "OSDO − ESED on these levers",
-                        "ab": "A/B: these levers (B) against a kept setting A"}, inline=True),
-                    ui.panel_conditional(
-                        "input.mode === 'ab'",
-                        ui.input_select("ab_platform", "A/B on", {
-                            p: architecture_label(p) for p in PAIR}),
-                        ui.input_action_button("keep_a", "Keep these levers as A",
-                                               class_="btn-sm"),
-                        ui.output_ui("a_setting"),
-                    ),
-                    ui.layout_columns(
-                        ui.input_select("kpi", "Stop when precise on", MAIN_KPIS,
-                                        selected="cycle_time_mean_h"),
-                        ui.input_numeric("precision", "Half-width / mean", 0.05, min=0.001,
-                                         max=0.99, step=0.01),
-                        ui.input_numeric("max_reps", "At most (replications)", 20, min=2,
-                                         max=1000),
-                        ui.input_numeric("seed", "Seed", None),
-                        col_widths=[4, 3, 3, 2],
-                    ),
-                    ui.div(ui.input_action_button("run", "Run", class_="btn-primary"), " ",
-                           ui.input_action_button("cancel", "Cancel", class_="btn-warning")),
-                    ui.output_ui("status"),
-                ),
-                col_widths=[12],
-            ),
-            ui.card(ui.card_header("KPIs so far (mean ± 95% interval)"), ui.output_ui("kpis")),
+            ui.output_ui("status"),
+            ui.card(ui.card_header("KPIs so far (mean ± 95% interval over replications)"),
+                    ui.output_ui("kpis")),
             ui.layout_columns(
                 ui.card(ui.card_header("Paired differences"), ui.output_ui("paired_plot")),
                 ui.card(ui.card_header("How the interval narrows"), ui.output_ui("trace")),
-                col_widths=[7, 5],
+                col_widths=[8, 4],
+                fill=False,
             ),
             ui.card(ui.card_header("Findings"), ui.output_ui("findings")),
             ui.card(ui.card_header("Figures"), ui.output_ui("figures")),
+            # The cards keep their own heights: the page scrolls, no table is stretched.
+            fillable=False,
         ),
     )
 
@@ -146,6 +150,9 @@ def make_app(target: str | Path | None = None, explorer: Explorer | None = None,
         scenario_path = Path(target)
     elif kind == "run":
         scenario_path = Path(target) / "scenario.resolved.yaml"  # type: ignore[arg-type]
+        if seed is None:  # the run's own seed, so that Run repeats it
+            summary = Path(target) / "summary.json"  # type: ignore[arg-type]
+            seed = json.loads(summary.read_text()).get("seed")
     elif kind in ("sweep", "options"):
         folder = str(target)
     choices = _scenario_choices(scenario_path)

@@ -289,6 +289,8 @@ class Explorer:
 
     def cancel(self) -> None:
         """Stop the running job now: its workers are terminated, its partial result kept."""
+        if not self.busy:
+            return  # nothing to stop: the idle workers stay for the next run
         self._cancel.set()
         pool = self._pool
         if pool is not None and not pool.in_process:
@@ -306,6 +308,9 @@ class Explorer:
         self.cancel()
         if self._thread is not None:
             self._thread.join(10)
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close(abort=True)
 
     def _pool_now(self) -> RunPool:
         with self._lock:

@@ -79,7 +79,7 @@ def kpi_table(snap: Snapshot, kpis: list[str] | None = None) -> str:
         return "<p class='text-muted'>No replication has finished yet.</p>"
     first, second = snap.request.arms
     paired = snap.paired()
-    header = (f"<tr><th>KPI</th><th>unit</th><th>{html.escape(first.label)}</th>"
+    header = (f"<tr><th>KPI</th><th>{html.escape(first.label)}</th>"
               f"<th>{html.escape(second.label)}</th><th>{html.escape(first.label)} − "
               f"{html.escape(second.label)} (paired)</th><th>what it says</th></tr>")
     rows = []
@@ -92,11 +92,11 @@ def kpi_table(snap: Snapshot, kpis: list[str] | None = None) -> str:
         cells.append(_cell(kpi, diff, "data-arm='difference'", difference=True))
         words = difference_words(kpi, diff, first.label, second.label)
         rows.append(f"<tr data-kpi='{kpi}'><td title='{html.escape(KPIS[kpi].meaning)}'>"
-                    f"{html.escape(kpi)}</td><td>{html.escape(KPIS[kpi].unit)}</td>"
-                    + "".join(cells) + f"<td>{html.escape(words)}</td></tr>")
-    return (f"<table id='kpi-table' class='table table-sm' data-replications='"
-            f"{snap.replications}'><thead>{header}</thead><tbody>{''.join(rows)}</tbody>"
-            "</table>")
+                    f"{html.escape(kpi)}</td>" + "".join(cells)
+                    + f"<td class='words'>{html.escape(words)}</td></tr>")
+    return (f"<div style='overflow-x: auto'><table id='kpi-table' class='table table-sm' "
+            f"data-replications='{snap.replications}'><thead>{header}</thead><tbody>"
+            f"{''.join(rows)}</tbody></table></div>")
 
 
 def trace_table(snap: Snapshot) -> str:
@@ -114,11 +114,12 @@ def trace_table(snap: Snapshot) -> str:
         rows.append(f"<tr data-replications='{row['replications']}'><td class='n'>"
                     f"{row['replications']}</td>{widths}<td class='n' "
                     f"data-half-width='{half!r}'>{html.escape(text)}</td></tr>")
-    return (f"<table id='trace-table' class='table table-sm'><thead><tr><th>replications</th>"
-            f"<th>{html.escape(first.label)} half-width / mean</th>"
-            f"<th>{html.escape(second.label)} half-width / mean</th><th>"
-            f"{html.escape(first.label)} − {html.escape(second.label)}: {html.escape(kpi)}"
-            f"</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return (f"<p class='small'>Half-width of {html.escape(kpi)}'s 95% interval over its mean, "
+            f"per replication; then {html.escape(first.label)} − {html.escape(second.label)}."
+            f"</p><table id='trace-table' class='table table-sm'><thead><tr><th>n</th>"
+            f"<th>{html.escape(first.label)}</th><th>{html.escape(second.label)}</th>"
+            f"<th>{html.escape(first.label)} − {html.escape(second.label)}</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
 
 
 def paired_png(snap: Snapshot) -> str | None:
