@@ -9,6 +9,7 @@ arm is the same as ``sim run`` of that setting alone. The browser test drives th
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import socket
@@ -155,6 +156,18 @@ def test_the_same_setting_twice_differs_by_exactly_nothing(small_file, tmp_path)
     assert views.difference_words("cycle_time_mean_h", diff, "B", "A") == \
         "the same in every replication"
     explorer.close()
+
+
+@pytest.mark.parametrize(("diff", "words"), [
+    ({"mean": 1.0, "half_width": 2.0, "n": 5}, "could not tell apart (the interval includes zero)"),
+    ({"mean": -3.0, "half_width": 2.0, "n": 5},
+     "B looks lower than A; by how much could not be pinned down"),
+    ({"mean": 3.04, "half_width": 0.5, "n": 5}, "B is higher than A by 3.0 h"),
+    ({"mean": 3.0, "half_width": math.nan, "n": 1}, "no interval yet: one replication"),
+    ({"mean": math.nan, "half_width": math.nan, "n": 0}, "no value: not defined in these runs"),
+])
+def test_the_words_claim_no_more_than_the_interval(diff, words):
+    assert views.difference_words("cycle_time_mean_h", diff, "B", "A") == words
 
 
 def test_a_failing_run_is_shown_and_the_explorer_goes_on(small_file, tmp_path, monkeypatch):
@@ -333,9 +346,14 @@ STATE = "document.getElementById('run-status')?.dataset.state"
 
 def _click(driver, by, what):
     """Click an element after scrolling it to the middle of the window (the page is long)."""
+    from selenium.common.exceptions import ElementClickInterceptedException
+
     element = driver.find_element(by, what)
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    element.click()
+    try:
+        element.click()
+    except ElementClickInterceptedException:  # the navbar, above a page scrolled its own way
+        driver.execute_script("window.scrollTo(0, 0); arguments[0].click()", element)
 
 
 def _set_numeric(driver, ident, value):

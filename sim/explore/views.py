@@ -49,7 +49,9 @@ def difference_words(kpi: str, diff: dict[str, float], first: str, second: str) 
     """What a paired difference ``first - second`` allows one to say, in a few words."""
     kind = verdict(diff)
     if kind == "none":
-        return "no interval yet"
+        if math.isnan(diff.get("mean", math.nan)):
+            return "no value: not defined in these runs"
+        return "no interval yet: one replication"
     if kind == "same":
         return "the same in every replication"
     if kind == "unclear":
