@@ -467,6 +467,20 @@ def test_the_page_runs_streams_compares_cancels_and_browses(page, served, swept,
     _wait(page, "document.querySelectorAll('#browse_more img').length >= 2 && Array.from("
                 "document.querySelectorAll('#browse_more img')).every(i => i.naturalWidth > 0)")
 
+    # And an options folder (sim options): the ranking, a frontier per objective KPI.
+    options = write_options(tmp_path / "options")
+    _set_numeric(page, "folder", options)
+    _click(page, "id", "open")
+    assert _wait(page, "document.getElementById('browse-title')?.innerText.startsWith("
+                       "'Options') && document.getElementById('browse-title').innerText") == \
+        "Options: options"
+    _wait(page, "document.querySelectorAll('#browse_table tbody tr').length === 4")
+    assert page.execute_script(
+        "return Array.from(document.querySelectorAll('#frontier-table tbody tr td:first-child'))"
+        ".map(c => c.innerText)") == ["nothing", "training", "both"]
+    _wait(page, "Array.from(document.querySelectorAll('#browse_more img')).some("
+                "i => i.alt === 'frontier cycle_time_mean_h' && i.naturalWidth > 0)")
+
     # Nothing but this server was asked for anything (data: images and the browser's own
     # chrome:// pages are no network requests).
     hosts = set()
