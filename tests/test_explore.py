@@ -258,6 +258,17 @@ def test_folders_that_are_not_sweeps_or_options_say_so(tmp_path):
     assert "neither a sweep folder" in result.stderr and "Traceback" not in result.output
 
 
+def test_the_page_is_served_before_the_simulation_loads():
+    """Building the app needs Shiny and the scenario schema, not pandas, SciPy or SimPy."""
+    pytest.importorskip("shiny")
+    code = ("import sys, sim.explore.app, sim.explore.serve\n"
+            "print(sorted(m for m in ('pandas', 'scipy', 'simpy', 'matplotlib') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_a_taken_port_is_one_line(small_file):
     pytest.importorskip("shiny")
     with socket.socket() as taken:

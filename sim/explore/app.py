@@ -17,7 +17,7 @@ from shiny import App, reactive, render, ui
 
 from sim.config import InputError, Scenario
 from sim.config.architectures import PAIR, architecture_label
-from sim.explore import browse, views
+from sim.explore import browse
 from sim.explore.jobs import Explorer, ab_request, pair_request
 from sim.explore.levers import (
     LEVERS,
@@ -170,6 +170,10 @@ def make_app(target: str | Path | None = None, explorer: Explorer | None = None,
     )
 
     def server(input: Any, output: Any, session: Any) -> None:  # noqa: ARG001
+        # Tables, figures and the report's words: loaded for the first visitor, so that the
+        # page itself is served before pandas, SciPy and Matplotlib.
+        from sim.explore import views
+
         news = reactive.value(explorer.snapshot())
         kept_a: reactive.Value[dict[str, Any] | None] = reactive.value(None)
         seen = [explorer.version]

@@ -13,10 +13,12 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sim.config.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["BrowseError", "SweepFolder", "OptionsFolder", "folder_kind", "read_sweep",
            "read_options", "png_base64", "what_is"]
@@ -59,6 +61,8 @@ def folder_kind(folder: str | Path) -> str:
 
 
 def _csv(path: Path) -> pd.DataFrame | None:
+    import pandas as pd  # when a folder is opened: the page is served before pandas loads
+
     if not path.is_file():
         return None
     try:

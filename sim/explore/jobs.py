@@ -28,22 +28,26 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sim.config import Scenario
 from sim.config.architectures import PAIR
-from sim.experiments.executors import RunPool
-from sim.experiments.replications import Experiment, relative_half_widths
-from sim.experiments.statistics import paired_differences
-from sim.model.metrics import RunRecords
-from sim.model.replication import run_replication
+
+# The simulation and its tables are imported when a job first needs them, not with this module:
+# `sim explore` serves its page before pandas, SciPy and SimPy have loaded.
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.experiments.executors import RunPool
+    from sim.experiments.replications import Experiment
+    from sim.model.metrics import RunRecords
 
 __all__ = ["Arm", "Request", "Snapshot", "stream", "Explorer", "pair_request", "ab_request",
            "Cancelled"]
 
 CACHE_SIZE = 32  #: finished results kept for instant answers
 START_METHOD = "forkserver"  #: how the explorer's worker processes start (see Explorer)
+WARM_DELAY_S = 2.0  #: seconds after start-up before the workers are started (Explorer.warm)
 
 
 class Cancelled(Exception):
@@ -133,6 +137,8 @@ class Snapshot:
 
     def paired(self) -> dict[str, dict[str, float]]:
         """First arm minus second, per KPI (mean, half-width, low, high, n)."""
+        from sim.experiments.statistics import paired_differences
+
         a, b = (arm.key for arm in self.request.arms)
         return paired_differences(self.summary, a, b) if len(self.summary) else {}
 
@@ -144,12 +150,18 @@ def _ready() -> bool:
 
 def _timed_run(scenario: Scenario, platform: str, replication: int, seed: int
                ) -> tuple[RunRecords, float]:
+    from sim.model.replication import run_replication
+
     clock = time.perf_counter()
     records = run_replication(scenario, platform, replication, seed)
     return records, time.perf_counter() - clock
 
 
 def _summary(request: Request, done: list[list[RunRecords]]) -> pd.DataFrame:
+    import pandas as pd
+
+    from sim.experiments.replications import Experiment
+
     frames = []
     for i, arm in enumerate(request.arms):
         table = Experiment(arm.scenario, request.seed, [rep[i] for rep in done]).summary()
@@ -159,6 +171,8 @@ def _summary(request: Request, done: list[list[RunRecords]]) -> pd.DataFrame:
 
 def _widths(request: Request, done: list[list[RunRecords]]) -> dict[str, float]:
     """Per arm: the 95% half-width of the rule's KPI over its mean (as run_to_precision)."""
+    from sim.experiments.replications import Experiment, relative_half_widths
+
     out = {}
     for i, arm in enumerate(request.arms):
         runs = [rep[i] for rep in done]
@@ -169,11 +183,13 @@ def _widths(request: Request, done: list[list[RunRecords]]) -> dict[str, float]:
 
 def experiment_of(request: Request, done: list[list[RunRecords]]) -> Experiment:
     """An OSDO-ESED request's runs as ``run_to_precision`` orders them (replication-major)."""
+    from sim.experiments.replications import Experiment
+
     scenario = request.arms[0].scenario
     return Experiment(scenario, request.seed, [run for rep in done for run in rep])
 
 
-Update = Callable[[list[list[RunRecords]], list[dict[str, float]], int], None]
+Update = Callable[[list[list["RunRecords"]], list[dict[str, float]], int], None]
 
 
 def stream(request: Request, pool: RunPool, on_replication: Update | None = None,
@@ -224,6 +240,8 @@ def stream(request: Request, pool: RunPool, on_replication: Update | None = None
 
 
 def _trace_row(request: Request, done: list[list[RunRecords]]) -> dict[str, float]:
+    from sim.experiments.statistics import paired_differences
+
     a, b = (arm.key for arm in request.arms)
     diff = paired_differences(_summary(request, done), a, b).get(request.kpi, {})
     return {"replications": len(done), **_widths(request, done),
@@ -251,8 +269,9 @@ class Explorer:
         self._thread: threading.Thread | None = None
         self._pool: RunPool | None = None
         self.version = 0  #: bumped at every new snapshot: the page redraws when it moves
-        # The fork server imports this module (and so the model) once, before any fork.
-        multiprocessing.get_context(START_METHOD).set_forkserver_preload([__name__])
+        # The fork server imports the model once, before any fork.
+        multiprocessing.get_context(START_METHOD).set_forkserver_preload(
+            [__name__, "sim.model.replication"])
 
     @property
     def busy(self) -> bool:
@@ -279,6 +298,8 @@ class Explorer:
             self._publish(snap)
             return snap
         self._cancel.clear()
+        import pandas as pd
+
         snap = Snapshot(request, "running", pd.DataFrame(), 0, 0,
                         message="starting the worker processes")
         self._publish(snap)
@@ -313,6 +334,8 @@ class Explorer:
             pool.close(abort=True)
 
     def _pool_now(self) -> RunPool:
+        from sim.experiments.executors import RunPool
+
         with self._lock:
             if self._pool is None:
                 self._pool = RunPool(self.workers, context=START_METHOD)
@@ -325,9 +348,14 @@ class Explorer:
             if not pool.in_process:
                 with contextlib.suppress(Exception):  # a failure shows at the first Run
                     list(pool.as_completed(_ready, [()] * pool.workers))
-        threading.Thread(target=start, daemon=True, name="sim-explore-warm").start()
+        # A moment later: the page is served first, then the workers load the model.
+        warm = threading.Timer(WARM_DELAY_S, start)
+        warm.daemon = True
+        warm.start()
 
     def _work(self, request: Request) -> None:
+        import pandas as pd
+
         clock = time.perf_counter()
         state: dict[str, object] = {"done": [], "trace": [], "runs": 0}
 
