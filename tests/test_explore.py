@@ -269,6 +269,18 @@ def test_the_page_is_served_before_the_simulation_loads():
     assert out.stdout.strip() == "[]"
 
 
+def test_without_the_extra_sim_explore_says_how_to_install_it(small_file, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "shiny" else real(name, *a))
+    result = invoke("explore", small_file, "--no-browser")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("error: sim explore needs Shiny for Python: pip install "
+                                     "'docflow-sim[explore]' (or pip install shiny)")
+
+
 def test_a_taken_port_is_one_line(small_file):
     pytest.importorskip("shiny")
     with socket.socket() as taken:
