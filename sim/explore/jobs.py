@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.config import Scenario
-from sim.config.architectures import PAIR
+from sim.config.architectures import PAIR, architecture_label
 
 # The simulation and its tables are imported when a job first needs them, not with this module:
 # `sim explore` serves its page before pandas, SciPy and SimPy have loaded.
@@ -79,8 +79,7 @@ class Request:
     def is_pair(self) -> bool:
         """OSDO against ESED on one scenario (the ``sim run`` comparison)."""
         a, b = self.arms
-        return (a.scenario is b.scenario or a.scenario == b.scenario) and \
-            (a.platform, b.platform) == PAIR
+        return (a.platform, b.platform) == PAIR and a.scenario == b.scenario
 
     @property
     def first(self) -> int:
@@ -99,7 +98,7 @@ class Request:
 def pair_request(scenario: Scenario, seed: int | None, kpi: str, precision: float,
                  start: int | None, cap: int) -> Request:
     """OSDO against ESED on ``scenario``, as ``sim run --precision`` runs them."""
-    arms = tuple(Arm(p, p.upper(), scenario, p) for p in PAIR)
+    arms = tuple(Arm(p, architecture_label(p), scenario, p) for p in PAIR)
     return Request(arms, scenario.run_seed(seed), kpi, precision,  # type: ignore[arg-type]
                    scenario.replications if start is None else start, cap)
 
@@ -342,7 +341,7 @@ class Explorer:
             return self._pool
 
     def warm(self) -> None:
-        """Start the worker processes now, in the background, so that the first Run is quick."""
+        """Start the worker processes in the background, so that the first Run is quick."""
         def start() -> None:
             pool = self._pool_now()
             if not pool.in_process:
