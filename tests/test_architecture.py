@@ -14,7 +14,7 @@ from sim.model.platforms import SYSTEM_CLASSES
 
 PACKAGE = Path(__file__).resolve().parents[1] / "sim"
 #: Lowest first; a module may import from its own layer and the ones before it.
-LAYERS = ["config", "model", "experiments", "outputs", "cli", "api"]
+LAYERS = ["config", "model", "experiments", "outputs", "explore", "cli", "api"]
 ENGINE = {"config", "model", "experiments", "outputs"}
 
 
@@ -79,6 +79,17 @@ def test_the_import_graph_has_no_cycle():
 @pytest.mark.parametrize("module", sorted(m for m in MODULES if _layer(m) in ENGINE))
 def test_no_engine_module_imports_click(module):
     assert not any(m == "click" or m.startswith("click.") for m in _imports(MODULES[module]))
+
+
+WEB = ("shiny", "htmltools", "starlette", "uvicorn")
+#: The explorer's page and its server: the only modules that may import a web framework.
+WEB_MODULES = {"sim.explore.app", "sim.explore.serve"}
+
+
+@pytest.mark.parametrize("module", sorted(set(MODULES) - WEB_MODULES))
+def test_only_the_explorer_page_imports_a_web_framework(module):
+    found = _imports(MODULES[module])
+    assert not any(m.split(".")[0] in WEB for m in found), module
 
 
 def test_the_rules_above_would_catch_a_violation(tmp_path):

@@ -1,7 +1,8 @@
 """Start-up: the quick commands load none of the heavy libraries (a behaviour check, no timing).
 
 ``sim --help``, ``sim validate`` and ``sim schema`` should answer in a fraction of a second; what
-made them slow was importing pandas, SciPy, Matplotlib and SimPy for nothing. Each check runs in a
+made them slow was importing pandas, SciPy, Matplotlib and SimPy for nothing (and the explorer's
+web framework, Shiny, is loaded by ``sim explore`` alone). Each check runs in a
 fresh interpreter, since this test process has long imported them all.
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("pandas", "scipy", "matplotlib", "simpy")
+HEAVY = ("pandas", "scipy", "matplotlib", "simpy", "shiny", "uvicorn", "starlette")
 LOADED = f"sorted(m for m in {HEAVY!r} if m in sys.modules)"
 
 
@@ -34,7 +35,8 @@ def test_import_sim_stays_light():
 
 
 @pytest.mark.parametrize("args", [["--help"], ["validate", "scenarios/baseline.yaml"],
-                                  ["schema"], ["run", "--help"], ["run", "--list-kpis"]])
+                                  ["schema"], ["run", "--help"], ["run", "--list-kpis"],
+                                  ["explore", "--help"]])
 def test_quick_commands_load_no_heavy_library(args):
     code = ("import contextlib, io\nfrom sim.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"

@@ -10,6 +10,7 @@ import click
 
 from sim import __version__
 from sim.cli.compare import compare_command
+from sim.cli.explore import explore_command
 from sim.cli.options import options_command
 from sim.cli.report import report_command
 from sim.cli.run import examples, run, schema, validate
@@ -41,7 +42,8 @@ _FALLBACK_EXAMPLES = {
 }
 
 for _command in (run, validate, schema, verify_command, sweep_command, compare_command,
-                 report_command, sensitivity_command, discover_command, options_command):
+                 report_command, sensitivity_command, discover_command, options_command,
+                 explore_command):
     if not _command.epilog and _command.name in _FALLBACK_EXAMPLES:
         _command.epilog = examples(*_FALLBACK_EXAMPLES[_command.name])
     main.add_command(_command)

@@ -152,12 +152,15 @@ class RunPool:
     The pool is made on first use and kept, so successive batches (the rounds of
     :func:`sim.experiments.replications.run_to_precision`) reuse it. Used as a context manager:
     leaving on an exception (Ctrl-C, SIGTERM, a closed stream) stops the workers at once
-    instead of waiting for their runs.
+    instead of waiting for their runs. ``context`` is the multiprocessing start method of the
+    local pool (default: the platform's); a process with threads of its own (a web server)
+    asks for ``spawn``, since a forked child would inherit locks those threads hold.
     """
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None,
-                 max_tasks: int | None = None) -> None:
+                 max_tasks: int | None = None, context: str | None = None) -> None:
         self.scheduler = scheduler
+        self.context = context
         wanted = workers or default_workers()
         self.workers = max(1, min(wanted, max_tasks) if max_tasks else wanted)
         self._pool: cf.ProcessPoolExecutor | None = None
@@ -208,8 +211,11 @@ class RunPool:
                 yield index, lambda result=result: result
             return
         if self._pool is None:
-            self._pool = cf.ProcessPoolExecutor(max_workers=self.workers,
-                                                initializer=_worker_setup)
+            import multiprocessing
+
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=self.workers, initializer=_worker_setup,
+                mp_context=multiprocessing.get_context(self.context) if self.context else None)
         futures = {self._pool.submit(fn, *call): index for index, call in enumerate(calls)}
         try:
             for future in cf.as_completed(futures):

@@ -215,19 +215,23 @@ def late_share(
 
 
 def paired_differences_plot(summary: pd.DataFrame, kpis: list[str] | None = None,
-                            title: str = "") -> Axes:
+                            title: str = "", pair: tuple[str, str] = PAIR,
+                            names: tuple[str, str] | None = None) -> Axes:
     """Each KPI's paired OSDO - ESED difference with its 95% interval, a panel per KPI.
 
     Every panel has its own axis in the KPI's unit (percentage points for shares), with zero
     marked; a point is green where OSDO is better and the interval leaves out zero, red where
     it is worse, grey where the two could not be told apart (or neither direction is better).
-    Returns the first panel's axes (``ax.figure`` is the figure).
+    ``pair`` names two other values of the ``platform`` column to difference instead (two
+    lever settings, say), ``names`` how the title calls them. Returns the first panel's axes
+    (``ax.figure`` is the figure).
     """
     from sim.experiments.comparison import display_unit, format_value, verdict
     from sim.experiments.statistics import interval_words, paired_differences, shown_ci
 
     kpis = [k for k in (kpis or MAIN_KPIS) if k in summary]
-    paired = paired_differences(summary, *PAIR)
+    paired = paired_differences(summary, *pair)
+    first, second = names or tuple(architecture_label(p) for p in pair)
     fig, axes = plt.subplots(len(kpis), 1, figsize=(8.5, 0.78 * len(kpis) + 1.0), squeeze=False)
     for ax, kpi in zip(axes[:, 0], kpis, strict=True):
         ci = shown_ci(paired.get(kpi))  # no interval drawn from too few replications
@@ -252,8 +256,8 @@ def paired_differences_plot(summary: pd.DataFrame, kpis: list[str] | None = None
                 transform=ax.transAxes, va="center", fontsize="x-small")
         ax.set_xlabel(unit, fontsize="x-small", labelpad=0)
     n = max((paired.get(k, {}).get("n", 0) for k in kpis), default=0)
-    fig.suptitle(f"OSDO − ESED, paired over {n} replications, 95% intervals"
-                 if not interval_words(n) else f"OSDO − ESED, {interval_words(n)}"
+    fig.suptitle(f"{first} − {second}, paired over {n} replications, 95% intervals"
+                 if not interval_words(n) else f"{first} − {second}, {interval_words(n)}"
                  f"{' - ' + title if title else ''}", fontsize="medium")
     return axes[0, 0]
 
