@@ -34,12 +34,15 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.config import InputError, Scenario
 from sim.experiments.store import STORE_FILE, ResultStore, remove_path
-from sim.experiments.sweeps import RunSpec, Sweep, expand
 from sim.model.replication import run_replication
+
+# Sweeps (and SciPy's stats with them) load where a sweep runs: a plain `sim run` uses RunPool.
+if TYPE_CHECKING:
+    from sim.experiments.sweeps import RunSpec, Sweep
 
 __all__ = ["execute_run", "run_sweep", "open_store", "SweepOutcome", "Progress",
            "SchedulerError", "OUTPUTS", "RunPool", "default_workers"]
@@ -285,6 +288,8 @@ def run_sweep(
     ``tcp://host:port`` address) sends the runs to a Dask cluster instead. A run that raises is
     stored as failed with its error; the sweep goes on. Failed runs are tried again on a rerun.
     """
+    from sim.experiments.sweeps import expand
+
     out_dir = Path(out_dir)
     clock = time.perf_counter()
     specs = expand(sweep)
