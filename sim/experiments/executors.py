@@ -7,7 +7,7 @@ pool (workers that watch their parent) or on a Dask cluster, and yields each as 
 Each run of a sweep is :func:`execute_run`: a pure function of (point scenario, platform,
 replication, seed) returning its KPIs, or its error when it raises. Workers only compute; the
 parent process writes every finished run to the store in its own transaction, as it arrives.
-Since a run's seed comes from its point and replication
+Since a run's seed comes from its point (or the point's seed block) and replication
 (:func:`sim.experiments.sweeps.point_seed`), the stored KPIs are the same whatever the number of
 workers, the executor or the order in which runs finish.
 
