@@ -231,7 +231,7 @@ def _check_design(results: SweepResults, sweep_file: Path) -> None:
 
 @dataclass(frozen=True)
 class Noise:
-    """Replication noise of a point's value: its variance and the estimate's degrees of freedom.
+    """Replication noise of a point's mean (or of a difference of two): variance and its df.
 
     ``Noise(0.0)`` is a deterministic output; NaN variance an unknown noise (one replication).
     """
