@@ -28,6 +28,7 @@ from sim.experiments.sensitivity import (
     Noise,
     SweepResults,
     analyse,
+    paired_noise,
     parameter_label,
     read_sweep_dir,
     sensitivity_table,
@@ -40,6 +41,7 @@ from sim.experiments.sweeps import (
     load_sweep,
     point_seed,
     salib_sample,
+    seed_block,
 )
 from sim.outputs.sweep_folder import write_outputs
 
@@ -165,7 +167,9 @@ def test_bad_sensitivity_designs_say_what_is_wrong(changes, fragments):
 
 def test_morris_runs_are_byte_identical_for_1_or_2_workers(tmp_path):
     sweep = load_sweep(write_sweep(tmp_path, replications=1, design={"kind": "morris", "n": 2}))
-    assert [s.seed for s in expand(sweep)][::2] == [point_seed(1, p) for p in range(6)]
+    # Common random numbers along a trajectory: its 3 points (2 factors + 1) share one seed.
+    assert [s.seed for s in expand(sweep)][::2] == [point_seed(1, t) for t in (0, 0, 0, 1, 1, 1)]
+    assert point_seed(1, 0) != point_seed(1, 1)
     tables = []
     for workers in (1, 2):
         out = tmp_path / f"w{workers}"
@@ -193,18 +197,68 @@ def test_a_factor_without_effect_is_within_the_noise_and_a_strong_one_above(iner
     assert not notes
     assert set(table.target) == {"osdo", "esed", DIFFERENCE}
     inert = table[table.parameter == INERT]
-    # Indistinguishable from zero: replication noise alone gives effects this large. The
-    # thresholds leave room, since any change to the model redraws the noise: p_noise is
-    # uniform for a factor without effect, so a correct pipeline fails this with a chance of
-    # 0.3% (three targets), not the 5% of above_noise.
-    assert (inert.p_noise > 0.001).all()
-    assert (inert.mu_star < 2 * inert.mu_star_noise).all()
+    # The points of a trajectory share their random numbers, so a step of the inert factor
+    # compares two identical runs: every effect is exactly 0, and so is its paired noise.
+    assert (inert.mu_star == 0).all() and (inert.mu_star_noise == 0).all()
+    assert (inert.p_noise == 1).all() and not inert.above_noise.any()
     strong = table[(table.parameter == STRONG) & table.target.isin(["osdo", DIFFERENCE])]
     assert (strong.p_noise < 1e-4).all() and strong.above_noise.all()
     assert (strong["rank"] == 1).all()
     # ESED has no OSDO UI: its effect there is noise too.
     esed = table[(table.parameter == STRONG) & (table.target == "esed")]
     assert (esed.p_noise > 0.001).all()
+
+
+def test_seed_blocks_are_trajectories_saltelli_blocks_or_points():
+    two = {"a": {"range": [0.0, 1.0]}, "b": {"range": [0.0, 1.0]}}
+    assert [seed_block(spec_of(parameters=two), p) for p in range(7)] == [0, 0, 0, 1, 1, 1, 2]
+    sobol = spec_of(design={"kind": "sobol", "n": 4}, parameters=two)
+    assert [seed_block(sobol, p) for p in range(9)] == [0, 0, 0, 0, 1, 1, 1, 1, 2]  # A AB1 AB2 B
+    second = spec_of(design={"kind": "sobol", "n": 4, "calc_second_order": True}, parameters=two)
+    assert [seed_block(second, p) for p in (5, 6)] == [0, 1]  # A AB1 AB2 BA1 BA2 B
+    grid = spec_of(design="grid", parameters={"a": {"values": [1, 2, 3]}})
+    assert [seed_block(grid, p) for p in range(3)] == [0, 1, 2]  # one seed per point, as before
+
+
+def test_paired_noise_is_the_pooled_spread_of_the_replication_wise_differences():
+    # One factor, two trajectories of two points, two replications (hand-computed):
+    # trajectory 0: d = (2-1, 6-3) = (1, 3), squares about the mean 2: 2;
+    # trajectory 1: d = (5-0, 1-0) = (5, 1), squares about the mean 3: 8;
+    # Var(d) = (2 + 8) / 2 degrees of freedom = 5; noise of mean(d) = 5 / 2 replications.
+    spec = spec_of(design={"kind": "morris", "n": 2}, parameters={"a": {"range": [0.0, 1.0]}})
+    (noise,) = paired_noise(spec, 3, np.array([[1, 3], [2, 6], [0, 0], [5, 1]]))
+    assert noise.var == pytest.approx(2.5) and noise.df == 2
+    (unknown,) = paired_noise(spec, 3, np.array([[1], [2], [0], [5]]))  # one replication
+    assert math.isnan(unknown.var)
+    # Sobol: a factor's pairs are A and its AB_i of each base sample.
+    sobol = spec_of(design={"kind": "sobol", "n": 2},
+                    parameters={"a": {"range": [0.0, 1.0]}, "b": {"range": [0.0, 1.0]}})
+    values = np.array([[0, 0], [1, 3], [0, 0], [9, 9],    # A, AB_a, AB_b, B of sample 0
+                       [0, 0], [1, 1], [5, 7], [9, 9]])  # and of sample 1
+    a, b = paired_noise(sobol, 3, values)
+    assert a.var == pytest.approx((2 + 0) / 2 / 2) and a.df == 2  # d = (1, 3) and (1, 1)
+    assert b.var == pytest.approx((0 + 2) / 2 / 2) and b.df == 2  # d = (0, 0) and (5, 7)
+
+
+def test_common_random_numbers_lower_the_floor_of_a_linear_toy():
+    """y = 3a + 0b + c + e: c is noise shared by a trajectory's runs, e each run's own."""
+    spec = spec_of(design={"kind": "morris", "n": 20},
+                   parameters={"a": {"range": [0.0, 1.0]}, "b": {"range": [0.0, 1.0]}})
+    rng = np.random.default_rng(8)
+    x = np.array([[p.values["a"], p.values["b"]] for p in design_points(spec, 2)])
+    shared = rng.normal(0.0, 2.0, (20, 4)).repeat(3, axis=0)  # sd 2, per trajectory and rep.
+    values = 3 * x[:, :1] + shared + rng.normal(0.0, 0.1, (60, 4))  # own noise: sd 0.1
+    pairs = paired_noise(spec, 2, values)
+    # The floor follows the own noise alone: Var(d) = 2 x 0.1^2, over 4 replications.
+    assert [p.var for p in pairs] == pytest.approx([0.02 / 4] * 2, rel=0.35)
+    table = analyse(spec, 2, values.mean(axis=1), pairs=pairs)
+    assert table.mu_star["a"] == pytest.approx(3.0, rel=0.05)  # the slope across the range
+    assert table.above_noise["a"] and not table.above_noise["b"]
+    assert table.p_noise["b"] > 0.001 and table.mu_star["b"] < 3 * table.mu_star_noise["b"]
+    # Analysed as independent points, the shared noise (sd 2) would drown the floor.
+    pooled = float(np.var(values, axis=1, ddof=1).mean()) / 4
+    independent = analyse(spec, 2, values.mean(axis=1), Noise(pooled, 60 * 3))
+    assert (independent.mu_star_noise > 10 * table.mu_star_noise).all()
 
 
 def _results(spec: SweepFile, seed: int, osdo, esed, replications: int = 1) -> SweepResults:

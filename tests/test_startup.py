@@ -43,3 +43,17 @@ def test_quick_commands_load_no_heavy_library(args):
             f"    try:\n        main({args!r})\n    except SystemExit as exit:\n"
             "        assert not exit.code, exit.code")
     assert loaded_after(code) == "[]"
+
+
+def test_a_one_run_sim_run_loads_no_scipy(tmp_path):
+    # One replication of one platform runs in this process and has no interval to compute: the
+    # process pool's module must not drag in the sweeps' SciPy (stats, qmc) for it.
+    out = tmp_path / "run"
+    code = ("import contextlib, io\nfrom sim.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()), "
+            "contextlib.redirect_stderr(io.StringIO()):\n"
+            f"    try:\n        main(['run', 'scenarios/reference_process.yaml', '--set', "
+            f"'horizon_days=2', '--out', {str(out)!r}])\n"
+            "    except SystemExit as exit:\n        assert not exit.code, exit.code")
+    assert "scipy" not in loaded_after(code)
+    assert (out / "summary.csv").exists()

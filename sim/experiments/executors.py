@@ -7,7 +7,7 @@ pool (workers that watch their parent) or on a Dask cluster, and yields each as 
 Each run of a sweep is :func:`execute_run`: a pure function of (point scenario, platform,
 replication, seed) returning its KPIs, or its error when it raises. Workers only compute; the
 parent process writes every finished run to the store in its own transaction, as it arrives.
-Since a run's seed comes from its point and replication
+Since a run's seed comes from its point (or the point's seed block) and replication
 (:func:`sim.experiments.sweeps.point_seed`), the stored KPIs are the same whatever the number of
 workers, the executor or the order in which runs finish.
 
@@ -34,12 +34,15 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.config import InputError, Scenario
 from sim.experiments.store import STORE_FILE, ResultStore, remove_path
-from sim.experiments.sweeps import RunSpec, Sweep, expand
 from sim.model.replication import run_replication
+
+# Sweeps (and SciPy's stats with them) load where a sweep runs: a plain `sim run` uses RunPool.
+if TYPE_CHECKING:
+    from sim.experiments.sweeps import RunSpec, Sweep
 
 __all__ = ["execute_run", "run_sweep", "open_store", "SweepOutcome", "Progress",
            "SchedulerError", "OUTPUTS", "RunPool", "default_workers"]
@@ -291,6 +294,8 @@ def run_sweep(
     ``tcp://host:port`` address) sends the runs to a Dask cluster instead. A run that raises is
     stored as failed with its error; the sweep goes on. Failed runs are tried again on a rerun.
     """
+    from sim.experiments.sweeps import expand
+
     out_dir = Path(out_dir)
     clock = time.perf_counter()
     specs = expand(sweep)

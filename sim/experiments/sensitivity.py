@@ -15,18 +15,24 @@ first, then averaged), and :func:`analyse` turns one such vector into SALib's in
 - Sobol: first-order ``S1`` and total ``ST`` indices (shares of the KPI's variance) with their
   bootstrap 95% half-widths.
 
-Replication noise. Every point has its own random numbers (``point_seed``), so the elementary
-effects and total indices of a simulation also carry the noise of a point's mean over its
-replications: a factor without any effect does not get ``mu_star = 0``. The replications' spread
-at each point, pooled over points, estimates that noise (variance v of a point's mean, with its
-degrees of freedom). ``mu_star_noise`` (``ST_noise``) is what a factor with no effect would get
-from it alone (Morris: E|e| for e ~ N(0, 2v / delta^2); Sobol: v over the KPI's variance, in
-Jansen's estimator). ``p_noise`` tests that hypothesis: under it, a factor's squared effects
-(Morris: its elementary effects; Sobol: f(A) - f(AB_i)) over their noise variance follow an F
-distribution with (effects, noise) degrees of freedom. ``above_noise`` needs p_noise < 0.05
+Replication noise. The points compared with each other (a Morris trajectory, a Saltelli block)
+share their random numbers (:func:`~sim.experiments.sweeps.seed_block`), yet the difference of
+two points' means over their replications still carries some noise, so a factor without any
+effect need not get ``mu_star = 0``. Each effect is the difference of two points a and b (Morris:
+consecutive points of a trajectory; Sobol: A and AB_i of one base sample); replication r of both
+ran on the same seed, so d_r = y_b,r - y_a,r are R independent draws and the noise of the
+difference of the means is Var(d) / R. Var(d) is estimated from the d_r's spread, pooled over a
+factor's pairs (r(R - 1) degrees of freedom for r pairs): each factor has its own noise, since
+moving one factor (who is remote) disturbs the shared random numbers more than another (an
+outage rate). ``mu_star_noise`` (``ST_noise``) is what a factor with no effect would get from it
+alone (Morris: E|e| for e ~ N(0, Var(d) / R / delta^2); Sobol: Var(d) / R / 2V in Jansen's
+estimator, V the KPI's variance). ``p_noise`` tests that hypothesis: under it, a factor's squared
+effects (Morris: its elementary effects; Sobol: f(A) - f(AB_i)) over their noise variance follow
+an F distribution with (effects, noise) degrees of freedom. ``above_noise`` needs p_noise < 0.05
 and the index's bootstrap 95% interval clear of 0 (the latter alone with one replication, when
-v is unknown). Everything is a pure function of the folder: bootstraps are seeded from the
-sweep seed.
+the noise is unknown). The estimate holds for independent points too (an older sweep's), where
+Var(d) is the sum of the two points' variances. Everything is a pure function of the folder:
+bootstraps are seeded from the sweep seed.
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ from sim.experiments.sweeps import (
 from sim.model.kpis import KPIS
 
 __all__ = ["SweepResults", "read_sweep_dir", "point_outputs", "analyse", "sensitivity_table",
+           "point_replicates", "paired_noise",
            "parameter_label", "target_label", "Noise", "DIFFERENCE", "MEASURES", "RANK_BY", "FLOOR",
            "NOISE_LEVEL", "CONF_LEVEL", "BOOTSTRAP", "ANALYSIS_KEY", "elementary_effects",
            "budget_warnings", "mu_star_bounds", "MIN_TRAJECTORIES", "MIN_BASE_SAMPLES"]
@@ -233,7 +240,7 @@ def _check_design(results: SweepResults, sweep_file: Path) -> None:
 
 @dataclass(frozen=True)
 class Noise:
-    """Replication noise of a point's value: its variance and the estimate's degrees of freedom.
+    """Replication noise of a point's mean (or of a difference of two): variance and its df.
 
     ``Noise(0.0)`` is a deterministic output; NaN variance an unknown noise (one replication).
     """
@@ -268,6 +275,55 @@ def point_outputs(runs: pd.DataFrame, kpi: str, platforms: list[str]
         else:
             noise[target] = Noise()
     return pd.DataFrame(means), noise
+
+
+def point_replicates(runs: pd.DataFrame, kpi: str, platforms: list[str]
+                     ) -> dict[str, pd.DataFrame]:
+    """Per target (each platform, and OSDO - ESED): ``kpi`` by point (rows) and replication."""
+    ok = runs[runs.status == "ok"]
+    wide = ok.pivot(index=["point", "replication"], columns="platform", values=kpi)
+    series: dict[str, pd.Series] = {p: wide[p] for p in platforms if p in wide}
+    if set(PAIR) <= set(series):
+        series[DIFFERENCE] = wide[PAIR[0]] - wide[PAIR[1]]
+    return {t: v.unstack("replication").sort_index() for t, v in series.items()}
+
+
+def _effect_pairs(spec: SweepFile, x: np.ndarray) -> list[tuple[int, int, int]]:
+    """(point a, point b, factor) of every effect of the design: b differs from a in the factor."""
+    k = x.shape[1]
+    if spec.design.kind == "morris":
+        pairs = []
+        for a in range(len(x)):
+            if a % (k + 1) == k:  # a trajectory's last point
+                continue
+            pairs.append((a, a + 1, int(np.argmax(np.abs(x[a + 1] - x[a])))))
+        return pairs
+    step = 2 * k + 2 if spec.design.calc_second_order else k + 2
+    return [(block, block + 1 + i, i) for block in range(0, len(x), step) for i in range(k)]
+
+
+def paired_noise(spec: SweepFile, seed: int, values: np.ndarray, source: str = "<sweep>"
+                 ) -> list[Noise]:
+    """Per factor, the noise of the difference of two point means behind its effects.
+
+    ``values`` holds a KPI by point (rows, in design order) and replication (columns). For every
+    pair (a, b) of points whose difference is one of the factor's effects, d_r = values[b, r] -
+    values[a, r]; their spread, pooled over the factor's pairs, estimates Var(d), and the noise
+    of mean(d) is Var(d) / R. NaN values are left out. Unknown (NaN) with one replication.
+    """
+    x = salib_sample(spec, seed, source)
+    values = np.asarray(values, dtype=float)
+    squares = np.zeros(x.shape[1])
+    dfs = np.zeros(x.shape[1])
+    for a, b, factor in _effect_pairs(spec, x):
+        d = values[b] - values[a]
+        d = d[~np.isnan(d)]
+        if len(d) > 1:
+            squares[factor] += float(((d - d.mean()) ** 2).sum())
+            dfs[factor] += len(d) - 1
+    replications = values.shape[1]
+    return [Noise(float(sq / df / replications), float(df)) if df > 0 else Noise()
+            for sq, df in zip(squares, dfs, strict=True)]
 
 
 def _p_noise(mean_square: np.ndarray, noise_var: float, effects: int, noise: Noise) -> np.ndarray:
@@ -364,11 +420,13 @@ def _bootstrap_rng(seed: int) -> np.random.Generator:
 
 
 def analyse(spec: SweepFile, seed: int, y: np.ndarray, noise: Noise | None = None,
-            source: str = "<sweep>") -> pd.DataFrame:
+            source: str = "<sweep>", pairs: list[Noise] | None = None) -> pd.DataFrame:
     """SALib's indices of one output per point of a morris or sobol design, one row per parameter.
 
     ``y`` holds the output at each point of ``spec``'s design (seeded by ``seed``), in point
-    order; ``noise`` its replication noise (default unknown; ``Noise(0.0)`` for a deterministic
+    order. The noise of each factor's effects is ``pairs`` (per factor, of the difference of two
+    point means: :func:`paired_noise`), else taken from ``noise``, the replication noise of one
+    point's mean with points independent (default unknown; ``Noise(0.0)`` for a deterministic
     function). Columns: :data:`MEASURES` of the method and ``above_noise``. Bootstraps are
     seeded from ``seed``: the same inputs give the same table.
     """
@@ -381,6 +439,9 @@ def analyse(spec: SweepFile, seed: int, y: np.ndarray, noise: Noise | None = Non
     kind = spec.design.kind
     rng = _bootstrap_rng(seed)
     k = problem["num_vars"]
+    if pairs is None:  # independent points: the difference has twice a point's noise
+        pairs = [Noise(2.0 * noise.var, noise.df)] * k
+    diff_var = np.array([p.var for p in pairs])
     if kind == "morris":
         from SALib.analyze import morris
 
@@ -393,12 +454,13 @@ def analyse(spec: SweepFile, seed: int, y: np.ndarray, noise: Noise | None = Non
             "mu_star": result["mu_star"], "mu_star_conf": result["mu_star_conf"],
             "mu_star_low": low_mu, "mu_star_high": high_mu,
             "sigma": result["sigma"], "mu": result["mu"]}, index=problem["names"])
-        effect_var = 2.0 * noise.var / delta**2  # of a pure-noise elementary effect
+        effect_var = diff_var / delta**2  # of a pure-noise elementary effect, per factor
         # |e| of e ~ N(0, effect_var) is half-normal.
-        frame["mu_star_noise"] = math.sqrt(2.0 / math.pi) * math.sqrt(effect_var)
+        frame["mu_star_noise"] = math.sqrt(2.0 / math.pi) * np.sqrt(effect_var)
         r = len(y) // (k + 1)
         mean_square = ((r - 1) * frame.sigma**2 + r * frame.mu**2).to_numpy() / r
-        frame["p_noise"] = _p_noise(mean_square, effect_var, r, noise)
+        frame["p_noise"] = [_p_noise(mean_square[i:i + 1], effect_var[i], r, pairs[i])[0]
+                            for i in range(k)]
         low = frame.mu_star_low
     else:
         from SALib.analyze import sobol
@@ -412,10 +474,12 @@ def analyse(spec: SweepFile, seed: int, y: np.ndarray, noise: Noise | None = Non
         frame = pd.DataFrame({
             "S1": result["S1"], "S1_conf": result["S1_conf"],
             "ST": result["ST"], "ST_conf": result["ST_conf"]}, index=problem["names"])
-        # Jansen's ST of a factor with no effect: E[(f(A) - f(AB))^2] / 2V = noise / V.
-        frame["ST_noise"] = noise.var / variance if variance > 0 else float("nan")
+        # Jansen's ST of a factor with no effect: E[(f(A) - f(AB))^2] / 2V, the expectation
+        # being the difference's noise.
+        frame["ST_noise"] = diff_var / (2.0 * variance) if variance > 0 else float("nan")
         mean_square = np.array([np.mean((a - y[1 + i::step]) ** 2) for i in range(k)])
-        frame["p_noise"] = _p_noise(mean_square, 2.0 * noise.var, len(a), noise)
+        frame["p_noise"] = [_p_noise(mean_square[i:i + 1], diff_var[i], len(a), pairs[i])[0]
+                            for i in range(k)]
         low = frame.ST - frame.ST_conf
     # Both: the F test's normal noise fails for a KPI that moves in rare jumps (an on-time rate
     # near 1), where one jump passes it while the bootstrap interval still reaches 0.
@@ -436,7 +500,8 @@ def sensitivity_table(results: SweepResults, kpis: list[str] | None = None
     spec, kind = results.spec, results.spec.design.kind
     rows, notes = [], []
     for kpi in kpis or results.kpis:
-        outputs, noise = point_outputs(results.runs, kpi, results.platforms)
+        outputs, _noise = point_outputs(results.runs, kpi, results.platforms)
+        replicates = point_replicates(results.runs, kpi, results.platforms)
         for target in outputs.columns:
             y = outputs[target].to_numpy(dtype=float)
             missing = int(np.isnan(y).sum())
@@ -448,7 +513,10 @@ def sensitivity_table(results: SweepResults, kpis: list[str] | None = None
                 notes.append(f"{kpi} ({target_label(target)}): not analysed, {y[0]:g} at every "
                              f"point: no parameter moves it")
                 continue
-            frame = analyse(spec, results.seed, y, noise[target], str(results.folder))
+            source = str(results.folder)
+            pairs = paired_noise(spec, results.seed, replicates[target].to_numpy(dtype=float),
+                                 source)
+            frame = analyse(spec, results.seed, y, source=source, pairs=pairs)
             frame = frame.sort_values(RANK_BY[kind], ascending=False, kind="stable")
             frame.insert(0, "rank", range(1, len(frame) + 1))
             frame.insert(1, "label", [parameter_label(p) for p in frame.index])

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.model.kpis import KPI_COLUMNS
 
@@ -32,6 +31,8 @@ def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> dict[str, flo
     mean = float(x.mean())
     if n == 1:
         return {"mean": mean, "half_width": math.nan, "low": math.nan, "high": math.nan, "n": 1}
+    from scipy import stats  # here: a one-replication run never loads SciPy's stats
+
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
     return {"mean": mean, "half_width": half, "low": mean - half, "high": mean + half, "n": n}
 

@@ -17,9 +17,14 @@ are a pure function of the sweep file and seed too; :func:`salib_problem` and
 :mod:`sim.experiments.sensitivity` analyses.
 
 Seeds: every run of point ``p`` and replication ``r`` uses the root seed ``SeedSequence(seed,
-spawn_key=(SWEEP_KEY, p))`` and replication number ``r``, so its random streams depend on the
-point and replication only. OSDO and ESED of one point and replication share them (common random
-numbers), so their differences are paired as in ``sim run``.
+spawn_key=(SWEEP_KEY, b))`` and replication number ``r``, where ``b`` is the point's seed block
+(:func:`seed_block`): the point itself in a grid, Latin hypercube or list design, and in a
+sensitivity design the points compared with each other: a Morris trajectory (its k + 1 points),
+or a Saltelli block (the rows A, AB_i, BA_i and B of one base sample). So a run's random streams
+depend on its block and replication only, and the points of a block share them (common random
+numbers): an elementary effect, or f(A) - f(AB_i), is the difference of two runs that differ
+only in the factor moved, not in their noise. OSDO and ESED of one point and replication share
+them too, so their differences are paired as in ``sim run``.
 """
 
 from __future__ import annotations
@@ -57,8 +62,8 @@ from sim.model.kpis import KPI_COLUMNS
 
 __all__ = [
     "SweepFile", "Sweep", "Point", "RunSpec", "load_sweep", "sweep_from_dict", "design_points",
-    "expand", "point_seed", "point_summary", "salib_problem", "salib_sample", "MAX_POINTS",
-    "SWEEP_KEY", "SENSITIVITY_DESIGNS", "MORRIS_LEVELS",
+    "expand", "point_seed", "seed_block", "point_summary", "salib_problem", "salib_sample",
+    "MAX_POINTS", "SWEEP_KEY", "SENSITIVITY_DESIGNS", "MORRIS_LEVELS",
 ]
 
 SWEEP_KEY = 0x5EE9  # first spawn key of point seeds, apart from the streams' own keys
@@ -246,14 +251,35 @@ class Sweep:
             "scenarios": [s.model_dump(mode="json") for s in self.scenarios],
             "platforms": self.platforms, "replications": self.spec.replications,
             "seed": self.seed, "kpis": self.kpis,
+            # Sensitivity designs share seeds within a block: a store of an older sweep that
+            # gave every point its own seed is not resumed with the new seeds.
+            **({"seed_block": _block_size(self.spec)} if _block_size(self.spec) > 1 else {}),
         }, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def point_seed(root: int, point: int) -> int:
-    """The root seed of a point's runs, derived from the sweep seed and the point number."""
+    """The root seed of a point's runs, from the sweep seed and the point's :func:`seed_block`."""
     state = np.random.SeedSequence(root, spawn_key=(SWEEP_KEY, point)).generate_state(1, np.uint64)
     return int(state[0]) >> 1  # scenario seeds are below 2**63
+
+
+def seed_block(spec: SweepFile, point: int) -> int:
+    """The seed block of a point: the points that share their random numbers, numbered.
+
+    Morris: the trajectory (SALib's order, k + 1 points each); Sobol: the Saltelli block of one
+    base sample (k + 2 points, 2k + 2 with second order); other designs: the point itself.
+    """
+    return point // _block_size(spec)
+
+
+def _block_size(spec: SweepFile) -> int:
+    k = len(spec.parameters)
+    if spec.design.kind == "morris":
+        return k + 1
+    if spec.design.kind == "sobol":
+        return 2 * k + 2 if spec.design.calc_second_order else k + 2
+    return 1
 
 
 def _range_values(spec: ParameterSpec, where: str) -> list[Any]:
@@ -543,7 +569,7 @@ def expand(sweep: Sweep) -> list[RunSpec]:
     """Numbered runs: point-major, then replication, then platform (pure; no I/O)."""
     specs = []
     for point in sweep.points:
-        seed = point_seed(sweep.seed, point.index)
+        seed = point_seed(sweep.seed, seed_block(sweep.spec, point.index))
         for r in range(sweep.spec.replications):
             for platform in sweep.platforms:
                 specs.append(RunSpec(len(specs), point.index, r, platform, seed,

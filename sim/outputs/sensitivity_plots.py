@@ -86,7 +86,7 @@ def sensitivity_bars(table: pd.DataFrame, kpi: str, target: str, order: list[str
         bars = ax.barh(y, mu, xerr=np.vstack([mu - low, high - mu]), color=colour, alpha=0.8,
                        capsize=3)
         handles = [Patch(color=colour, alpha=0.8, label="mu*")]
-        floor = float(part.mu_star_noise.iloc[0])
+        floors = part.mu_star_noise.to_numpy(dtype=float)
         unit = KPIS[kpi].unit if kpi in KPIS else ""
         ax.set_xlabel(f"mu* ({unit}; 95% CI)" if unit else "mu* (95% CI)")
     else:
@@ -99,7 +99,7 @@ def sensitivity_bars(table: pd.DataFrame, kpi: str, target: str, order: list[str
                        capsize=3)
         handles = [Patch(color=colour, alpha=0.45, label="S1"),
                    Patch(color=colour, alpha=0.9, label="ST")]
-        floor = float(part.ST_noise.iloc[0])
+        floors = part.ST_noise.to_numpy(dtype=float)
         ax.set_xlabel("index (share of variance; 95% CI)")
     for bar, above in zip(bars.patches, clear, strict=True):
         if not above:
@@ -107,8 +107,10 @@ def sensitivity_bars(table: pd.DataFrame, kpi: str, target: str, order: list[str
             bar.set_hatch("//")
     if not clear.all():
         handles.append(Patch(facecolor=colour, alpha=0.3, hatch="//", label="within noise"))
-    if not math.isnan(floor) and floor > 0:
-        ax.axvline(floor, color="grey", ls="--", lw=1)
+    # Each factor has its own floor (the noise of its paired differences): a mark per bar.
+    shown = np.isfinite(floors) & (floors > 0)
+    if shown.any():
+        ax.vlines(floors[shown], y[shown] - 0.45, y[shown] + 0.45, color="grey", ls="--", lw=1)
         handles.append(Line2D([], [], color="grey", ls="--", lw=1, label="noise floor"))
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(y, list(part.label))
@@ -130,6 +132,15 @@ def sensitivity_figure(table: pd.DataFrame, kpi: str, title: str = "") -> Figure
     fig.suptitle(f"{kpi}: {method} sensitivity{' - ' + title if title else ''}")
     fig.tight_layout()
     return fig
+
+
+def _floor_range(floors: np.ndarray) -> str:
+    """The factors' noise floors of one target: one number, or lowest-highest."""
+    known = floors[~np.isnan(floors)]
+    if not len(known):
+        return "-"
+    low, high = float(known.min()), float(known.max())
+    return _num(low) if _num(low) == _num(high) else f"{_num(low)}-{_num(high)}"
 
 
 def sensitivity_text(table: pd.DataFrame, kpi: str) -> str:
@@ -156,8 +167,9 @@ def sensitivity_text(table: pd.DataFrame, kpi: str) -> str:
                            f"ST {_num(cell.ST)} ± {_num(cell.ST_conf)}{mark}")
         rows.append(row)
     floor = FLOOR[method]
-    rows.append(["", "noise floor (a factor without effect)",
-                 *[_num(float(cells.loc[t][floor].iloc[0])) + "  " for t in targets]])
+    rows.append(["", "noise floor (a factor without effect; lowest-highest over factors)",
+                 *[_floor_range(cells.loc[t][floor].to_numpy(dtype=float)) + "  "
+                   for t in targets]])
     unit = KPIS[kpi].unit if kpi in KPIS else ""
     head = f"{kpi}{f' ({unit})' if unit else ''}: {METHOD_WORDS[method]}"
     lead = DIFFERENCE if DIFFERENCE in targets else targets[0]
