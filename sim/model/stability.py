@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 __all__ = ["Stability", "backlog_growth_per_day", "backlog_trend", "assess", "warnings",
            "overload_advice",
@@ -112,7 +111,11 @@ def backlog_trend(working_days: np.ndarray, open_documents: np.ndarray,
     slope = float(np.dot(xc, by - by.mean()) / sxx)
     residuals = by - by.mean() - slope * xc
     se = math.sqrt(float(np.dot(residuals, residuals)) / (batches - 2) / sxx)
-    return slope, float(stats.t.ppf(0.975, batches - 2)) * se
+    # scipy.special, not scipy.stats: every run judges its trend, and stats costs a one-run
+    # `sim run` a good share of its start-up.
+    from scipy.special import stdtrit
+
+    return slope, float(stdtrit(batches - 2, 0.975)) * se
 
 
 def assess(
