@@ -94,3 +94,173 @@ def test_round_the_clock_calendar():
 def test_start_must_be_monday():
     with pytest.raises(ValueError, match="not a Monday"):
         WorkCalendar(CalendarSpec(start_date="2023-01-03"))
+
+
+# ------------------------------------------------------------------ edge values, by hand
+# The fixture's week: Mon 0, Tue 1, Wed 2 (holiday), Thu 3, Fri 4, Sat 5, Sun 6, Mon 7; eight
+# working hours a day (480 minutes), so Monday 09:00 is working minute 0, Tuesday 09:00 is
+# 480, Thursday 09:00 is 960 and the next Monday 09:00 is 4 x 480 = 1920.
+@pytest.mark.parametrize(
+    "t, index",
+    [
+        (at(MON, "08:00"), 0),  # before the first working minute
+        (at(MON, "10:00"), 60),
+        (at(MON, "13:30"), 240),  # lunch: the morning is done, the afternoon not begun
+        (at(MON, "15:00"), 270),
+        (at(MON, "18:30"), 480),  # one whole working day
+        (at(MON, "22:00"), 480),
+        (at(2, "12:00"), 960),  # the holiday counts nothing
+        (at(3, "09:00"), 960),  # the day after a holiday starts where Tuesday ended
+        (at(3, "10:00"), 1020),
+        (at(5, "12:00"), 1920),  # Saturday
+        (at(6, "12:00"), 1920),  # Sunday (midday: falls inside a period's clock hours)
+        (at(6, "15:00"), 1920),
+        (at(7, "10:00"), 1980),  # Monday after the weekend
+    ],
+)
+def test_work_index_counts_working_minutes_since_the_start(cal, t, index):
+    assert cal.work_index(t) == index
+
+
+@pytest.mark.parametrize(
+    "t, expected",
+    [
+        (at(6, "12:00"), at(7, "09:00")),  # Sunday -> Monday
+        (at(2, "10:00"), at(3, "09:00")),  # during the holiday -> the day after it
+        (at(3, "08:59"), at(3, "09:00")),
+    ],
+)
+def test_next_working_from_sunday_and_the_holiday(cal, t, expected):
+    assert cal.next_working(t) == expected
+
+
+@pytest.mark.parametrize(
+    "start, minutes, expected",
+    [
+        (at(MON, "09:00"), 480, at(MON, "18:30")),  # exactly one working day: that evening
+        (at(MON, "18:00"), 30, at(MON, "18:30")),  # ends exactly at the day's end
+        # Across a night, ending exactly at Tuesday's end: Tuesday 18:30, not Thursday 09:00
+        # (the same working-minute index, the earliest clock time).
+        (at(MON, "18:00"), 30 + 480, at(1, "18:30")),
+        (at(1, "09:00"), 2 * 480, at(3, "18:30")),  # two working days over the holiday
+        (at(6, "12:00"), 60, at(7, "10:00")),  # started on Sunday: Monday's first hour
+        (at(3, "09:00"), 480 + 60, at(4, "10:00")),  # from the day after the holiday
+        (at(4, "18:30"), 1, at(7, "09:01")),  # from Friday's end over the weekend
+    ],
+)
+def test_add_edge_cases(cal, start, minutes, expected):
+    assert cal.add(start, minutes) == expected
+
+
+def test_add_in_the_working_period_of_the_previous_question(cal):
+    # The second call lands in the period the first one looked up (the remembered span).
+    assert cal.next_working(at(MON, "10:00")) == at(MON, "10:00")
+    assert cal.add(at(MON, "10:00"), 180) == at(MON, "13:00")  # ends exactly at lunch
+    assert cal.add(at(MON, "10:00"), 181) == at(MON, "14:31")  # one minute past it
+    assert cal.work_index(at(MON, "12:59")) == 239
+
+
+@pytest.mark.parametrize(
+    "w, expected",
+    [
+        (0, 0.0),
+        (-5, 0.0),
+        (1, at(MON, "09:01")),
+        (240, at(MON, "13:00")),  # the earliest time with 240 minutes done: lunch's start
+        (241, at(MON, "14:31")),
+        (480, at(MON, "18:30")),
+        (481, at(1, "09:01")),
+        (960, at(1, "18:30")),  # Tuesday's end, not Thursday 09:00
+        (961, at(3, "09:01")),
+        (1920, at(4, "18:30")),
+        (1921, at(7, "09:01")),
+    ],
+)
+def test_time_at_index_is_the_earliest_clock_time(cal, w, expected):
+    assert cal.time_at_index(w) == expected
+
+
+@pytest.mark.parametrize(
+    "a, b, days",
+    [
+        (at(MON, "09:00"), at(1, "13:00"), 1.5),  # Monday, and Tuesday's morning
+        (at(MON, "09:00"), at(MON, "18:30"), 1.0),
+        (at(1, "09:00"), at(3, "09:00"), 1.0),  # the holiday is no working day
+        (at(4, "14:30"), at(7, "13:00"), 1.0),  # Friday afternoon + Monday morning
+        (at(5, "00:00"), at(6, "23:59"), 0.0),  # the weekend
+    ],
+)
+def test_working_days_between(cal, a, b, days):
+    assert cal.working_days_between(a, b) == days
+
+
+def test_end_of_working_days_for_zero_one_and_over_the_holiday(cal):
+    assert cal.end_of_working_days(0) == 0.0
+    assert cal.end_of_working_days(-3) == 0.0
+    assert cal.end_of_working_days(1) == 1 * MINUTES_PER_DAY  # a one-day horizon: Monday
+    assert cal.end_of_working_days(3) == 4 * MINUTES_PER_DAY  # Mon, Tue, (Wed off) Thu
+    assert cal.end_of_working_days(5) == 8 * MINUTES_PER_DAY  # ... Fri, (weekend) Mon
+    # Beyond the first tables (400 days): 200 weeks hold 1000 weekdays, one of them the
+    # holiday, so the 1000th working day is the Monday after them (day 1400).
+    assert cal.end_of_working_days(1000) == (7 * 200 + 1) * MINUTES_PER_DAY
+
+
+@pytest.mark.parametrize("t", [at(3, "00:00"), at(3, "10:00"), at(3, "18:30"), at(3, "23:59")])
+def test_day_end_is_the_end_of_the_last_period_of_that_calendar_day(cal, t):
+    assert cal.day_end(t) == at(3, "18:30")
+
+
+def test_day_start_is_the_first_working_minute_of_that_day(cal):
+    assert cal.day_start(0) == at(MON, "09:00")
+    assert cal.day_start(3) == at(3, "09:00")
+
+
+def test_day_end_and_start_follow_the_periods():
+    cal = WorkCalendar(CalendarSpec(work_periods=[("08:00", "12:00"), ("13:00", "17:00")],
+                                    official_calendar=None))
+    assert cal.day_start(2) == at(2, "08:00")
+    assert cal.day_end(at(2, "09:00")) == at(2, "17:00")
+
+
+def test_working_days_by_weekday_holiday_and_moved_date():
+    cal = WorkCalendar(CalendarSpec(start_date="2023-01-02", holidays=["2023-01-04"],
+                                    working_dates=["2023-01-07"], official_calendar=None))
+    assert [cal.is_working_day(d) for d in range(8)] == [
+        True, True, False, True, True, True, False, True]  # Sat 7 January is worked
+    assert cal.next_working(at(4, "19:00")) == at(5, "09:00")
+    assert cal.end_of_working_days(5) == 6 * MINUTES_PER_DAY
+
+
+def test_kazakhstans_official_calendar_is_applied():
+    # 1 and 2 January are New Year holidays in Kazakhstan; 1 January 2023 was a Sunday, so
+    # its day off moved to Tuesday 3 January: a run starting Monday 2 January 2023 first
+    # works on Wednesday 4 January. Saturday 1 July 2023 (day 180) was worked and its day off
+    # moved by decree to Friday 7 July (day 186), after Capital Day (day 185).
+    cal = WorkCalendar(CalendarSpec(start_date="2023-01-02", official_calendar="KZ"))
+    assert [cal.is_working_day(d) for d in range(3)] == [False, False, True]
+    assert cal.next_working(0.0) == at(2, "09:00")
+    assert [cal.is_working_day(d) for d in (179, 180, 181, 184, 185, 186)] == [
+        True, True, False, True, False, False]
+
+
+def test_far_beyond_any_run_is_never(cal):
+    far = 36_600 * MINUTES_PER_DAY
+    assert cal.add(0.0, 480 * 40_000) == float("inf")
+    assert cal.work_index(far) == float("inf")
+    assert cal.next_working(far + 5) == far + 5
+    assert cal.time_at_index(480 * 40_000) == float("inf")
+
+
+def test_horizon_and_warmup_marks_of_a_scenario():
+    from conftest import small_scenario
+
+    from sim.model.calendar import run_horizon_min, warmup_marks
+
+    scenario = small_scenario(horizon_days=6, warmup_days=2,
+                              calendar={"start_date": "2023-01-02", "official_calendar": None,
+                                        "holidays": ["2023-01-04"]})
+    # Sixth working day: Mon, Tue, Thu, Fri, Mon, Tue (day 8); the horizon is its midnight.
+    assert run_horizon_min(scenario) == 9 * MINUTES_PER_DAY
+    assert warmup_marks(scenario, None) == (2 * MINUTES_PER_DAY, None)
+    assert warmup_marks(scenario, float("nan")) == (2 * MINUTES_PER_DAY, None)
+    assert warmup_marks(scenario, 1.5) == (2 * MINUTES_PER_DAY, at(1, "13:00"))
