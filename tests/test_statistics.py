@@ -147,3 +147,11 @@ def test_kpi_table_text_for_five_replications(monkeypatch):
         "on_time_rate" + " " * 9 + "0.913 ± 0.021  0.875 ± 0.031" + " " * 7 + "0.038 ± 0.009",
     ])
     assert tables.kpi_table(_FiveReplications()) == expected
+
+
+def test_mean_ci_reads_numbers_that_pandas_holds_as_objects():
+    # A summary column with a missing value can come as dtype object (None, not NaN).
+    values = pd.Series([1.0, None, 3.0], dtype=object).to_numpy()
+    ci = mean_ci(values)
+    assert (ci["n"], ci["mean"]) == (2, 2.0)
+    assert ci["half_width"] == pytest.approx(T_975_1, rel=1e-6)
