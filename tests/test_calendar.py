@@ -94,6 +94,9 @@ def test_round_the_clock_calendar():
 def test_start_must_be_monday():
     with pytest.raises(ValueError, match="not a Monday"):
         WorkCalendar(CalendarSpec(start_date="2023-01-03"))
+    # The calendar says so itself when handed an unchecked spec.
+    with pytest.raises(ValueError, match="2023-01-03 is not a Monday"):
+        WorkCalendar(CalendarSpec.model_construct(start_date="2023-01-03"))
 
 
 # ------------------------------------------------------------------ edge values, by hand
@@ -146,6 +149,8 @@ def test_next_working_from_sunday_and_the_holiday(cal, t, expected):
         (at(6, "12:00"), 60, at(7, "10:00")),  # started on Sunday: Monday's first hour
         (at(3, "09:00"), 480 + 60, at(4, "10:00")),  # from the day after the holiday
         (at(4, "18:30"), 1, at(7, "09:01")),  # from Friday's end over the weekend
+        (at(1, "10:00"), 30, at(1, "10:30")),  # within a later day, nothing looked up before
+        (at(3, "15:00"), 60, at(3, "16:00")),
     ],
 )
 def test_add_edge_cases(cal, start, minutes, expected):
@@ -158,6 +163,10 @@ def test_add_in_the_working_period_of_the_previous_question(cal):
     assert cal.add(at(MON, "10:00"), 180) == at(MON, "13:00")  # ends exactly at lunch
     assert cal.add(at(MON, "10:00"), 181) == at(MON, "14:31")  # one minute past it
     assert cal.work_index(at(MON, "12:59")) == 239
+    # The same in the afternoon period, whose index starts at 240.
+    assert cal.next_working(at(3, "15:00")) == at(3, "15:00")
+    assert cal.work_index(at(3, "16:00")) == 960 + 240 + 90
+    assert cal.add(at(3, "15:00"), 30) == at(3, "15:30")
 
 
 @pytest.mark.parametrize(
@@ -241,14 +250,71 @@ def test_kazakhstans_official_calendar_is_applied():
     assert cal.next_working(0.0) == at(2, "09:00")
     assert [cal.is_working_day(d) for d in (179, 180, 181, 184, 185, 186)] == [
         True, True, False, True, False, False]
+    # The next year's calendar is read when the run reaches it: Monday 1 January 2024.
+    assert not cal.is_working_day(364)
+    assert cal.is_working_day(366)
 
 
 def test_far_beyond_any_run_is_never(cal):
-    far = 36_600 * MINUTES_PER_DAY
+    far = 36_600 * MINUTES_PER_DAY  # about a hundred years
     assert cal.add(0.0, 480 * 40_000) == float("inf")
+    assert cal.add(0.0, 480 * 36_600) == float("inf")  # exactly at the limit
     assert cal.work_index(far) == float("inf")
+    assert cal.next_working(far) == far
     assert cal.next_working(far + 5) == far + 5
     assert cal.time_at_index(480 * 40_000) == float("inf")
+    assert cal.time_at_index(480 * 36_600) == float("inf")
+
+
+# The tables first cover days 0..400 and grow on demand. Day 399 is a Monday (57 weeks), so
+# with no holidays 57 x 5 + 2 = 287 working days come before day 401, a Wednesday.
+BEFORE_401 = 287 * 480
+
+
+@pytest.mark.parametrize(
+    "t, index, next_working, after_30",
+    [
+        (at(401, "10:00"), BEFORE_401 + 60, at(401, "10:00"), at(401, "10:30")),
+        (at(401, "13:30"), BEFORE_401 + 240, at(401, "14:30"), at(401, "15:00")),  # lunch
+        (at(401, "15:00"), BEFORE_401 + 270, at(401, "15:00"), at(401, "15:30")),
+        (at(400, "18:30"), BEFORE_401, at(401, "09:00"), at(401, "09:30")),
+    ],
+)
+def test_times_just_beyond_the_first_tables(t, index, next_working, after_30):
+    # A fresh calendar for each question: the first question must grow the tables itself.
+    def fresh():
+        return WorkCalendar(CalendarSpec(official_calendar=None, holidays=[]))
+    assert fresh().work_index(t) == index
+    assert fresh().next_working(t) == next_working
+    assert fresh().add(t, 30) == after_30
+    assert fresh().working_minutes(0.0, t) == index
+
+
+def test_next_working_over_a_day_off_at_the_end_of_the_tables():
+    # Wednesdays off: from Tuesday evening of day 400 the next working minute is Thursday's.
+    cal = WorkCalendar(CalendarSpec(workdays=[0, 1, 3, 4], official_calendar=None,
+                                    holidays=[]))
+    assert cal.next_working(at(400, "18:30")) == at(402, "09:00")
+
+
+def test_deadline_far_beyond_the_first_tables():
+    # Mondays only: the 100th working day after Monday day 0 is the Monday of day 700.
+    cal = WorkCalendar(CalendarSpec(workdays=[0], official_calendar=None, holidays=[]))
+    assert cal.deadline(at(MON, "10:00"), 100) == at(700, "18:30")
+    assert cal.end_of_working_days(100) == 694 * MINUTES_PER_DAY  # day 693 is the 100th
+
+
+def test_day_end_and_deadline_use_the_last_of_three_periods():
+    cal = WorkCalendar(CalendarSpec(
+        work_periods=[("08:00", "10:00"), ("11:00", "13:00"), ("14:00", "17:00")],
+        official_calendar=None, holidays=[]))
+    assert cal.minutes_per_day == 7 * 60
+    assert cal.day_end(at(2, "09:00")) == at(2, "17:00")
+    assert cal.day_start(2) == at(2, "08:00")
+    assert cal.deadline(at(MON, "09:00"), 1) == at(1, "17:00")
+    assert cal.add(at(MON, "09:30"), 60) == at(MON, "11:30")  # 30 before the break, 30 after
+    assert cal.time_at_index(240) == at(MON, "13:00")
+    assert cal.next_working(at(MON, "13:30")) == at(MON, "14:00")
 
 
 def test_horizon_and_warmup_marks_of_a_scenario():
