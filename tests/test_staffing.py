@@ -213,6 +213,48 @@ def test_present_minutes_leave_out_the_days_away():
     assert pool.present_minutes(hm(2, "12:00")) == {0: 480, 1: 480 + 480 + 180}
 
 
+def test_busy_time_is_booked_to_whoever_did_the_work():
+    env, pool, _timer = _sick_monday_to_friday()
+    env.run(until=hm(5, "00:00"))
+    assert pool.person_busy == {0: 0, 1: 2000 + 60, 2: 0}
+    assert pool.busy_minutes == 2060
+
+
+def test_on_site_only_work_waits_for_a_cleared_employee_in_the_office():
+    # A (cleared) is in the office Monday, Wednesday and Friday; B is not cleared. A secret
+    # step on Tuesday 10:00 waits (B may not take it) and A takes it on Wednesday at 09:00.
+    a, b = _person(0, cleared=True, office=[0, 2, 4]), _person(1)
+    env, pool, timer = _pool([a, b], standin_after=None)
+    assert pool.candidates(True) == [a]
+    assert pool.candidates(False) == [a, b]
+    _at(env, hm(1, "10:00"), lambda: pool.submit(_step("secret", 60, hm(1, "10:00"), True)))
+    _at(env, hm(1, "10:05"), lambda: pool.submit(_step("open", 60, hm(1, "10:05"))))
+    env.run(until=hm(5, "00:00"))
+    assert sorted(timer.log) == [("open", 0, hm(1, "10:05"), hm(1, "11:05")),
+                                 ("secret", 0, hm(2, "09:00"), hm(2, "10:00"))]
+
+
+def test_named_on_site_only_work_waits_for_its_persons_office_day():
+    a, b = _person(0, cleared=True, office=[0, 3]), _person(1, cleared=True)
+    env, pool, timer = _pool([a, b], standin_after=None)
+    _at(env, hm(1, "10:00"), lambda: pool.submit(_step("secret", 60, hm(1, "10:00"), True), a))
+    env.run(until=hm(5, "00:00"))
+    assert timer.log == [("secret", 0, hm(3, "09:00"), hm(3, "10:00"))]  # Thursday
+    assert pool.load == {0: 0, 1: 0}
+
+
+def test_without_cleared_staff_whoever_is_in_the_office_takes_on_site_only_work():
+    a, b = _person(0, office=[0, 2]), _person(1, office=[1])
+    env, pool, timer = _pool([a, b], standin_after=None)
+    assert pool.candidates(True) == [a, b]
+    _at(env, hm(1, "10:00"), lambda: pool.submit(_step("paper", 60, hm(1, "10:00"), True)))
+    _at(env, hm(3, "10:00"), lambda: pool.submit(_step("late", 60, hm(3, "10:00"), True)))
+    env.run(until=hm(8, "00:00"))
+    # Tuesday: B is in. Thursday: nobody is; Friday neither; Monday A is back.
+    assert timer.log == [("paper", 1, hm(1, "10:00"), hm(1, "11:00")),
+                         ("late", 0, hm(7, "09:00"), hm(7, "10:00"))]
+
+
 @pytest.mark.xfail(strict=True, reason="known bug being fixed on branch steady-state: work in "
                    "progress of a person going on leave carries on in their name (work.py "
                    "pauses nothing before leave and keeps step.emp); remove this mark after "
