@@ -304,7 +304,8 @@ def test_deadline_far_beyond_the_first_tables():
     assert cal.end_of_working_days(100) == 694 * MINUTES_PER_DAY  # day 693 is the 100th
     # 81 working days: the first tables then (to day 2 x 81 + 400 = 562) hold 81 Mondays
     # (days 0..560), the 81st after day 0 is the first one beyond them.
-    assert cal.deadline(at(MON, "10:00"), 81) == at(567, "18:30")
+    fresh = WorkCalendar(CalendarSpec(workdays=[0], official_calendar=None, holidays=[]))
+    assert fresh.deadline(at(MON, "10:00"), 81) == at(567, "18:30")
 
 
 def test_day_end_and_deadline_use_the_last_of_three_periods():
