@@ -255,6 +255,61 @@ def test_without_cleared_staff_whoever_is_in_the_office_takes_on_site_only_work(
                          ("late", 0, hm(7, "09:00"), hm(7, "10:00"))]
 
 
+def test_sickness_from_midweek_is_handed_over_after_its_own_first_days():
+    # A falls sick on Wednesday (day 2) until Friday; with standin_after = 1 work named to A on
+    # Wednesday waits that day and goes to the peer B on Thursday at 09:00.
+    a, b = _person(0, [(2, 5)]), _person(1)
+    env, pool, timer = _pool([a, b], standin_after=1, peers=[[a, b]])
+    _at(env, hm(2, "10:00"), lambda: pool.submit(_step("x", 60, hm(2, "10:00")), a))
+    env.run(until=hm(2, "18:00"))
+    assert pool.load == {0: 60, 1: 0}
+    env.run(until=hm(5, "00:00"))
+    assert timer.log == [("x", 1, hm(3, "09:00"), hm(3, "10:00"))]
+
+
+def test_the_wait_before_someone_falls_sick_is_not_counted_as_absence():
+    # A works 09:00-18:30 on Monday; work named to A at 10:00 queues behind it. A is sick from
+    # Tuesday; with standin_after = 1 the work goes to B on Wednesday 09:00. Only Tuesday 00:00
+    # to Wednesday 09:00 was waiting for someone away (33 hours); Monday's wait was a queue.
+    a, b = _person(0, [(1, 5)]), _person(1)
+    env, pool, timer = _pool([a, b], standin_after=1, peers=[[a, b]])
+    _at(env, hm(0, "09:00"), lambda: pool.submit(_step("day", 480, hm(0, "09:00")), a))
+    steps: list[Step] = []
+
+    def name_second():
+        step = _step("queued", 60, hm(0, "10:00"))
+        steps.append(step)
+        pool.submit(step, a)
+
+    _at(env, hm(0, "10:00"), name_second)
+    env.run(until=hm(5, "00:00"))
+    assert ("queued", 1, hm(2, "09:00"), hm(2, "10:00")) in timer.log
+    assert steps[0].absence_wait == hm(2, "09:00") - hm(1, "00:00")
+
+
+def test_named_on_site_only_work_of_someone_sick_goes_to_a_cleared_peer():
+    # A and B are cleared and in the office every weekday; A is sick all week. A secret step
+    # named to A on Monday is handed to B on Tuesday (standin_after = 1); then nothing is
+    # counted as waiting (the count that makes the pool wake itself every morning).
+    a, b = _person(0, [(0, 5)], cleared=True), _person(1, cleared=True)
+    env, pool, timer = _pool([a, b], standin_after=1, peers=[[a, b]])
+    _at(env, hm(0, "10:00"), lambda: pool.submit(_step("secret", 60, hm(0, "10:00"), True), a))
+    env.run(until=hm(14, "00:00"))
+    assert timer.log == [("secret", 1, hm(1, "09:00"), hm(1, "10:00"))]
+    assert pool.load == {0: 0, 1: 0}
+    assert pool._on_site_waiting == 0
+
+
+def test_away_time_of_a_wait_sums_every_spell_within_it():
+    from sim.model.staffing import _away_between
+
+    emp = _person(0, [(1, 2), (3, 4), (8, 9)])  # away Tuesday, Thursday and next Tuesday
+    assert _away_between(emp, hm(0, "10:00"), hm(4, "12:00")) == 2 * 1440
+    assert _away_between(emp, hm(1, "12:00"), hm(3, "06:00")) == 720 + 360
+    assert _away_between(emp, hm(4, "00:00"), hm(7, "00:00")) == 0
+    assert _away_between(emp, hm(2, "00:00"), hm(3, "00:00")) == 0  # touching spells: none
+
+
 @pytest.mark.xfail(strict=True, reason="known bug being fixed on branch steady-state: work in "
                    "progress of a person going on leave carries on in their name (work.py "
                    "pauses nothing before leave and keeps step.emp); remove this mark after "
