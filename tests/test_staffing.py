@@ -38,10 +38,11 @@ class _FixedTimer:
         self.env.timeout(end - self.env.now, step).callbacks.append(step.on_end)
 
 
-def _person(i: int, absences=(), planned=(), cleared=False, office=range(5)) -> Employee:
+def _person(i: int, absences=(), planned=(), cleared=False, office=range(5),
+            pace=1.0) -> Employee:
     return Employee(id=i, body=0, role="executor", cleared=cleared, insecure_literacy=False,
                     equipment="adequate", home_internet="urban_fibre", mode="office",
-                    office_weekdays=frozenset(office), messenger_user=False,
+                    office_weekdays=frozenset(office), messenger_user=False, pace=pace,
                     absences=tuple(absences), planned_from=frozenset(planned))
 
 
@@ -232,6 +233,7 @@ def test_on_site_only_work_waits_for_a_cleared_employee_in_the_office():
     env.run(until=hm(5, "00:00"))
     assert sorted(timer.log) == [("open", 0, hm(1, "10:05"), hm(1, "11:05")),
                                  ("secret", 0, hm(2, "09:00"), hm(2, "10:00"))]
+    assert pool._on_site_waiting == 0  # the count that makes the pool wake itself each day
 
 
 def test_named_on_site_only_work_waits_for_its_persons_office_day():
@@ -241,6 +243,7 @@ def test_named_on_site_only_work_waits_for_its_persons_office_day():
     env.run(until=hm(5, "00:00"))
     assert timer.log == [("secret", 0, hm(3, "09:00"), hm(3, "10:00"))]  # Thursday
     assert pool.load == {0: 0, 1: 0}
+    assert pool._on_site_waiting == 0
 
 
 def test_without_cleared_staff_whoever_is_in_the_office_takes_on_site_only_work():
@@ -253,6 +256,7 @@ def test_without_cleared_staff_whoever_is_in_the_office_takes_on_site_only_work(
     # Tuesday: B is in. Thursday: nobody is; Friday neither; Monday A is back.
     assert timer.log == [("paper", 1, hm(1, "10:00"), hm(1, "11:00")),
                          ("late", 0, hm(7, "09:00"), hm(7, "10:00"))]
+    assert pool._on_site_waiting == 0
 
 
 def test_sickness_from_midweek_is_handed_over_after_its_own_first_days():
@@ -308,6 +312,76 @@ def test_away_time_of_a_wait_sums_every_spell_within_it():
     assert _away_between(emp, hm(1, "12:00"), hm(3, "06:00")) == 720 + 360
     assert _away_between(emp, hm(4, "00:00"), hm(7, "00:00")) == 0
     assert _away_between(emp, hm(2, "00:00"), hm(3, "00:00")) == 0  # touching spells: none
+
+
+def test_two_named_on_site_only_steps_both_wait_for_the_office_day():
+    # Named to A on Tuesday; A is in the office on Monday and Thursday only: both on Thursday.
+    a = _person(0, cleared=True, office=[0, 3])
+    env, pool, timer = _pool([a, _person(1, cleared=True)], standin_after=None)
+    _at(env, hm(1, "10:00"), lambda: pool.submit(_step("s1", 60, hm(1, "10:00"), True), a))
+    _at(env, hm(1, "11:00"), lambda: pool.submit(_step("s2", 60, hm(1, "11:00"), True), a))
+    env.run(until=hm(5, "00:00"))
+    assert timer.log == [("s1", 0, hm(3, "09:00"), hm(3, "10:00")),
+                         ("s2", 0, hm(3, "10:00"), hm(3, "11:00"))]
+    assert pool._on_site_waiting == 0
+
+
+def test_on_site_only_work_named_to_someone_sick_waits_for_their_office_day_after_return():
+    # A is sick Monday and Tuesday, back on Wednesday but in the office on Monday and Thursday
+    # only; no stand-ins. Two secret steps named to A on Monday wait for Thursday, not for
+    # Wednesday's return.
+    a = _person(0, [(0, 2)], cleared=True, office=[0, 3])
+    env, pool, timer = _pool([a, _person(1, cleared=True)], standin_after=None)
+    _at(env, hm(0, "10:00"), lambda: pool.submit(_step("s1", 60, hm(0, "10:00"), True), a))
+    _at(env, hm(0, "11:00"), lambda: pool.submit(_step("s2", 60, hm(0, "11:00"), True), a))
+    env.run(until=hm(5, "00:00"))
+    assert timer.log == [("s1", 0, hm(3, "09:00"), hm(3, "10:00")),
+                         ("s2", 0, hm(3, "10:00"), hm(3, "11:00"))]
+    assert pool._on_site_waiting == 0
+
+
+def test_a_pool_with_absences_still_gives_on_site_only_work_to_those_in():
+    # B is away next week; this week A (cleared, in the office) takes the secret step at once.
+    a, b = _person(0, cleared=True), _person(1, [(7, 12)])
+    env, pool, timer = _pool([a, b], standin_after=None)
+    _at(env, hm(1, "10:00"), lambda: pool.submit(_step("secret", 60, hm(1, "10:00"), True)))
+    env.run(until=hm(5, "00:00"))
+    assert timer.log == [("secret", 0, hm(1, "10:00"), hm(1, "11:00"))]
+
+
+def test_named_load_is_counted_at_the_persons_own_pace():
+    # A works at 1.5 times the usual time: an hour's step adds 90 minutes to A's load.
+    a = _person(0, pace=1.5)
+    env, pool, _timer = _pool([a, _person(1)], standin_after=None)
+    _at(env, hm(0, "09:00"), lambda: pool.submit(_step("first", 60, hm(0, "09:00")), a))
+    _at(env, hm(0, "09:10"), lambda: pool.submit(_step("second", 60, hm(0, "09:10")), a))
+    env.run(until=hm(0, "09:30"))
+    assert pool.load == {0: 180, 1: 0}
+    env.run(until=hm(1, "00:00"))
+    assert pool.load == {0: 0, 1: 0}
+
+
+def test_a_step_handed_over_twice_counts_both_waits_for_someone_away():
+    # A (sick all week) and B (sick from Wednesday) and C are one group; standin_after = 1.
+    # B is busy till Tuesday 18:30 (960 minutes), C till Wednesday 10:40 (1000 minutes).
+    # Work named to A on Monday 10:00 goes on Tuesday 09:00 to B (less loaded than C), waits
+    # behind B's work, is B's when B falls sick, and goes on Thursday 09:00 to C.
+    a, b, c = _person(0, [(0, 5)]), _person(1, [(2, 5)]), _person(2)
+    env, pool, timer = _pool([a, b, c], standin_after=1, peers=[[a, b, c]])
+    _at(env, hm(0, "09:00"), lambda: pool.submit(_step("b-work", 960, hm(0, "09:00")), b))
+    _at(env, hm(0, "09:00"), lambda: pool.submit(_step("c-work", 1000, hm(0, "09:00")), c))
+    steps: list[Step] = []
+
+    def name_to_a():
+        steps.append(_step("x", 60, hm(0, "10:00")))
+        pool.submit(steps[0], a)
+
+    _at(env, hm(0, "10:00"), name_to_a)
+    env.run(until=hm(5, "00:00"))
+    assert ("x", 2, hm(3, "09:00"), hm(3, "10:00")) in timer.log
+    # A away Monday 10:00 to Tuesday 09:00 (23 h), then B away Wednesday 00:00 to Thursday
+    # 09:00 (33 h).
+    assert steps[0].absence_wait == (23 + 33) * 60
 
 
 @pytest.mark.xfail(strict=True, reason="known bug being fixed on branch steady-state: work in "
