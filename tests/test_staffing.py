@@ -144,9 +144,12 @@ def test_leave_known_in_advance_is_handed_over_at_once():
 def test_without_standins_named_work_waits_for_its_person():
     a, b = _person(0, [(0, 2)]), _person(1)  # A is away Monday and Tuesday
     env, pool, timer = _pool([a, b], standin_after=None, peers=[[a, b]])
-    _at(env, hm(0, "10:00"), lambda: pool.submit(_step("x", 60, hm(0, "10:00")), a))
+    step = _step("x", 60, hm(0, "10:00"))
+    _at(env, hm(0, "10:00"), lambda: pool.submit(step, a))
     env.run(until=hm(5, "00:00"))
     assert timer.log == [("x", 0, hm(2, "09:00"), hm(2, "10:00"))]  # A's return, Wednesday
+    # Waiting for A while A was away: Monday 10:00 to Wednesday 00:00.
+    assert step.absence_wait == hm(2, "00:00") - hm(0, "10:00")
 
 
 def test_a_standin_comes_from_the_whole_pool_when_no_peer_is_present():
@@ -366,7 +369,8 @@ def test_a_step_handed_over_twice_counts_both_waits_for_someone_away():
     # B is busy till Tuesday 18:30 (960 minutes), C till Wednesday 10:40 (1000 minutes).
     # Work named to A on Monday 10:00 goes on Tuesday 09:00 to B (less loaded than C), waits
     # behind B's work, is B's when B falls sick, and goes on Thursday 09:00 to C.
-    a, b, c = _person(0, [(0, 5)]), _person(1, [(2, 5)]), _person(2)
+    # C is away the week after: C's own absences add nothing to this wait.
+    a, b, c = _person(0, [(0, 5)]), _person(1, [(2, 5)]), _person(2, [(7, 9)])
     env, pool, timer = _pool([a, b, c], standin_after=1, peers=[[a, b, c]])
     _at(env, hm(0, "09:00"), lambda: pool.submit(_step("b-work", 960, hm(0, "09:00")), b))
     _at(env, hm(0, "09:00"), lambda: pool.submit(_step("c-work", 1000, hm(0, "09:00")), c))
@@ -382,6 +386,115 @@ def test_a_step_handed_over_twice_counts_both_waits_for_someone_away():
     # A away Monday 10:00 to Tuesday 09:00 (23 h), then B away Wednesday 00:00 to Thursday
     # 09:00 (33 h).
     assert steps[0].absence_wait == (23 + 33) * 60
+
+
+def test_a_pool_needs_people_and_a_known_discipline():
+    env, calendar = simpy.Environment(), WorkCalendar(WEEK)
+    with pytest.raises(ValueError, match="a role pool needs at least one employee"):
+        RolePool(env, calendar, _FixedTimer(env, calendar), [])
+    with pytest.raises(ValueError, match="queue discipline must be fifo or deadline, got 'lifo'"):
+        RolePool(env, calendar, _FixedTimer(env, calendar), [_person(0)], "lifo")
+
+
+def _pooled_order(discipline: str | None) -> list[str]:
+    env, calendar = simpy.Environment(), WorkCalendar(WEEK)
+    timer = _FixedTimer(env, calendar)
+    args = () if discipline is None else (discipline,)
+    pool = RolePool(env, calendar, timer, [_person(0)], *args)
+    for name, minute, deadline in (("busy", 0, 1e9), ("a", 1, 9e5), ("b", 2, 5e5),
+                                   ("c", 3, 7e5)):
+        step = _step(name, 60, hm(0, "09:00") + minute)
+        step.doc.deadline = deadline
+        _at(env, hm(0, "09:00") + minute, lambda step=step: pool.submit(step))
+    env.run(until=hm(1, "00:00"))
+    return [e[0] for e in timer.log]
+
+
+def test_pooled_work_waits_in_the_pools_queue_in_its_discipline():
+    assert _pooled_order(None) == ["busy", "a", "b", "c"]  # fifo by default
+    assert _pooled_order("fifo") == ["busy", "a", "b", "c"]
+    assert _pooled_order("deadline") == ["busy", "b", "c", "a"]
+
+
+def test_own_and_pooled_work_are_taken_in_one_queue_order():
+    # A (cleared, in the office) is busy till 11:00; meanwhile come, in turn: pooled work,
+    # pooled secret work, secret work named to A, work named to A, pooled work. When A is
+    # free they are taken in the order they came, whatever queue each waits in.
+    a = _person(0, cleared=True)
+    env, pool, timer = _pool([a], standin_after=None)
+    _at(env, hm(0, "09:00"), lambda: pool.submit(_step("busy", 120, hm(0, "09:00"))))
+    arrivals = [("pooled", False, None), ("pooled-secret", True, None),
+                ("named-secret", True, a), ("named", False, a), ("pooled-2", False, None),
+                ("named-2", False, a), ("pooled-secret-2", True, None)]
+    for k, (name, secret, who) in enumerate(arrivals):
+        t = hm(0, "10:00") + k
+        _at(env, t, lambda name=name, secret=secret, who=who, t=t:
+            pool.submit(_step(name, 10, t, secret), who))
+    env.run(until=hm(1, "00:00"))
+    assert [e[0] for e in timer.log] == ["busy"] + [name for name, _, _ in arrivals]
+    assert timer.log[-1][3] == hm(0, "12:10")  # seven 10-minute steps after 11:00
+    assert pool._on_site_waiting == 0
+
+
+def test_pooled_work_goes_to_someone_present():
+    # A is away this week and first in the pool's order; B takes the pooled work. Work left
+    # waiting for the pool counts no absence: nobody in particular was waited for.
+    a, b = _person(0, [(0, 5)]), _person(1)
+    env, pool, timer = _pool([a, b], standin_after=None)
+    steps = [_step("p1", 60, hm(0, "10:00")), _step("p2", 60, hm(0, "10:10"))]
+    _at(env, hm(0, "10:00"), lambda: pool.submit(steps[0]))
+    _at(env, hm(0, "10:10"), lambda: pool.submit(steps[1]))
+    env.run(until=hm(1, "00:00"))
+    assert timer.log == [("p1", 1, hm(0, "10:00"), hm(0, "11:00")),
+                         ("p2", 1, hm(0, "11:00"), hm(0, "12:00"))]
+    assert [s.absence_wait for s in steps] == [0, 0]
+
+
+def test_someone_away_takes_no_pooled_on_site_only_work():
+    # A and B are cleared; A is away this week and first in the pool's order.
+    a, b = _person(0, [(0, 5)], cleared=True), _person(1, cleared=True)
+    env, pool, timer = _pool([a, b], standin_after=None)
+    _at(env, hm(0, "10:00"), lambda: pool.submit(_step("s1", 60, hm(0, "10:00"), True)))
+    _at(env, hm(0, "10:10"), lambda: pool.submit(_step("s2", 60, hm(0, "10:10"), True)))
+    env.run(until=hm(1, "00:00"))
+    assert timer.log == [("s1", 1, hm(0, "10:00"), hm(0, "11:00")),
+                         ("s2", 1, hm(0, "11:00"), hm(0, "12:00"))]
+    assert pool._on_site_waiting == 0
+
+
+def test_two_pooled_on_site_only_steps_both_wait_for_an_office_day():
+    a = _person(0, cleared=True, office=[2])  # in the office on Wednesdays only
+    env, pool, timer = _pool([a, _person(1)], standin_after=None)
+    _at(env, hm(0, "10:00"), lambda: pool.submit(_step("s1", 60, hm(0, "10:00"), True)))
+    _at(env, hm(0, "10:10"), lambda: pool.submit(_step("s2", 60, hm(0, "10:10"), True)))
+    env.run(until=hm(5, "00:00"))
+    assert timer.log == [("s1", 0, hm(2, "09:00"), hm(2, "10:00")),
+                         ("s2", 0, hm(2, "10:00"), hm(2, "11:00"))]
+
+
+def test_without_groups_anyone_present_stands_in():
+    a, b = _person(0, [(0, 5)]), _person(1)
+    env, pool, timer = _pool([a, b], standin_after=0)  # no peers set: the whole pool
+    _at(env, hm(0, "10:00"), lambda: pool.submit(_step("x", 60, hm(0, "10:00")), a))
+    env.run(until=hm(1, "00:00"))
+    assert timer.log == [("x", 1, hm(0, "10:00"), hm(0, "11:00"))]
+
+
+def test_the_end_of_a_step_is_reported_with_the_step():
+    env, pool, _timer = _pool([_person(0)], standin_after=None)
+    finished: list[Step] = []
+    step = _step("x", 60, hm(0, "10:00"))
+    step.done = finished.append
+    _at(env, hm(0, "10:00"), lambda: pool.submit(step))
+    env.run(until=hm(1, "00:00"))
+    assert finished == [step]
+
+
+def test_present_minutes_with_several_spells_and_one_after_the_end():
+    # Away Tuesday, Thursday and the next Tuesday: until Friday's end 3 of 5 days present.
+    a = _person(0, [(1, 2), (3, 4), (8, 9)])
+    _env, pool, _timer = _pool([a], standin_after=None)
+    assert pool.present_minutes(hm(5, "00:00")) == {0: 3 * 480}
 
 
 @pytest.mark.xfail(strict=True, reason="known bug being fixed on branch steady-state: work in "
