@@ -390,7 +390,7 @@ def test_a_step_handed_over_twice_counts_both_waits_for_someone_away():
 
 def test_a_pool_needs_people_and_a_known_discipline():
     env, calendar = simpy.Environment(), WorkCalendar(WEEK)
-    with pytest.raises(ValueError, match="a role pool needs at least one employee"):
+    with pytest.raises(ValueError, match="^a role pool needs at least one employee$"):
         RolePool(env, calendar, _FixedTimer(env, calendar), [])
     with pytest.raises(ValueError, match="queue discipline must be fifo or deadline, got 'lifo'"):
         RolePool(env, calendar, _FixedTimer(env, calendar), [_person(0)], "lifo")
@@ -495,6 +495,35 @@ def test_present_minutes_with_several_spells_and_one_after_the_end():
     a = _person(0, [(1, 2), (3, 4), (8, 9)])
     _env, pool, _timer = _pool([a], standin_after=None)
     assert pool.present_minutes(hm(5, "00:00")) == {0: 3 * 480}
+
+
+def test_pooled_work_waiting_for_the_only_person_away_is_no_absence_wait():
+    # Only named work waits for a person; pooled work waits for the pool, even when the pool's
+    # only member is away (Monday and Tuesday).
+    env, pool, timer = _pool([_person(0, [(0, 2)])], standin_after=None)
+    step = _step("p", 60, hm(0, "10:00"))
+    _at(env, hm(0, "10:00"), lambda: pool.submit(step))
+    env.run(until=hm(5, "00:00"))
+    assert timer.log == [("p", 0, hm(2, "09:00"), hm(2, "10:00"))]
+    assert step.absence_wait == 0
+
+
+def test_idle_staff_take_pooled_work_in_the_order_they_became_idle():
+    # A, C and B (in that order) are idle from the start; C is away Monday and Tuesday. The
+    # mornings C leaves and returns do not reorder them: on Wednesday A takes pooled work.
+    a, c, b = _person(0), _person(2, [(0, 2)]), _person(1)
+    env, pool, timer = _pool([a, c, b], standin_after=None)
+    _at(env, hm(2, "10:00"), lambda: pool.submit(_step("p", 60, hm(2, "10:00"))))
+    env.run(until=hm(5, "00:00"))
+    assert timer.log == [("p", 0, hm(2, "10:00"), hm(2, "11:00"))]
+
+
+def test_present_minutes_round_the_clock_count_from_minute_zero():
+    env = simpy.Environment()
+    calendar = WorkCalendar(CalendarSpec(workdays=list(range(7)),
+                                         work_periods=[("00:00", "24:00")], holidays=[]))
+    pool = RolePool(env, calendar, _FixedTimer(env, calendar), [_person(0)])
+    assert pool.present_minutes(600.0) == {0: 600.0}
 
 
 @pytest.mark.xfail(strict=True, reason="known bug being fixed on branch steady-state: work in "
