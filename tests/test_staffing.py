@@ -113,7 +113,8 @@ def test_the_wait_while_the_named_person_is_away_is_counted_until_hand_over():
 def test_work_named_to_someone_away_long_enough_goes_to_the_standin_at_once():
     env, pool, timer = _sick_monday_to_friday()
     # Named on Thursday, the fourth working day of the sickness: no wait, straight to B.
-    _at(env, hm(3, "10:00"), lambda: pool.submit(_step("late", 30, hm(3, "10:00")), pool.employees[0]))
+    a = pool.employees[0]
+    _at(env, hm(3, "10:00"), lambda: pool.submit(_step("late", 30, hm(3, "10:00")), a))
     env.run(until=hm(3, "10:01"))
     assert pool.load[0] == 0
     assert pool.load[1] == 2000 + 60 + 30
@@ -534,9 +535,9 @@ def test_work_in_progress_passes_to_a_present_peer_before_leave(monkeypatch):
     # Two executors. The first document's 6-hour draft starts Monday 11:30 and has 5.5 hours
     # done by Monday 18:30; its executor goes on leave (known in advance) Tuesday to Thursday.
     # Nobody works while away: the rest is done by the other executor, in their name.
-    import sim.model.population as population
     from test_model import tiny_deterministic
 
+    import sim.model.population as population
     from sim.model.replication import run_replication
 
     def scenario():
