@@ -218,7 +218,8 @@ def test_recovery_is_counted_from_the_incident_to_the_first_day_back_in_band():
     level = np.where(days_since >= 0, np.maximum(level, 200 - 25 * np.floor(days_since)), level)
     # 200 on day 14, then 175 (15), 150 (16), 125 (17), 100 (18: Friday, back in the band).
     got = recovery_days(times, level, [incident], calendar, 10)
-    assert got == pytest.approx(calendar.working_days_between(incident[0], hm(18, "10:00")))
+    # Monday 09:00 to Friday 10:00: four working days of 8 hours and one hour, 33 h / 8 h.
+    assert got == pytest.approx(33 / 8)
     assert math.isnan(recovery_days(times, level + (days_since >= 0) * 500, [incident],
                                     calendar, 10))  # never back by the horizon
     assert math.isnan(recovery_days(times, level, [], calendar, 10))
