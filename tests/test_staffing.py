@@ -149,8 +149,9 @@ def test_without_standins_named_work_waits_for_its_person():
     _at(env, hm(0, "10:00"), lambda: pool.submit(step, a))
     env.run(until=hm(5, "00:00"))
     assert timer.log == [("x", 0, hm(2, "09:00"), hm(2, "10:00"))]  # A's return, Wednesday
-    # Waiting for A while A was away: Monday 10:00 to Wednesday 00:00.
-    assert step.absence_wait == hm(2, "00:00") - hm(0, "10:00")
+    # Waiting for A while A was away: Monday 10:00 to Wednesday 09:00, A's first working
+    # minute back.
+    assert step.absence_wait == hm(2, "09:00") - hm(0, "10:00")
 
 
 def test_a_standin_comes_from_the_whole_pool_when_no_peer_is_present():
@@ -277,8 +278,9 @@ def test_sickness_from_midweek_is_handed_over_after_its_own_first_days():
 
 def test_the_wait_before_someone_falls_sick_is_not_counted_as_absence():
     # A works 09:00-18:30 on Monday; work named to A at 10:00 queues behind it. A is sick from
-    # Tuesday; with standin_after = 1 the work goes to B on Wednesday 09:00. Only Tuesday 00:00
-    # to Wednesday 09:00 was waiting for someone away (33 hours); Monday's wait was a queue.
+    # Tuesday; with standin_after = 1 the work goes to B on Wednesday 09:00. Only Tuesday 09:00
+    # (the first working minute A missed) to Wednesday 09:00 was waiting for someone away (24
+    # hours); Monday's wait, and Monday night, were a queue.
     a, b = _person(0, [(1, 5)]), _person(1)
     env, pool, timer = _pool([a, b], standin_after=1, peers=[[a, b]])
     _at(env, hm(0, "09:00"), lambda: pool.submit(_step("day", 480, hm(0, "09:00")), a))
@@ -292,7 +294,7 @@ def test_the_wait_before_someone_falls_sick_is_not_counted_as_absence():
     _at(env, hm(0, "10:00"), name_second)
     env.run(until=hm(5, "00:00"))
     assert ("queued", 1, hm(2, "09:00"), hm(2, "10:00")) in timer.log
-    assert steps[0].absence_wait == hm(2, "09:00") - hm(1, "00:00")
+    assert steps[0].absence_wait == hm(2, "09:00") - hm(1, "09:00")
 
 
 def test_named_on_site_only_work_of_someone_sick_goes_to_a_cleared_peer():
@@ -311,11 +313,17 @@ def test_named_on_site_only_work_of_someone_sick_goes_to_a_cleared_peer():
 def test_away_time_of_a_wait_sums_every_spell_within_it():
     from sim.model.staffing import _away_between
 
-    emp = _person(0, [(1, 2), (3, 4), (8, 9)])  # away Tuesday, Thursday and next Tuesday
-    assert _away_between(emp, hm(0, "10:00"), hm(4, "12:00")) == 2 * 1440
-    assert _away_between(emp, hm(1, "12:00"), hm(3, "06:00")) == 720 + 360
-    assert _away_between(emp, hm(4, "00:00"), hm(7, "00:00")) == 0
-    assert _away_between(emp, hm(2, "00:00"), hm(3, "00:00")) == 0  # touching spells: none
+    # Away Tuesday, Thursday and next Tuesday: each spell keeps the person from work from the
+    # first working minute missed (09:00) to the first one back (the next day's 09:00).
+    emp = _person(0, [(1, 2), (3, 4), (8, 9)])
+    calendar = WorkCalendar(WEEK)
+    assert _away_between(emp, hm(0, "10:00"), hm(4, "12:00"), calendar) == 2 * 1440
+    # Tuesday 12:00 to Wednesday 09:00; Thursday's spell starts after the window.
+    assert _away_between(emp, hm(1, "12:00"), hm(3, "06:00"), calendar) == 21 * 60
+    # Friday 00:00-09:00 is the end of Thursday's spell; next Tuesday's is after the window.
+    assert _away_between(emp, hm(4, "00:00"), hm(7, "00:00"), calendar) == 9 * 60
+    # Wednesday 00:00-09:00 is still before Tuesday's person is back; 09:00-24:00 is not away.
+    assert _away_between(emp, hm(2, "00:00"), hm(3, "00:00"), calendar) == 9 * 60
 
 
 def test_two_named_on_site_only_steps_both_wait_for_the_office_day():
@@ -384,9 +392,9 @@ def test_a_step_handed_over_twice_counts_both_waits_for_someone_away():
     _at(env, hm(0, "10:00"), name_to_a)
     env.run(until=hm(5, "00:00"))
     assert ("x", 2, hm(3, "09:00"), hm(3, "10:00")) in timer.log
-    # A away Monday 10:00 to Tuesday 09:00 (23 h), then B away Wednesday 00:00 to Thursday
-    # 09:00 (33 h).
-    assert steps[0].absence_wait == (23 + 33) * 60
+    # A away Monday 10:00 to Tuesday 09:00 (23 h), then B away from Wednesday 09:00, the first
+    # working minute B missed, to Thursday 09:00 (24 h).
+    assert steps[0].absence_wait == (23 + 24) * 60
 
 
 def test_a_pool_needs_people_and_a_known_discipline():
@@ -527,10 +535,6 @@ def test_present_minutes_round_the_clock_count_from_minute_zero():
     assert pool.present_minutes(600.0) == {0: 600.0}
 
 
-@pytest.mark.xfail(strict=True, reason="known bug being fixed on branch steady-state: work in "
-                   "progress of a person going on leave carries on in their name (work.py "
-                   "pauses nothing before leave and keeps step.emp); remove this mark after "
-                   "merging that fix")
 def test_work_in_progress_passes_to_a_present_peer_before_leave(monkeypatch):
     # Two executors. The first document's 6-hour draft starts Monday 11:30 and has 5.5 hours
     # done by Monday 18:30; its executor goes on leave (known in advance) Tuesday to Thursday.

@@ -57,8 +57,8 @@ def kpi_table(experiment: Experiment) -> str:
     intervals = experiment.intervals()
     platforms = experiment.platforms
     paired = experiment.paired() if set(PAIR) <= set(platforms) else {}
-    summary = experiment.summary()
-    few = interval_words(int(summary.groupby("platform").size().min()) if len(summary) else 0)
+    counts = [int(ci["n"]) for p in platforms for ci in intervals[p].values()]
+    few = interval_words(max(counts) if counts else 0)  # a KPI undefined in a run has fewer
     header = [f"KPI (mean{'; ' + few if few else ' ± 95% CI'})",
               *[architecture_label(p) for p in platforms]]
     if paired:
