@@ -34,7 +34,10 @@ def tiny_deterministic(step_changes=None, **extra):
         "warmup_days": 0,
         "platforms": ["osdo", "esed"],
         "staff": {"remote_share": 0.0, "roles": {"clerk": 0.34, "head": 0.33, "executor": 0.33},
-                  "literacy": {"advanced": 1.0, "insecure": 0.0}},
+                  "literacy": {"advanced": 1.0, "insecure": 0.0},
+                  # The route alone: everyone's whole time on correspondence, drafts at once.
+                  "correspondence_share": {"clerk": 1.0, "head": 1.0, "executor": 1.0},
+                  "draft_start_days_before_term": None},
         "human": {"rework_prob": 0.0},
         "platform": {"osdo": {"mtbf_h": None, "ui_time_factor": 1.0}, "esed": {"mtbf_h": None}},
         "internet": {"classes": {"office_lan": OFF, "capital_office_link": OFF},

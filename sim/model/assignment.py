@@ -99,6 +99,11 @@ class Assigner:
         self.organisations = [
             Organisation.of(b, leadership_count(scenario, len(b.staff["head"]))) for b in bodies]
         self.pools = pools
+        # Expected drafting minutes of documents sent to a department and not yet resolved, by
+        # (body, department): referred work counts before its executors are named.
+        self._pipeline: dict[tuple[int, int], float] = {}
+        self._sent: dict[str, tuple[tuple[int, int], float]] = {}  # by document id
+        self._drafting_min = scenario.documents.steps["execution"].handling_mean_min
         for body, org in zip(bodies, self.organisations, strict=True):
             org.tell_peers(pools[(body.id, "head")], pools[(body.id, "executor")])
 
@@ -137,10 +142,13 @@ class Assigner:
     def department_head(self, doc: Document, u: float) -> Employee | None:
         """The head who resolves the document and signs it (None when heads are pooled).
 
-        A least-loaded referral goes to the department whose executors have the least named
-        work each (then its head's, then round from a random one): the leadership knows which
-        department is swamped, and who is away: a department whose head is away comes last, and
-        its work is shared over the executors at work, not over the whole team.
+        A least-loaded referral goes to the department whose executors have the least work each
+        (then its head's, then round from a random one): the leadership knows which department
+        is swamped, and who is away: a department whose head is away comes last, and its work is
+        shared over the executors at work, not over the whole team. A department's work is its
+        executors' named work and the expected drafting of the documents sent to it that its
+        head has not resolved yet (without these, a department whose head is behind looks idle
+        and is sent ever more).
         """
         org = self.organisations[doc.body]
         if self.policy["head"] != "least_loaded" or not org.department_executors:
@@ -158,13 +166,28 @@ class Assigner:
         absences = pool.has_absences or head_pool.has_absences
         staffing = org.staffing(pool.today()) if absences else None
 
+        pipeline = self._pipeline
+        body = doc.body
+
         def burden(k: int) -> tuple[bool, float, float, int]:
             team = teams[k]  # ids: this runs for every document, over every department
             away, present = staffing[k] if staffing else (False, len(team))
-            work = sum(map(executors, team)) / present if present else math.inf
+            work = ((sum(map(executors, team)) + pipeline.get((body, k), 0.0)) / present
+                    if present else math.inf)
             return away, work if team else 0.0, load[heads[k].id], (k - first) % n
 
-        return heads[min(range(n), key=burden)]
+        k = min(range(n), key=burden)
+        spec = doc.spec
+        expected = self._drafting_min * (1 + spec.executors_max) / 2 if spec.executors_max else 0.0
+        pipeline[(body, k)] = pipeline.get((body, k), 0.0) + expected
+        self._sent[doc.id] = ((body, k), expected)
+        return heads[k]
+
+    def resolved(self, doc: Document) -> None:
+        """The document's executors are named: its department's work is theirs from now on."""
+        sent = self._sent.pop(doc.id, None)
+        if sent is not None:
+            self._pipeline[sent[0]] -= sent[1]
 
     def executors(self, doc: Document, count: int, u: float) -> list[Employee | None]:
         """The executors the resolution names: from the resolving head's department."""

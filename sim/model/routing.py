@@ -31,6 +31,7 @@ from sim.model.work import Step
 __all__ = ["DocumentFlow", "FlowObserver"]
 
 _N = len(DELAY_COMPONENTS)
+_DEFERRED = D["deferred"]
 
 
 class FlowObserver(Protocol):
@@ -67,6 +68,9 @@ class DocumentFlow:
         self.now = now
         self.schedule = schedule  # schedule(delay, callback): run callback after delay
         self.open: dict[str, Document] = {}
+        # Executors' scheduling against the term, and the head's extensions of it.
+        self._start_lead = scenario.staff.draft_start_days_before_term
+        self._extension_notice = scenario.documents.extension_notice_working_days
         self.assigner = Assigner(scenario, bodies, pools)
         # (step spec, role pool) by body and step name: looked up on every step.
         steps = scenario.documents.steps
@@ -87,7 +91,18 @@ class DocumentFlow:
                        origin_body, needs_registration)
         self.open[doc_id] = doc
         self.observer.document_created(doc)
+        if spec.extended_deadline_working_days is not None:
+            check = self.calendar.last_days_start(deadline, self._extension_notice)
+            self.schedule(max(check - created, 0.0), lambda: self._maybe_extend(doc))
         return doc
+
+    def _maybe_extend(self, doc: Document) -> None:
+        """The head extends the term of a document whose draft is not ready in time."""
+        extended = doc.spec.extended_deadline_working_days
+        if doc.drafted or doc.completed is not None or extended is None:
+            return
+        doc.deadline = self.calendar.deadline(doc.created, extended)
+        doc.extended = True
 
     def start(self, doc: Document) -> None:
         """Enter the route: registration, unless the cloud store delivered it already."""
@@ -156,9 +171,37 @@ class DocumentFlow:
             self._after_approvals(doc, rework_draw=1.0)
             return
         assigner = self.assigner
+        assigner.resolved(doc)
         doc.drafters = assigner.executors(doc, 1 + int(u_count * doc.spec.executors_max), u_who)
         doc.approvers = assigner.approvers(doc, doc.spec.approvals, u_approvers)
+        if self._start_lead is not None:
+            release = self.calendar.last_days_start(doc.deadline, self._start_lead)
+            if release > self.now():
+                self._defer(doc, release)
+                return
         self._execute(doc, doc.drafters)
+
+    def _defer(self, doc: Document, release: float) -> None:
+        """Executors put the draft off until the last days of its term.
+
+        Until then it counts in its executors' outstanding work (a head naming executors, and
+        the leadership referring mail, see their pile), and its wait is the document's
+        ``deferred`` component.
+        """
+        wait = release - self.now()
+        doc.delays[_DEFERRED] += wait
+        pool = self._stations[doc.body]["execution"][1]
+        minutes = self._stations[doc.body]["execution"][0].handling_mean_min
+        reserved = [(emp, minutes * emp.pace) for emp in doc.drafters if emp is not None]
+        for emp, amount in reserved:
+            pool.load[emp.id] += amount
+
+        def release_draft() -> None:
+            for emp, amount in reserved:
+                pool.load[emp.id] -= amount
+            self._execute(doc, doc.drafters)
+
+        self.schedule(wait, release_draft)
 
     def _execute(self, doc: Document, drafters: list[Employee | None]) -> None:
         doc.pending = len(drafters)
@@ -170,6 +213,7 @@ class DocumentFlow:
         doc = step.doc
         doc.insecure_drafter = doc.insecure_drafter or step.emp.insecure_literacy
         if self._parallel(step):
+            doc.drafted = True
             self._approve(doc)
 
     def _approve(self, doc: Document) -> None:
