@@ -53,21 +53,24 @@ LEVERS: dict[str, Lever] = {lever.name: lever for lever in (
     Lever("scheduling", {
         "at once": ["staff.draft_start_days_before_term=null"],
         **{f"last {d} days": [f"staff.draft_start_days_before_term={d}"] for d in (3, 5, 10)}},
-        "last 5 days"),
+        "last 10 days"),
 )}
 
 
 def paired_levels(lever: Lever, replications: int, platforms: list[str],
                   base: list[str] | None = None, scenario: Path = SCENARIO,
-                  kpis: list[str] | None = None) -> pd.DataFrame:
+                  kpis: list[str] | None = None, only: list[str] | None = None) -> pd.DataFrame:
     """Every level's KPIs and their paired difference from the reference level.
 
     One row per (platform, level, KPI): the level's mean, and the mean difference level minus
-    reference with its 95% interval over the shared replications.
+    reference with its 95% interval over the shared replications. ``only`` runs those levels
+    (and the reference) alone.
     """
     kpis = kpis or KPIS
     tables = {}
     for label, overrides in lever.levels.items():
+        if only and label not in only and label != lever.reference:
+            continue
         s = load_scenario(scenario, [*(base or []), *overrides])
         tables[label] = run_experiment(s, platforms, replications).summary()
     ref = tables[lever.reference]
@@ -111,13 +114,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--platform", action="append", choices=["osdo", "esed"])
     parser.add_argument("--set", action="append", default=[], dest="overrides",
                         metavar="KEY=VALUE", help="a change to remote_75, as sim run --set")
+    parser.add_argument("--level", action="append", dest="levels", metavar="LABEL",
+                        help="run only this level (and the reference), e.g. '0.8 insecure'")
     parser.add_argument("--csv", type=Path, help="also write every row to this CSV file")
     args = parser.parse_args(argv)
     frames = []
     for name in args.lever or list(LEVERS):
         lever = LEVERS[name]
         table = paired_levels(lever, args.replications, args.platform or ["osdo", "esed"],
-                              args.overrides)
+                              args.overrides, only=args.levels)
         frames.append(table)
         print(f"\n{name} (paired with {lever.reference}, {args.replications} replications)\n")
         print(markdown(table, lever.reference), flush=True)
