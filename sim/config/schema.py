@@ -218,8 +218,8 @@ class StaffSpec(_Spec):
         "meanwhile; the rest is the delay component other_duties. Assumption (nothing "
         "published found): records offices do correspondence only; heads' handling times "
         "already stand for the time they give it (they are the saturated role); executors 0.8: "
-        "at the derived load their drafts already take about half of a full day, and 0.7 or "
-        "less leaves the default load without a steady state (docs/model.md section 6.4).",
+        "at the derived load drafting alone takes about half of an executor's full day, which "
+        "leaves little slack below (docs/model.md section 6.4).",
     )
     draft_start_days_before_term: Annotated[int, Field(ge=1, le=260)] | None = Field(
         10,
