@@ -129,7 +129,7 @@ def test_progress_redraws_one_line_in_a_notebook(monkeypatch):
 
 def test_compare_returns_a_table_per_kpi(capsys):
     table = sim.compare(small_scenario(), replications=2, workers=1)
-    assert "sentence" in table and len(table) == 10
+    assert "sentence" in table and len(table) == 11
     assert table.difference.tolist() == pytest.approx(
         (table.osdo_mean - table.esed_mean).tolist(), nan_ok=True)
     assert "4/4 runs done" in capsys.readouterr().err

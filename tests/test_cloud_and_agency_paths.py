@@ -78,8 +78,11 @@ def test_secret_documents_stay_on_paper(flaky_runs, platform):
 def test_a_secret_document_is_sent_by_courier_not_through_the_gateway():
     secret_letters = {t: {"secret_share": 1.0, "official_use_share": 0.0, "paper_share": 0.0}
                       for t in ROUTED}
+    # Executors at correspondence all day, so that enough letters are done and sent in ten days.
     scenario = small_scenario(horizon_days=10, warmup_days=0,
                               documents={"types": secret_letters},
+                              staff={"correspondence_share": {"clerk": 1.0, "head": 1.0,
+                                                              "executor": 1.0}},
                               platform={"gateway": {"secret_courier_h": 24.0}})
     for platform in ("osdo", "esed", "mixed"):
         run = run_replication(scenario, platform, 0)

@@ -21,6 +21,8 @@ STEP_MINUTES = {"register": 10, "resolution": 20, "execution": 60, "approval": 1
                 "signature": 5, "dispatch": 10}
 OFF = {"mtbf_h": None}
 NO_ABSENCE = {"annual_leave_days": 0, "sick_days": 0, "trip_days": 0}
+ROUTE_ALONE = {"correspondence_share": {"clerk": 1.0, "head": 1.0, "executor": 1.0},
+               "draft_start_days_before_term": None}
 
 
 def tiny_deterministic(step_changes=None, **extra):
@@ -54,6 +56,9 @@ def tiny_deterministic(step_changes=None, **extra):
         "bodies": [{"name": "B", "kind": "committee", "staff": 3}],
     }
     data.update(extra)
+    # The route alone, whatever staff section a test gives: everyone's whole time on
+    # correspondence, drafts started as soon as they are named.
+    data["staff"] = {**ROUTE_ALONE, **data["staff"]}
     return scenario_from_dict(data, "tiny")
 
 

@@ -30,6 +30,12 @@ ONE_BODY = {
 def _scenario(**extra):
     data = copy.deepcopy(ONE_BODY)
     data.update(extra)
+    # Fifteen days are shorter than most terms: drafts start as soon as they are named, so
+    # that the backlog is the load's, not the terms' filling up; and executors give drafting
+    # their whole time, so that a draft's span is its work (utilisation bounds below).
+    data["staff"] = {"draft_start_days_before_term": None,
+                     "correspondence_share": {"clerk": 1.0, "head": 1.0, "executor": 1.0},
+                     **data.get("staff", {})}
     return scenario_from_dict(data, "one-body")
 
 

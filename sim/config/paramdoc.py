@@ -51,8 +51,12 @@ VALUE_SOURCES: dict[str, str] = {
         "Source: Russian analogue [ru-deadlines], unmarked documents 1 month = 22 working days",
     "documents.types.internal_order.deadline_working_days":
         "Source: Russian analogue [ru-deadlines], 'operative' documents 10 days",
+    "documents.types.citizen_appeal.extended_deadline_working_days":
+        "Source: Administrative Procedural Code 2020, art. 76 (extension to two months in all) "
+        "[appc-2020]; 42 working days for two months: assumption",
     "documents.types.instruction_from_above.deadline_working_days":
-        "Source: Russian analogue [ru-deadlines], 'operative' documents 10 days",
+        "Source: term set in each instruction, at least 2 working days [gov-regulation-2022]; "
+        "5: assumption",
     "documents.types.reply_letter.deadline_working_days":
         "Source: Russian analogue [ru-deadlines], drafts sent for approval 10 days",
     "documents.types.internal_order.legal_review":

@@ -259,6 +259,26 @@ class StaffSpec(_Spec):
         "deadline (earliest deadline first). Assumption: registration goes in arrival order, "
         "while heads and executors work to the terms of documents under control.",
     )
+    correspondence_share: dict[str, Annotated[float, Field(gt=0.0, le=1.0)]] = Field(
+        {"clerk": 1.0, "head": 1.0, "executor": 0.8},
+        description="Share of working time each role gives to correspondence beside its other "
+        "duties (meetings, analysis, programmes). A step's hands-on minutes are spread over "
+        "minutes / share of its taker's working time, who holds no other correspondence "
+        "meanwhile; the rest is the delay component other_duties. Assumption (nothing "
+        "published found): records offices do correspondence only; heads' handling times "
+        "already stand for the time they give it (they are the saturated role); executors 0.8: "
+        "at the derived load drafting alone takes about half of an executor's full day, which "
+        "leaves little slack below (docs/model.md section 6.4).",
+    )
+    draft_start_days_before_term: Annotated[int, Field(ge=1, le=260)] | None = Field(
+        10,
+        description="Executors take a named draft up no earlier than the start of the last this "
+        "many working days of the document's term (later when busy); null = as soon as it is "
+        "named. The wait is the delay component deferred. Assumption: work is scheduled "
+        "against the term under control (Parkinson's law, the 'student syndrome' "
+        "[goldratt-1997]); ten working days, two weeks for the draft, approvals and signature, "
+        "so that documents with terms of ten days or less start at once.",
+    )
     resolution_levels: Literal[1, "by_kind"] = Field(
         "by_kind",
         description="Who resolves incoming mail: by_kind = the resolution cascade of the body's "
@@ -332,6 +352,7 @@ class StaffSpec(_Spec):
             ("roles", {"clerk", "head", "executor"}),
             ("assignment", {"clerk", "head", "executor"}),
             ("queue_discipline", {"clerk", "head", "executor"}),
+            ("correspondence_share", {"clerk", "head", "executor"}),
             ("literacy", {"advanced", "insecure"}),
             ("equipment", {"adequate", "inadequate", "insufficient"}),
             ("structure", set(BODY_KINDS)),
@@ -724,6 +745,12 @@ class DocumentType(_Spec):
     deadline_working_days: Annotated[int, Field(ge=1, le=260)] = Field(
         description="Working days from creation to the deadline."
     )
+    extended_deadline_working_days: Annotated[int, Field(ge=1, le=260)] | None = Field(
+        None,
+        description="Term in working days from creation to which the head extends the deadline "
+        "when the draft is late (documents.extension_notice_working_days); null = never "
+        "extended.",
+    )
     secret_share: Share = Field(0.0, description="Share marked secret: on site only.")
     official_use_share: Share = Field(0.0, description="Share marked 'for official use'.")
     paper_share: Share = Field(
@@ -772,9 +799,11 @@ class DocumentType(_Spec):
 
 def _default_document_types() -> dict[str, DocumentType]:
     return {
+        # 15 working days, extendable to two months in all (~42 working days) [appc-2020].
         "citizen_appeal": DocumentType(
-            share=0.15, deadline_working_days=15, official_use_share=0.1, executors_max=1,
-            approvals=1, dispatch="external", referral=True,
+            share=0.15, deadline_working_days=15, extended_deadline_working_days=42,
+            official_use_share=0.1, executors_max=1, approvals=1, dispatch="external",
+            referral=True,
         ),
         "incoming_letter": DocumentType(
             share=0.40, deadline_working_days=22, official_use_share=0.2, secret_share=0.03,
@@ -785,8 +814,10 @@ def _default_document_types() -> dict[str, DocumentType]:
             share=0.20, deadline_working_days=10, official_use_share=0.2, secret_share=0.02,
             approvals=2, dispatch="none", legal_review=True,
         ),
+        # Instructions under control carry their own short terms, at least two working days
+        # [gov-regulation-2022]; five is an assumption.
         "instruction_from_above": DocumentType(
-            share=0.12, deadline_working_days=10, official_use_share=0.3, secret_share=0.05,
+            share=0.12, deadline_working_days=5, official_use_share=0.3, secret_share=0.05,
             paper_share=0.02, dispatch="external", referral=True,
         ),
         "outgoing_initiative": DocumentType(
@@ -805,10 +836,20 @@ class DocumentsSpec(_Spec):
 
     types: dict[str, DocumentType] = Field(
         default_factory=_default_document_types,
-        description="Document types by name. Deadlines: citizen appeals 15 working days "
-        "(Administrative Procedural Code 2020, art. 76 [appc-2020]); 'operative' 10 days and "
-        "unmarked one month (~22 working days) (Russian analogue [ru-deadlines]); shares and "
-        "routes: assumptions.",
+        description="Document types by name. Deadlines: citizen appeals 15 working days, "
+        "extendable by the head to two months in all, ~42 working days (Administrative "
+        "Procedural Code 2020, art. 76 [appc-2020]); instructions from above 5 working days "
+        "(the Government's rules set the term in each instruction, at least two working days "
+        "[gov-regulation-2022]; five is an assumption); letters and initiative documents one "
+        "month, ~22 working days, internal orders 10 (no Kazakh rule found: Russian analogue "
+        "[ru-deadlines]); shares and routes: assumptions.",
+    )
+    extension_notice_working_days: Annotated[int, Field(ge=0, le=260)] = Field(
+        3,
+        description="A document whose type has extended_deadline_working_days has its term "
+        "extended by the head when its draft is not done by the start of the last this many "
+        "working days of the term (0: at the term itself). Assumption: three, the working days "
+        "within which the applicant must be told of an extension [appc-2020].",
     )
     steps: dict[str, StepSpec] = Field(
         default_factory=_default_steps,
@@ -829,6 +870,12 @@ class DocumentsSpec(_Spec):
                         f"documents.types.{name}.arrives_as is required for dispatch "
                         f"{t.dispatch!r}; allowed: {sorted(self.types)}"
                     )
+            extended = t.extended_deadline_working_days
+            if extended is not None and extended <= t.deadline_working_days:
+                raise ValueError(
+                    f"documents.types.{name}.extended_deadline_working_days ({extended}) must "
+                    f"be more than deadline_working_days ({t.deadline_working_days})"
+                )
             if t.arrives_as is not None and t.arrives_as not in self.types:
                 raise ValueError(
                     f"documents.types.{name}.arrives_as: {t.arrives_as!r} is not a document "

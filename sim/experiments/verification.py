@@ -153,6 +153,8 @@ def reduced_scenario(
         literacy={"advanced": 1.0, "insecure": 0.0},
         assignment={"clerk": "pooled", "head": heads, "executor": "named_uniform"},
         queue_discipline={"clerk": "fifo", "head": "fifo", "executor": "fifo"},
+        correspondence_share={"clerk": 1.0, "head": 1.0, "executor": 1.0},
+        draft_start_days_before_term=None,
         resolution_levels=1,
     )
     base["human"].update(rework_prob=0.0, insecure_literacy_time_factor=1.0)

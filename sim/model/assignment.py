@@ -209,6 +209,11 @@ class Assigner:
         self.policy = dict(scenario.staff.assignment)
         self.organisations = organise(scenario, bodies)
         self.pools = pools
+        # Expected drafting minutes of documents sent to a division and not yet resolved, by
+        # (body, division): referred work counts before its executors are named.
+        self._pipeline: dict[tuple[int, int], float] = {}
+        self._sent: dict[str, tuple[tuple[int, int], float]] = {}  # by document id
+        self._drafting_min = scenario.documents.steps["execution"].handling_mean_min
         for body, org in zip(bodies, self.organisations, strict=True):
             org.tell_peers(pools[(body.id, "head")], pools[(body.id, "executor")])
 
@@ -294,7 +299,13 @@ class Assigner:
 
     def _lightest(self, doc: Document, org: Organisation, divisions: list[int],
                   u: float) -> int:
-        """The division of ``divisions`` with the least named work per executor at work."""
+        """The division of ``divisions`` with the least work per executor at work.
+
+        A division's work is its executors' named work and the expected drafting of the
+        documents sent to it that its head has not resolved yet (drafts wait for the last days
+        of their terms: without these, a division whose head is behind looks idle and is sent
+        ever more).
+        """
         pool = self.pools[(doc.body, "executor")]
         executors = pool.load.__getitem__
         head_pool = self.pools[(doc.body, "head")]
@@ -305,16 +316,31 @@ class Assigner:
         staffing = org.staffing(pool.today()) if absences else None
         on_site = doc.on_site_only and head_pool.needs_clearance
 
+        pipeline = self._pipeline
+        body = doc.body
+
         def burden(i: int) -> tuple[bool, bool, float, float, int]:
             div = org.divisions[divisions[i]]
             team = div.executor_ids  # ids: this runs for every document
             away, present = staffing[divisions[i]] if staffing else (False, len(team))
-            work = sum(map(executors, team)) / present if present else math.inf
+            work = ((sum(map(executors, team)) + pipeline.get((body, divisions[i]), 0.0))
+                    / present if present else math.inf)
             # On-site-only work goes to a cleared head where the department has one.
             return (on_site and not div.head.cleared, away, work if team else math.inf,
                     load[div.head.id], (i - first) % n)
 
-        return divisions[min(range(n), key=burden)]
+        k = divisions[min(range(n), key=burden)]
+        spec = doc.spec
+        expected = self._drafting_min * (1 + spec.executors_max) / 2 if spec.executors_max else 0.0
+        pipeline[(body, k)] = pipeline.get((body, k), 0.0) + expected
+        self._sent[doc.id] = ((body, k), expected)
+        return k
+
+    def resolved(self, doc: Document) -> None:
+        """The document's executors are named: its division's work is theirs from now on."""
+        sent = self._sent.pop(doc.id, None)
+        if sent is not None:
+            self._pipeline[sent[0]] -= sent[1]
 
     def executors(self, doc: Document, count: int, u: float) -> list[Employee | None]:
         """The executors the resolution names.

@@ -220,6 +220,15 @@ class WorkCalendar:
             self._extend(len(self._cum) + 400)
         return float(self._working_days[i] * MINUTES_PER_DAY + self._periods[-1][1])
 
+    def last_days_start(self, t: float, working_days: int) -> float:
+        """Start of the last ``working_days`` working days that end at ``t`` (a deadline).
+
+        For a deadline at the end of a working day, the first working minute of the day
+        ``working_days - 1`` working days before it; never before minute 0.
+        """
+        w = self.work_index(t) - working_days * self.minutes_per_day
+        return self.next_working(self.time_at_index(w)) if w > 0 else self.next_working(0.0)
+
     def end_of_working_days(self, n: int) -> float:
         """Midnight after the ``n``-th working day (0 for n = 0): a run's horizon."""
         if n <= 0:

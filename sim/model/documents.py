@@ -30,6 +30,8 @@ DELAY_COMPONENTS = (
     "rework",           # whole steps repeated after a draft was sent back
     "absence",          # named work waiting, or paused, while its person is away
     "migration",        # a body's move to another system: slower work and importing documents
+    "deferred",         # a named draft put off until its term approaches (executors' scheduling)
+    "other_duties",     # a step's taker at their other duties between its hands-on minutes
 )
 D = {name: i for i, name in enumerate(DELAY_COMPONENTS)}
 
@@ -43,7 +45,7 @@ class Document:
         "unofficial", "completed", "delays", "pending", "branch", "insecure_drafter",
         "approvals_left", "drafters",
         "head", "head_draw", "approvers", "import_min", "subject", "division", "leader",
-        "referrers", "dispatch_draws",
+        "referrers", "dispatch_draws", "drafted", "extended",
     )
 
     def __init__(
@@ -93,6 +95,8 @@ class Document:
         #: migration wave moved its body while it was open).
         self.import_min = 0.0
         self.head_draw = 0.0  # the uniform that chooses who resolves (or refers)
+        self.drafted = False  # the executors' drafts are done (at least once)
+        self.extended = False  # the head extended the term (spec.extended_deadline_working_days)
 
     def add_delays(self, components: list[float]) -> None:
         """Add a sequential step's components to the document's account."""

@@ -47,6 +47,11 @@ KPIS: dict[str, Kpi] = {k.name: k for k in (
         "share completed by it", "{:.3f}", True, True),
     Kpi("late_documents", "documents", "of those, the documents not completed by their "
         "deadline (late, or still open past it)", "{:.0f}", False),
+    Kpi("late_share", "share", "of the documents created after the warm-up whose deadline fell "
+        "within the horizon, the share not completed by it (1 - on_time_rate)", "{:.3f}", False,
+        True),
+    Kpi("extended_share", "share", "of the same documents, the share whose term the head "
+        "extended (documents.types.*.extended_deadline_working_days)", "{:.3f}", False),
     Kpi("overdue_open", "documents",
         "documents still open at the horizon with their deadline passed", "{:.1f}", False, True),
     Kpi("wip_mean", "documents", "time-average open documents after the warm-up", "{:.1f}",

@@ -78,6 +78,7 @@ class Recorder:
         self.cycle_times = array("d")
         self.on_time = 0  # completed by the deadline, among documents due by the horizon
         self.due_completed = 0  # completed documents whose deadline fell within the horizon
+        self.extended = 0  # of those due by the horizon, the documents whose term was extended
         self.unofficial = 0
         self.left_system = dict.fromkeys(CONFIDENTIALITY, 0)
         self.steps_interrupted = 0
@@ -136,6 +137,7 @@ class Recorder:
         if doc.deadline <= self.horizon:
             self.due_completed += 1
             self.on_time += t <= doc.deadline
+            self.extended += doc.extended
         self.unofficial += doc.unofficial
         if doc.unofficial:
             self.left_system[doc.confidentiality] += 1
@@ -196,9 +198,9 @@ class Recorder:
         self._wip_change(self.horizon, 0)
         horizon = self.horizon
         overdue_open = sum(1 for d in open_docs if d.deadline < horizon)
-        overdue_measured = sum(
-            1 for d in open_docs if d.deadline < horizon and d.created >= self.warmup_end
-        )
+        overdue = [d for d in open_docs if d.deadline < horizon and d.created >= self.warmup_end]
+        overdue_measured = len(overdue)
+        extended = self.extended + sum(d.extended for d in overdue)
         if self.keep_documents:
             self.doc_rows.extend(self._row(d) for d in open_docs if d.created >= self.warmup_end)
         ct = np.frombuffer(self.cycle_times, dtype=float) / 60.0
@@ -214,6 +216,8 @@ class Recorder:
             "cycle_time_p95_h": float(np.percentile(ct, 95)) if n_done else math.nan,
             "on_time_rate": self.on_time / due if due else math.nan,
             "late_documents": float(due - self.on_time),
+            "late_share": (due - self.on_time) / due if due else math.nan,
+            "extended_share": extended / due if due else math.nan,
             "overdue_open": float(overdue_open),
             "wip_mean": self._wip_area / window_min if window_min > 0 else math.nan,
             "staff_utilisation": busy_minutes / staff_working_minutes,

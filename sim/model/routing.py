@@ -32,6 +32,7 @@ from sim.model.work import Step
 __all__ = ["DocumentFlow", "FlowObserver"]
 
 _N = len(DELAY_COMPONENTS)
+_DEFERRED = D["deferred"]
 
 
 class FlowObserver(Protocol):
@@ -72,6 +73,9 @@ class DocumentFlow:
         #: will be taken (sim.model.office); None otherwise.
         self.stages: dict[str, str] | None = None
         self.seeds: dict[str, int] = {}  # each document's seed, kept with the stages
+        # Executors' scheduling against the term, and the head's extensions of it.
+        self._start_lead = scenario.staff.draft_start_days_before_term
+        self._extension_notice = scenario.documents.extension_notice_working_days
         self.assigner = Assigner(scenario, bodies, pools)
         # (step spec, role pool) by body and step name: looked up on every step.
         steps = scenario.documents.steps
@@ -100,7 +104,19 @@ class DocumentFlow:
             self.seeds[doc_id] = seed
         self.open[doc_id] = doc
         self.observer.document_created(doc)
+        if spec.extended_deadline_working_days is not None:
+            check = self.calendar.last_days_start(deadline, self._extension_notice)
+            # From now: a document of a working office was created before the run.
+            self.schedule(max(check - self.now(), 0.0), lambda: self._maybe_extend(doc))
         return doc
+
+    def _maybe_extend(self, doc: Document) -> None:
+        """The head extends the term of a document whose draft is not ready in time."""
+        extended = doc.spec.extended_deadline_working_days
+        if doc.drafted or doc.completed is not None or extended is None:
+            return
+        doc.deadline = self.calendar.deadline(doc.created, extended)
+        doc.extended = True
 
     def start(self, doc: Document) -> None:
         """Enter the route: registration, unless the cloud store delivered it already."""
@@ -131,7 +147,9 @@ class DocumentFlow:
         doc.head = assigner.resolver(doc, doc.head_draw)
         if stage == "resolution":
             self._submit(doc, "resolution", self._after_resolution, doc.head)
-        elif stage == "signature":
+            return
+        assigner.resolved(doc)  # resolved before the run
+        if stage == "signature":
             self._submit(doc, "signature", self._after_signature,
                          assigner.signer(doc, lambda: self._leaves(doc)))
         elif stage == "dispatch":
@@ -144,7 +162,7 @@ class DocumentFlow:
                                               u_who)
             doc.approvers = assigner.approvers(doc, doc.spec.approvals, u_approvers)
             if stage == "execution":
-                self._execute(doc, doc.drafters)
+                self._draft(doc)
             else:
                 self._approve(doc)
 
@@ -210,9 +228,43 @@ class DocumentFlow:
             self._after_approvals(doc, rework_draw=1.0)
             return
         assigner = self.assigner
+        assigner.resolved(doc)
         doc.drafters = assigner.executors(doc, 1 + int(u_count * doc.spec.executors_max), u_who)
         doc.approvers = assigner.approvers(doc, doc.spec.approvals, u_approvers)
+        self._draft(doc)
+
+    def _draft(self, doc: Document) -> None:
+        """The named executors draft now, or in the last days of the term."""
+        if self._start_lead is not None:
+            release = self.calendar.last_days_start(doc.deadline, self._start_lead)
+            if release > self.now():
+                self._defer(doc, release)
+                return
         self._execute(doc, doc.drafters)
+
+    def _defer(self, doc: Document, release: float) -> None:
+        """Executors put the draft off until the last days of its term.
+
+        Until then it counts in its executors' outstanding work (a head naming executors, and
+        the leadership referring mail, see their pile), and its wait is the document's
+        ``deferred`` component.
+        """
+        wait = release - self.now()
+        doc.delays[_DEFERRED] += wait
+        if self.stages is not None:  # a snapshot of the office puts it back at its draft
+            self.stages[doc.id] = "execution"
+        pool = self._stations[doc.body]["execution"][1]
+        minutes = self._stations[doc.body]["execution"][0].handling_mean_min
+        reserved = [(emp, minutes * emp.pace) for emp in doc.drafters if emp is not None]
+        for emp, amount in reserved:
+            pool.load[emp.id] += amount
+
+        def release_draft() -> None:
+            for emp, amount in reserved:
+                pool.load[emp.id] -= amount
+            self._execute(doc, doc.drafters)
+
+        self.schedule(wait, release_draft)
 
     def _execute(self, doc: Document, drafters: list[Employee | None]) -> None:
         doc.pending = len(drafters)
@@ -224,6 +276,7 @@ class DocumentFlow:
         doc = step.doc
         doc.insecure_drafter = doc.insecure_drafter or step.emp.insecure_literacy
         if self._parallel(step):
+            doc.drafted = True
             self._approve(doc)
 
     def _approve(self, doc: Document) -> None:

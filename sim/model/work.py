@@ -43,7 +43,7 @@ _inv_normal = NormalDist().inv_cdf
 _QUEUE, _OFFICE_DAY, _OFF_HOURS = D["queue"], D["office_day"], D["off_hours"]
 _CONNECTIVITY, _VPN, _OUTAGE = D["connectivity"], D["vpn"], D["platform_outage"]
 _PLATFORM, _HANDLING, _ABSENCE = D["platform"], D["handling"], D["absence"]
-_MIGRATION = D["migration"]
+_MIGRATION, _OTHER_DUTIES = D["migration"], D["other_duties"]
 PAPER = "paper"  #: the `system` of a step done off every platform (secret documents)
 
 
@@ -131,6 +131,9 @@ class StepTimer:
         self.platforms = platforms  # by body id
         self.human = scenario.human
         self.internet = scenario.internet
+        # Per role, working minutes a hands-on minute of correspondence spans (1 / share).
+        self._spread = {role: 1.0 / share
+                        for role, share in scenario.staff.correspondence_share.items()}
         self.streams = streams
         office = scenario.internet.classes[scenario.internet.office_class]
         bodies = range(len(platforms))
@@ -500,20 +503,25 @@ class StepTimer:
             moving = self._migration_minutes(step, minutes, t)
             comp[_MIGRATION] += moving
             minutes += moving
-        end = calendar.add(t, minutes)
+        # The taker gives only a share of their time to correspondence: the hands-on minutes
+        # spread over a longer span, the rest of it at their other duties.
+        other = minutes * (self._spread[step.spec.role] - 1.0)
+        comp[_OTHER_DUTIES] += other
+        span = minutes + other
+        end = calendar.add(t, span)
         extra = 0.0  # minutes charged to connectivity or outages within the work
-        busy = minutes  # the employee's time on the step (re-entry and redone work included)
+        busy = span  # the employee's time on the step (re-entry and redone work included)
         if step.unofficial:
             end, extra, reentry = self._reenter(step, end, minutes)
             busy += reentry
         elif step.spec.ui_bound and not step.paper:
-            end, extra = self._interrupted(step, t, minutes, end)
+            end, extra = self._interrupted(step, t, span, end)
             busy += extra
         handover = None
         if emp_away:
             end, away, handover = self._paused_for_absence(step, t, end)
             extra += away
-        comp[_OFF_HOURS] += (end - t) - minutes - extra
+        comp[_OFF_HOURS] += (end - t) - span - extra
         if handover is not None:
             end, busy = self._stop_for_handover(step, t, end, busy, before, *handover)
         if step.vpn is not None:

@@ -33,6 +33,8 @@ COMPONENT_WORDS = {
     "rework": "drafts sent back and redone",
     "absence": "waiting for, or paused by, an absent employee",
     "migration": "a body's move to another system: slower work and importing documents",
+    "deferred": "a draft put off until its term approaches",
+    "other_duties": "the taker at other duties between the step's hands-on work",
 }
 
 
