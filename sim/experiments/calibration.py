@@ -123,7 +123,7 @@ def plot_sweep(table: pd.DataFrame, axes=None):
     for ax, kind, label in zip(axes, ("internet", "literacy", "office", "ui"),
                                ("home internet (best to worst)", "insecure-literacy share",
                                 "office internet link (best to worst)",
-                                "cloud UI factor (ESED = 1)"), strict=True):
+                                "cloud UI factor of its detractors (ESED = 1)"), strict=True):
         part = table[table.sweep == kind]
         x = np.arange(len(part))
         mean = part.advantage_h.to_numpy(dtype=float)
