@@ -198,6 +198,22 @@ def test_bad_sensitivity_designs_say_what_is_wrong(changes, fragments):
         assert fragment in str(caught.value)
 
 
+def test_a_category_runs_through_the_sweep_and_the_analysis(tmp_path):
+    # The store holds a category's place in its list; the analysis checks it against the design.
+    sweep = load_sweep(write_sweep(tmp_path, replications=1, design={"kind": "morris", "n": 2},
+                                   parameters={INERT: {"range": [6, 48]},
+                                               "platform.esed.approvals": {
+                                                   "values": ["sequential", "parallel"]}}))
+    assert {sc.platform.esed.approvals for sc in sweep.scenarios} == {"sequential", "parallel"}
+    out = tmp_path / "out"
+    run_sweep(sweep, out, workers=1)
+    write_outputs(sweep, out, plots_on=False)
+    results = read_sweep_dir(out, design=True)
+    assert set(results.runs["platform.esed.approvals"]) == {0, 1}
+    table, _ = sensitivity_table(results, ["cycle_time_mean_h"])
+    assert "platform.esed.approvals" in set(table.parameter)
+
+
 def test_morris_runs_are_byte_identical_for_1_or_2_workers(tmp_path):
     sweep = load_sweep(write_sweep(tmp_path, replications=1, design={"kind": "morris", "n": 2}))
     assert [s.seed for s in expand(sweep)][::2] == [point_seed(1, p) for p in range(6)]
