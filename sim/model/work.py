@@ -226,16 +226,14 @@ class StepTimer:
         via_access = "access_gateway" in path
         route = None
         if links or via_access:
-            ok = 1.0
-            for spec in links:
-                ok *= 1.0 - spec.attempt_failure_prob
+            # One segment's own probability as it is (1 - (1 - p) need not give p back exactly).
+            fail = links[0].attempt_failure_prob if len(links) == 1 else 1.0 - math.prod(
+                1.0 - spec.attempt_failure_prob for spec in links)
             route = Route(
                 rtt_ms=sum(spec.rtt_ms for spec in links)
                 + (self._access_rtt_ms if via_access else 0.0),
                 bandwidth_mbps=min((spec.bandwidth_mbps for spec in links), default=math.inf),
-                attempt_failure_prob=1.0 - ok if len(links) != 1
-                else links[0].attempt_failure_prob,
-                via_access=via_access)
+                attempt_failure_prob=fail, via_access=via_access)
         self._routes[key] = route
         return route
 
