@@ -317,7 +317,8 @@ def test_ishigami_sobol_indices_match_the_analytic_values():
 
 
 def test_prim_finds_a_planted_box():
-    """(d) OSDO wins by 2 h inside remote_share <= 0.3 and the undecided's UI factor <= 1.0, else loses."""
+    """(d) OSDO wins by 2 h inside remote_share <= 0.3 and the undecided's UI factor <= 1.0,
+    else loses."""
     rng = np.random.default_rng(4)
     n = 400
     x = pd.DataFrame({"staff.remote_share": rng.uniform(0, 0.8, n),

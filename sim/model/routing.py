@@ -7,8 +7,9 @@ approvers, and signs; by default clerks are a pool (whoever is free registers an
 :class:`DocumentFlow` is a state machine driven by step completions: each finished step decides
 the next one and hands it to the right role pool. Execution by several executors runs in
 parallel; approvals run at once (co-editing one draft) or one after another, as each system's
-``approvals`` parameter says (by default parallel on OSDO, sequential on ESED). An approver may send the draft back for rework. A dispatch to another modelled body
-creates an incoming document there, through the cloud store or the gateway.
+``approvals`` parameter says (by default parallel on OSDO, sequential on ESED). An approver
+may send the draft back for rework. A dispatch to another modelled body creates an incoming
+document there, through the cloud store or the gateway.
 """
 
 from __future__ import annotations

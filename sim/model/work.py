@@ -511,7 +511,7 @@ class StepTimer:
 
     def _handling_minutes(self, step: Step) -> float:
         """Hands-on minutes of the step: a draw from its distribution times the factors."""
-        emp, draws, spec = step.emp, step.draws, step.spec
+        emp, draws = step.emp, step.draws
         # Human handling time by inversion of one uniform draw, clamped away from 0 and 1
         kind, a, b = self._handling[step.name]
         if kind == "deterministic":
