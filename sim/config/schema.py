@@ -566,11 +566,12 @@ class OsdoSpec(_Spec):
     register_on_delivery: bool = Field(
         True,
         description="Whether the receiving body's records office registers a document another "
-        "body sent it inside the cloud store, as it registers mail from any other channel: the "
-        "rules of documentation and document management register every incoming document on "
-        "receipt [rules-2023], and the inter-agency exchange reports 'registered by the "
-        "recipient' as a step of its own [esedo]; false = the store's delivery is the "
-        "registration.",
+        "body sent it inside the cloud store, as it registers mail from any other channel: "
+        "under the rules of documentation and document management the receiving "
+        "organisation's documentation service registers incoming documents [rules-2023] (the "
+        "paragraph was not re-read; docs/sources.md), and the inter-agency exchange reports "
+        "'registered by the recipient' as a step of its own [esedo]; false = the store's "
+        "delivery is the registration.",
     )
     office_paths: dict[BodyKind, list[PathSegment]] = Field(
         default_factory=lambda: {kind: ["lan", "body_link", "access_gateway"]
