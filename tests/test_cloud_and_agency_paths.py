@@ -101,7 +101,7 @@ def test_an_office_internet_outage_delays_cloud_work_and_not_agency_work():
         horizon_days=10, warmup_days=0, staff={"remote_share": 0.0},
         internet={"classes": {"office_lan": never, "capital_office_link": flaky_link,
                               "district_office_link": flaky_link},
-                  "access_gateway": {"mtbf_h": None}},
+                  "access_gateway": {"mtbf_h": None}, "government_wan": never},
         platform={"osdo": {"mtbf_h": None}, "esed": {"mtbf_h": None}},
     )
     osdo = run_replication(scenario, "osdo", 0).documents
@@ -116,7 +116,7 @@ def test_the_access_gateway_is_on_every_office_path_to_the_cloud():
     scenario = small_scenario(
         horizon_days=10, warmup_days=0, staff={"remote_share": 0.0},
         internet={"classes": {c: never for c in OFFICE_CLASSES},
-                  "access_gateway": {"mtbf_h": 10, "mttr_h": 4}},
+                  "access_gateway": {"mtbf_h": 10, "mttr_h": 4}, "government_wan": never},
         platform={"osdo": {"mtbf_h": None}, "esed": {"mtbf_h": None}},
     )
     assert run_replication(scenario, "osdo", 0).kpis["delay_share_connectivity"] > 0

@@ -198,7 +198,8 @@ def test_a_region_down_stops_home_work_on_either_system():
         human={"outage_work_loss_prob": 0.0},
         internet={"classes": {"office_lan": OFF, "capital_office_link": OFF,
                               "urban_fibre": fibre}, "access_gateway": OFF},
-        platform={"osdo": {"mtbf_h": None, "ui_time_factor": 1.0},
+        platform={"osdo": {"mtbf_h": None, "ui_time_factors": {
+            "advocates": 1.0, "detractors": 1.0, "undecided": 1.0}},
                   "esed": {"mtbf_h": None, "vpn_rtt_ms": 0}})
     for architecture in ("osdo", "esed"):
         run = run_replication(scenario, architecture, 0, keep_steps=True)

@@ -48,11 +48,14 @@ from sim.outputs.sweep_folder import write_outputs
 # The shared small scenario on a three-day horizon: a run takes a few hundredths of a second.
 BASE = small_scenario_dict(name="tiny", horizon_days=3, warmup_days=1, replications=1)
 INERT = "internet.classes.rural.mtbf_h"  # home internet: nobody is at home below
-STRONG = "platform.osdo.ui_time_factor"  # every UI-bound step on OSDO
+STRONG = "platform.osdo.ui_time_factors.undecided"  # everyone's UI work on OSDO (see set)
 SWEEP = {
     "name": "inert",
     "base": "base.yaml",
-    "set": {"staff.remote_share": 0.0},  # and hybrid_share is 0 by default: nobody works at home
+    "set": {"staff.remote_share": 0.0,  # and hybrid_share is 0 by default: nobody works at home
+            # Everyone undecided, so that STRONG acts on every UI step on OSDO.
+            "platform.osdo.ui_preference_shares": {"advocates": 0.0, "detractors": 0.0,
+                                                   "undecided": 1.0}},
     "replications": 3,
     "seed": 1,
     "design": {"kind": "morris", "n": 8},
@@ -107,6 +110,34 @@ def test_morris_design_is_seeded_trajectories_on_the_levels():
     assert {p.values["c"] for p in points} <= {1, 3, 5, 7}
 
 
+def test_a_value_list_in_a_morris_design_is_a_category_switched_by_every_step():
+    spec = spec_of(parameters={"mode": {"values": ["parallel", "sequential"]},
+                               "x": {"range": [0.0, 1.0]}})
+    points = design_points(spec, 5)
+    x = salib_sample(spec, 5)
+    for t in range(8):
+        rows = points[t * 3:(t + 1) * 3]
+        steps = np.diff(x[t * 3:(t + 1) * 3], axis=0)
+        for k, row in enumerate(steps):
+            if row[0] != 0:  # the step that moves the category switches it
+                assert rows[k].values["mode"] != rows[k + 1].values["mode"]
+    # Stored and tabulated as the place in the list; the scenario gets the value itself.
+    assert {p.labels["mode"] for p in points} == {0, 1}
+    for p in points:
+        assert p.values["mode"] == ["parallel", "sequential"][p.labels["mode"]]
+
+
+def test_morris_mu_star_of_a_category_is_its_switch_effect_over_the_step():
+    # y = 3 when the second value is set, else 0, whatever x: every elementary effect of the
+    # category is 3 / (2/3) = 4.5 (SALib divides by the step, 2/3 of [0, 2) at 4 levels), and
+    # x has none.
+    spec = spec_of(parameters={"mode": {"values": ["a", "b"]}, "x": {"range": [0.0, 1.0]}})
+    y = np.array([3.0 * (p.values["mode"] == "b") for p in design_points(spec, 5)])
+    table = analyse(spec, 5, y, Noise(0.0))
+    assert table.at["mode", "mu_star"] == pytest.approx(4.5)
+    assert table.at["x", "mu_star"] == pytest.approx(0.0)
+
+
 def test_sobol_design_is_saltelli_blocks_and_n_must_be_a_power_of_two():
     spec = spec_of(design={"kind": "sobol", "n": 16},
                    parameters={"a": {"range": [0.0, 1.0]}, "b": {"range": [0.0, 1.0]}})
@@ -144,8 +175,12 @@ def test_distributions_stay_in_the_range_and_take_their_shape():
     ({"design": {"kind": "morris"}}, ["design.n: required field is missing", "n >= 2"]),
     ({"design": {"kind": "morris", "n": 4, "levels": 3}}, ["design.levels: 3", "even"]),
     ({"design": {"kind": "lhs", "n": 4, "levels": 4}}, ["levels goes with kind: morris"]),
-    ({"parameters": {"a": {"values": [1, 2]}}}, ["values: [1, 2] cannot be sampled",
-                                                  "range: [low, high]"]),
+    ({"parameters": {"a": {"values": [1]}}}, ["values: [1] cannot be sampled",
+                                             "range: [low, high]", "at least two values"]),
+    ({"parameters": {"a": {"values": [1, 2], "dist": "unif"}}}, ["a.dist is not allowed with "
+                                                                "values"]),
+    ({"parameters": {"a": {"values": [1, 2, 3, 4, 5]}}}, ["5 values, but a morris design of 4 "
+                                                          "levels"]),
     ({"parameters": {"a": {"range": [1, 2], "num": 3}}}, ["num: 3 is not allowed"]),
     ({"parameters": {"a": {"range": [1, 1]}}}, ["has no width"]),
     ({"parameters": {"a": {"range": [1, 3], "integer": True}}}, ["to the same whole number"]),
@@ -163,6 +198,22 @@ def test_bad_sensitivity_designs_say_what_is_wrong(changes, fragments):
         design_points(spec_of(**changes), 1, "s.yaml")
     for fragment in fragments:
         assert fragment in str(caught.value)
+
+
+def test_a_category_runs_through_the_sweep_and_the_analysis(tmp_path):
+    # The store holds a category's place in its list; the analysis checks it against the design.
+    sweep = load_sweep(write_sweep(tmp_path, replications=1, design={"kind": "morris", "n": 2},
+                                   parameters={INERT: {"range": [6, 48]},
+                                               "platform.esed.approvals": {
+                                                   "values": ["sequential", "parallel"]}}))
+    assert {sc.platform.esed.approvals for sc in sweep.scenarios} == {"sequential", "parallel"}
+    out = tmp_path / "out"
+    run_sweep(sweep, out, workers=1)
+    write_outputs(sweep, out, plots_on=False)
+    results = read_sweep_dir(out, design=True)
+    assert set(results.runs["platform.esed.approvals"]) == {0, 1}
+    table, _ = sensitivity_table(results, ["cycle_time_mean_h"])
+    assert "platform.esed.approvals" in set(table.parameter)
 
 
 def test_morris_runs_are_byte_identical_for_1_or_2_workers(tmp_path):
@@ -291,7 +342,7 @@ def test_the_strongest_factor_ranks_first_and_mu_star_is_its_effect_across_the_r
     assert mu["osdo", "c"] == 0 and mu["esed", "a"] == 0  # no effect: exactly 0
     flags = table.set_index(["target", "parameter"]).above_noise
     assert flags["osdo", "a"] and not flags["osdo", "c"]
-    assert parameter_label("platform.osdo.ui_time_factor").startswith("OSDO UI")
+    assert parameter_label("platform.osdo.ui_time_factors.undecided").startswith("OSDO UI")
     assert parameter_label("internet.classes.rural.mtbf_h") == \
         "rural home internet: hours between drops"
 
@@ -320,13 +371,15 @@ def test_ishigami_sobol_indices_match_the_analytic_values():
 
 
 def test_prim_finds_a_planted_box():
-    """(d) OSDO wins by 2 h inside remote_share <= 0.3 and ui_time_factor <= 1.0, else loses."""
+    """(d) OSDO wins by 2 h inside remote_share <= 0.3 and the undecided's UI factor <= 1.0,
+    else loses."""
     rng = np.random.default_rng(4)
     n = 400
     x = pd.DataFrame({"staff.remote_share": rng.uniform(0, 0.8, n),
-                      "platform.osdo.ui_time_factor": rng.uniform(0.8, 1.3, n),
+                      "platform.osdo.ui_time_factors.undecided": rng.uniform(0.8, 1.3, n),
                       "platform.gateway.failure_prob": rng.uniform(0, 0.2, n)})
-    inside = (x["staff.remote_share"] <= 0.3) & (x["platform.osdo.ui_time_factor"] <= 1.0)
+    inside = ((x["staff.remote_share"] <= 0.3)
+              & (x["platform.osdo.ui_time_factors.undecided"] <= 1.0))
     frames = []
     for r in range(2):  # two replications; OSDO and ESED share their noise (CRN)
         noise = 30 + rng.normal(0, 0.3, n)
@@ -340,11 +393,11 @@ def test_prim_finds_a_planted_box():
     assert found.better == "lower" and found.n_wins == inside.sum()
     (box,) = found.boxes
     assert {c.parameter for c in box.conditions} == {"staff.remote_share",
-                                                     "platform.osdo.ui_time_factor"}
+                                                     "platform.osdo.ui_time_factors.undecided"}
     bounds = {c.parameter: (c.low, c.high) for c in box.conditions}
     assert bounds["staff.remote_share"][0] is None
     assert bounds["staff.remote_share"][1] == pytest.approx(0.3, abs=0.03)
-    assert bounds["platform.osdo.ui_time_factor"][1] == pytest.approx(1.0, abs=0.03)
+    assert bounds["platform.osdo.ui_time_factors.undecided"][1] == pytest.approx(1.0, abs=0.03)
     assert box.coverage >= 0.9 and box.density >= 0.9
     assert box.wins == box.contains(x).astype(int) @ inside.to_numpy().astype(int)
     sentence = found.sentences()[-1]

@@ -107,10 +107,13 @@ def test_a_wandering_backlog_whose_slope_is_not_sure_is_not_unstable() -> None:
     assert not assess(days, level, float, 0.0, 1.0, {"heads of A": 0.5}, 0.1, 10).unstable
 
 
-@pytest.mark.parametrize(("step", "minutes", "role"), [
-    ("register", 120, "clerks"), ("approval", 200, "heads"), ("execution", 1500, "executors"),
+@pytest.mark.parametrize(("step", "minutes", "role", "floor"), [
+    ("register", 120, "clerks", 0.7), ("approval", 200, "heads", 0.7),
+    # Busy time is booked when a step ends: executions of three working days still under way at
+    # the horizon are left out of a 12-day window (seen 0.66 on OSDO, 0.70 on ESED).
+    ("execution", 1500, "executors", 0.6),
 ])
-def test_an_overloaded_role_is_named(step: str, minutes: float, role: str) -> None:
+def test_an_overloaded_role_is_named(step: str, minutes: float, role: str, floor: float) -> None:
     # One level of resolution: every head shares the approvals (no idle leadership).
     scenario = _scenario(
         workload={"documents_per_employee_per_day": 1.0},
@@ -123,7 +126,7 @@ def test_an_overloaded_role_is_named(step: str, minutes: float, role: str) -> No
         assert run.saturated_resource == f"{role} of Office"
         # Below 1: long steps start late in the warm-up, and a taken step whose system is out
         # of reach holds its employee without being work.
-        assert run.kpis["saturated_utilisation"] > 0.7
+        assert run.kpis["saturated_utilisation"] > floor
         # The backlog grows by about what is not completed: arrivals minus throughput.
         arrivals = run.kpis["documents_created"] / 12
         assert run.kpis["backlog_growth_per_day"] == pytest.approx(

@@ -219,6 +219,8 @@ def _cell(value: Any) -> str:
         text = ", ".join(_cell(v) if not isinstance(v, (list, tuple)) else "-".join(map(str, v))
                          for v in value)
         text = f"[{text}]"
+        if CITATION.search(text):  # a one-word list such as [lan] would read as a citation
+            text = "[" + ", ".join(f"'{v}'" for v in value) + "]"
     elif value is None:
         text = "null"
     else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
@@ -35,7 +35,7 @@ __all__ = [
     "OsdoSpec", "EsedSpec", "GatewaySpec", "PlatformSpec", "StepSpec", "DocumentType",
     "DocumentsSpec", "WorkloadSpec", "BodyGroup", "OutputSpec", "STEP_NAMES", "hhmm_minutes",
     "DEFAULT_SEED", "AccessGatewaySpec", "BODY_KINDS", "AbsenceSpec", "BodyStructure",
-    "StartSpec",
+    "StartSpec", "PATH_SEGMENTS", "UI_GROUPS",
 ]
 
 DEFAULT_SEED = 20230101  # the root seed when a scenario names none
@@ -551,6 +551,12 @@ def _default_office_links() -> dict[str, str]:
             "local_executive": "regional_office_link", "district_akimat": "district_office_link"}
 
 
+def _default_government_wan() -> InternetClass:
+    # A body's channel into the government's closed network (assumptions: no figure found).
+    return InternetClass(bandwidth_mbps=50, rtt_ms=30, mtbf_h=500, mttr_h=3,
+                         attempt_failure_prob=0.005)
+
+
 class InternetSpec(_Spec):
     """Connection classes; `office_class` is the office LAN, the others serve homes."""
 
@@ -571,6 +577,15 @@ class InternetSpec(_Spec):
         "(assumption: capital bodies on the best links, district akimats on the weakest).",
     )
     access_gateway: AccessGatewaySpec = Field(default_factory=AccessGatewaySpec)
+    government_wan: InternetClass = Field(
+        default_factory=_default_government_wan,
+        description="A body's channel into the government's closed transport network (the "
+        "unified transport environment of state bodies), on the office path of a system kept "
+        "outside the body's own building (`platform.*.office_paths`): a territorial division's "
+        "ministry ESED, an akimat's regional ESED. The network is separate from the internet "
+        "[order-386]; its numbers (50 Mbit/s, 30 ms, a drop every 500 h for 3 h, 0.5% failed "
+        "attempts) are assumptions; a region's internet incidents do not reach it.",
+    )
     connect_timeout_s: Positive = Field(
         25.0,
         description="Seconds lost per failed attempt. Source: integration logs, connect "
@@ -579,6 +594,25 @@ class InternetSpec(_Spec):
 
 
 # --------------------------------------------------------------------------- platforms
+
+ApprovalsMode = Literal["parallel", "sequential"]
+#: Segments an office's traffic to its system may cross, in this order.
+PathSegment = Literal["lan", "wan", "body_link", "access_gateway"]
+PATH_SEGMENTS: tuple[str, ...] = get_args(PathSegment)
+#: The survey's preference groups (cloud vs per-agency system), in the order they are drawn.
+UiGroup = Literal["advocates", "detractors", "undecided"]
+UI_GROUPS: tuple[str, ...] = get_args(UiGroup)
+
+
+def _check_paths(paths: dict[str, list[str]], where: str) -> None:
+    """Every body kind has a path that starts at the LAN and crosses a segment at most once."""
+    if set(paths) != set(BODY_KINDS):
+        raise ValueError(f"{where} must have exactly the keys {list(BODY_KINDS)}, got "
+                         f"{sorted(paths)}")
+    for kind, path in paths.items():
+        if not path or path[0] != "lan" or len(set(path)) != len(path):
+            raise ValueError(f"{where}.{kind}: {path} is not allowed: a path starts with lan "
+                             f"and names each of {list(PATH_SEGMENTS)} at most once")
 
 
 class OsdoSpec(_Spec):
@@ -596,13 +630,64 @@ class OsdoSpec(_Spec):
         "e-gov system failed under load in 2020 [egov-2020]). null = never.",
     )
     mttr_h: OutageHours = Field(3.0, description="Mean outage duration, hours (assumption).")
-    ui_time_factor: Annotated[float, Field(ge=0.5, le=2.0)] = Field(
-        1.10,
-        description="Handling-time factor of UI-bound steps (steps.*.ui_bound) on the cloud, "
-        "relative to ESED's UI (1.0): above 1 the cloud UI is slower, below 1 faster. 30% of "
-        "surveyed staff found its search and saving unfriendly and 35% found it more convenient "
-        "(seed paper [seed]); the size is an assumption (0.5-2.0).",
+    approvals: ApprovalsMode = Field(
+        "parallel",
+        description="How a draft's approvers work: parallel (all at once on one shared draft; "
+        "the cloud offers 'the potential to work together on one draft document' [seed]) or "
+        "sequential (one after another).",
     )
+    register_on_delivery: bool = Field(
+        True,
+        description="Whether the receiving body's records office registers a document another "
+        "body sent it inside the cloud store, as it registers mail from any other channel: "
+        "under the rules of documentation and document management the receiving "
+        "organisation's documentation service registers incoming documents [rules-2023] (the "
+        "paragraph was not re-read; docs/sources.md), and the inter-agency exchange reports "
+        "'registered by the recipient' as a step of its own [esedo]; false = the store's "
+        "delivery is the registration.",
+    )
+    office_paths: dict[BodyKind, list[PathSegment]] = Field(
+        default_factory=lambda: {kind: ["lan", "body_link", "access_gateway"]
+                                 for kind in BODY_KINDS},
+        description="Segments the cloud's traffic crosses from an office, by body kind: lan, "
+        "wan (the government network), body_link (the body's internet link, "
+        "`internet.office_links`), access_gateway (the state bodies' single internet access "
+        "gateway, `internet.access_gateway`). A service on the public internet is reached "
+        "through the body's link and the gateway, which state bodies must use for the internet "
+        "[order-386].",
+    )
+    ui_preference_shares: dict[UiGroup, Share] = Field(
+        {"advocates": 0.35, "detractors": 0.30, "undecided": 0.35},
+        description="Shares of staff who find the cloud more convenient (advocates), prefer "
+        "ESED for its internet access and an interface that makes documents hard to find and "
+        "save (detractors), or cannot say (undecided). Source: seed paper, 2020 survey "
+        "(35/30/35) [seed]. Each employee's group is drawn once, the same on every system.",
+    )
+    ui_time_factors: dict[UiGroup, Annotated[float, Field(ge=0.5, le=3.0)]] = Field(
+        {"advocates": 0.9, "detractors": 1.3, "undecided": 1.0},
+        description="Factor on the UI share of handling (`documents.steps.*.ui_share`) on the "
+        "cloud, relative to ESED's UI (1.0), by preference group of a user with advanced "
+        "literacy. Assumptions: detractors lose 30% on finding and saving, advocates gain 10%, "
+        "the undecided see no difference (65% found both fast given good internet and "
+        "training [seed]); 0.5-3.0.",
+    )
+    ui_insecure_gap_factor: Annotated[float, Field(ge=1.0, le=3.0)] = Field(
+        1.5,
+        description="How much more an insecure user feels the UI difference: their factor is "
+        "1 + this x (the group's factor - 1) (assumption: the survey ties the systems' speed to "
+        "training [seed]; 1 = literacy does not change the UI difference).",
+    )
+
+    @model_validator(mode="after")
+    def _ui_groups(self) -> OsdoSpec:
+        for key in ("ui_preference_shares", "ui_time_factors"):
+            got = set(getattr(self, key))
+            if got != set(UI_GROUPS):
+                raise ValueError(f"platform.osdo.{key} must have exactly the keys "
+                                 f"{list(UI_GROUPS)}, got {sorted(got)}")
+        _check_shares(self.ui_preference_shares, "platform.osdo.ui_preference_shares")
+        _check_paths(self.office_paths, "platform.osdo.office_paths")
+        return self
 
 
 class EsedSpec(_Spec):
@@ -629,6 +714,28 @@ class EsedSpec(_Spec):
     vpn_bandwidth_factor: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.7, description="Share of home bandwidth left inside the VPN tunnel (assumption)."
     )
+    approvals: ApprovalsMode = Field(
+        "sequential",
+        description="How a draft's approvers work: sequential (the draft goes from one approver "
+        "to the next, each seeing the others' remarks) or parallel. Assumption: no description "
+        "of the per-agency systems' approval routes was found.",
+    )
+    office_paths: dict[BodyKind, list[PathSegment]] = Field(
+        default_factory=lambda: {
+            "central_ministry": ["lan"], "committee": ["lan"],
+            "territorial_division": ["lan", "wan"], "local_executive": ["lan", "wan"],
+            "district_akimat": ["lan", "wan"]},
+        description="Segments a body's ESED traffic crosses from its office, by body kind (the "
+        "segments of `platform.osdo.office_paths`). Assumption: a central ministry or committee "
+        "keeps its system in its own building (the LAN only); a territorial division works in "
+        "its ministry's system and an akimat's department or district akimat in the regional "
+        "akimat's, over the government network (wan).",
+    )
+
+    @model_validator(mode="after")
+    def _paths(self) -> EsedSpec:
+        _check_paths(self.office_paths, "platform.esed.office_paths")
+        return self
 
 
 class GatewaySpec(_Spec):
@@ -709,9 +816,17 @@ class StepSpec(_Spec):
     )
     ui_bound: bool = Field(
         True,
-        description="Whether the step's handling is mostly finding, opening and saving documents "
-        "in the system's UI, so that the platform's ui_time_factor applies (assumption: every "
-        "step but drafting, which happens in an editor).",
+        description="Whether the step's work happens inside the system, so that an outage of "
+        "the system or of the way to it stops it (assumption: every step but drafting, which "
+        "happens in an editor).",
+    )
+    ui_share: Share = Field(
+        1.0,
+        description="Share of the step's handling that is work in the system's UI (finding, "
+        "opening, saving, filing), on which the cloud's UI factor acts "
+        "(`platform.osdo.ui_time_factors`). Assumption: 1 for the records office's and heads' "
+        "steps, 0.2 for drafting (finding material and saving and filing the draft; the "
+        "writing happens in an editor).",
     )
 
 
@@ -723,7 +838,7 @@ def _default_steps() -> dict[str, StepSpec]:
         "resolution": StepSpec(role="head", handling_mean_min=10, interactions=2),
         "execution": StepSpec(
             role="executor", handling_mean_min=120, handling_cv=1.0, interactions=4,
-            payload_mb=2.0, ui_bound=False, messenger_allowed=True,
+            payload_mb=2.0, ui_bound=False, ui_share=0.2, messenger_allowed=True,
         ),
         "approval": StepSpec(role="head", handling_mean_min=15, interactions=2, payload_mb=1.0),
         "signature": StepSpec(role="head", handling_mean_min=5, interactions=3, payload_mb=1.0),

@@ -48,8 +48,9 @@ LITERACY_LEVELS = [0.0, 0.2, SURVEY_INSECURE, 0.6, 0.8]
 #: from best to worst: what the cloud depends on from the office and the agency system does not.
 OFFICE_LEVELS = ["capital_office_link", "default", "regional_office_link",
                  "district_office_link"]
-#: The cloud UI's handling-time factor on UI-bound steps, relative to ESED's (1.0).
-UI_LEVELS = [0.8, 0.9, 1.0, 1.1, 1.2]
+#: The cloud UI's factor for its detractors (the survey's 30% who prefer ESED), relative to
+#: ESED's UI (1.0); the other groups keep their defaults.
+UI_LEVELS = [1.0, 1.15, 1.3, 1.5, 1.8]
 KPIS = ["cycle_time_mean_h", "on_time_rate"]
 
 
@@ -61,7 +62,7 @@ def _overrides(kind: str, level: str | float) -> list[str]:
         return ([] if level == "default"
                 else [f"internet.office_links.{k}={level}" for k in BODY_KINDS])
     if kind == "ui":
-        return [f"platform.osdo.ui_time_factor={level}"]
+        return [f"platform.osdo.ui_time_factors.detractors={level}"]
     insecure = float(level)
     return [f"staff.literacy.insecure={insecure}", f"staff.literacy.advanced={1 - insecure:.6g}"]
 
@@ -122,7 +123,7 @@ def plot_sweep(table: pd.DataFrame, axes=None):
     for ax, kind, label in zip(axes, ("internet", "literacy", "office", "ui"),
                                ("home internet (best to worst)", "insecure-literacy share",
                                 "office internet link (best to worst)",
-                                "cloud UI factor (ESED = 1)"), strict=True):
+                                "cloud UI factor of its detractors (ESED = 1)"), strict=True):
         part = table[table.sweep == kind]
         x = np.arange(len(part))
         mean = part.advantage_h.to_numpy(dtype=float)

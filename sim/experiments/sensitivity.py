@@ -111,7 +111,18 @@ _LABELS = {
     "internet.access_gateway.rtt_ms": "access-gateway round trip (ms)",
     "internet.access_gateway.channels": "access-gateway channels",
     "platform.osdo.servers": "OSDO servers",
-    "platform.osdo.ui_time_factor": "OSDO UI time factor (ESED's UI = 1)",
+    "platform.osdo.ui_time_factors.advocates": "OSDO UI factor of its advocates (ESED = 1)",
+    "platform.osdo.ui_time_factors.detractors": "OSDO UI factor of its detractors (ESED = 1)",
+    "platform.osdo.ui_time_factors.undecided": "OSDO UI factor of the undecided (ESED = 1)",
+    "platform.osdo.ui_insecure_gap_factor": "how much more insecure users feel the UI gap",
+    "platform.osdo.approvals": "OSDO approvals (0 parallel, 1 sequential)",
+    "platform.esed.approvals": "ESED approvals (0 sequential, 1 parallel)",
+    "platform.osdo.register_on_delivery": "OSDO registers delivered mail (0 yes, 1 no)",
+    "platform.esed.office_paths.local_executive": "local bodies' ESED path (0 LAN, 1 +WAN)",
+    "platform.esed.office_paths.district_akimat": "district akimats' ESED path (0 LAN, 1 +WAN)",
+    "internet.government_wan.rtt_ms": "government WAN round trip (ms)",
+    "internet.government_wan.mtbf_h": "hours between drops of a body's WAN channel",
+    "documents.steps.execution.ui_share": "UI share of drafting",
     "platform.osdo.mtbf_h": "hours between OSDO outages",
     "platform.osdo.mttr_h": "OSDO outage duration (h)",
     "platform.esed.servers_per_body": "ESED servers per body",
@@ -230,7 +241,8 @@ def _check_design(results: SweepResults, sweep_file: Path) -> None:
                          f"sim sweep --resume")
     stored = ok.groupby("point", sort=True)[results.parameters].first()
     for point in points:
-        for path, value in point.values.items():
+        # Labels: a range's value, or a category's place in its list (what the store holds).
+        for path, value in point.labels.items():
             got = stored.at[point.index, path]
             if not math.isclose(float(got), float(value), rel_tol=1e-9, abs_tol=1e-9):
                 raise InputError(f"{sweep_file}: point {point.index} sets {path}={value}, but "

@@ -4,7 +4,9 @@ A sweep file (YAML; the format is described with examples in ``docs/experiments.
 base scenario, fixed overrides, platforms, replications, a seed, a design (grid, Latin hypercube,
 explicit points, or a global sensitivity design: Morris trajectories or Saltelli's Sobol
 sample), the swept parameters (value lists, labelled values or ranges, with a distribution over
-the range for the sensitivity designs) and the KPIs to keep.
+the range for the sensitivity designs) and the KPIs to keep. In a sensitivity design a value
+list is a category (a structural choice such as ``platform.esed.approvals``): sampled uniformly
+over its values, stored and tabulated as its place in the list (0 = the first).
 
 :func:`load_sweep` reads and checks it (every point's scenario is validated before any run, and
 problems raise :class:`~sim.config.errors.SweepFileError` naming the file, field and value);
@@ -357,12 +359,22 @@ def _check_design_options(design: DesignSpec, source: str) -> None:
 
 
 def _dist_bounds(path: str, p: ParameterSpec, kind: str, source: str) -> tuple[str, list[float]]:
-    """SALib's name and bounds of one parameter's distribution (checked)."""
+    """SALib's name and bounds of one parameter's distribution (checked).
+
+    A value list is a category: uniform over [0, k) for k values, value i over [i, i + 1).
+    """
     where = f"{source}: parameters.{path}"
     if p.range is None:
-        shown = f"values: {p.values!r}" if p.values is not None else "no range"
-        raise SweepFileError(f"{where}: {shown} cannot be sampled by a {kind} design; give "
-                            f"range: [low, high] (a {kind} design varies numbers over a range)")
+        values = p.values or []
+        if len(values) < 2:
+            raise SweepFileError(f"{where}: values: {p.values!r} cannot be sampled by a {kind} "
+                                f"design; give range: [low, high], or at least two values (a "
+                                f"category)")
+        if p.dist is not None or p.integer:
+            given = "dist" if p.dist is not None else "integer"
+            raise SweepFileError(f"{where}.{given} is not allowed with values (a category); it "
+                                f"goes with range")
+        return "unif", [0.0, float(len(values))]
     if p.num is not None or p.step is not None:
         given = "num: " + str(p.num) if p.num is not None else f"step: {p.step:g}"
         raise SweepFileError(f"{where}: {given} is not allowed with kind: {kind} (it places its "
@@ -449,6 +461,10 @@ def salib_sample(spec: SweepFile, seed: int, source: str = "<sweep>") -> np.ndar
                                 f"points; at most {MAX_POINTS:,}")
         sample = morris.sample(problem, design.n, num_levels=levels, seed=_design_rng(seed))
         for column, (path, p) in enumerate(spec.parameters.items()):
+            if p.range is None and len(p.values or []) > levels:
+                raise SweepFileError(f"{source}: parameters.{path}: {len(p.values or [])} "
+                                    f"values, but a morris design of {levels} levels reaches "
+                                    f"at most {levels} of them; use more levels or fewer values")
             # A step between two levels that round to the same whole number would change
             # nothing in the runs, yet count as an effect of zero: the effect would be diluted.
             if p.integer and len({round(v) for v in sample[:, column]}) < len(
@@ -512,11 +528,19 @@ def design_points(spec: SweepFile, seed: int, source: str = "<sweep>") -> list[P
         # Points in SALib's order: trajectory after trajectory (morris), or Saltelli's blocks
         # (sobol); the analysis pairs each point's results with its row of the sample.
         sample = salib_sample(spec, seed, source)
+        categories = {path: _grid_values(p, f"{source}: parameters.{path}")
+                      for path, p in params.items() if p.range is None}
         points = []
         for i, row in enumerate(sample):
-            values = {path: _sampled_value(p, v)
-                      for (path, p), v in zip(params.items(), row, strict=True)}
-            points.append(Point(i, dict(values), values))
+            labels, values = {}, {}
+            for (path, p), v in zip(params.items(), row, strict=True):
+                if p.range is None:  # a category: its place in the list, and its value
+                    items = categories[path]
+                    place = min(int(v), len(items) - 1)
+                    labels[path], values[path] = place, items[place][1]
+                else:
+                    labels[path] = values[path] = _sampled_value(p, v)
+            points.append(Point(i, labels, values))
         return points
     if design.kind == "grid":
         if design.n is not None:

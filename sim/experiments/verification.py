@@ -163,7 +163,10 @@ def reduced_scenario(
         # Nobody is at home, but the office LAN and internet links must never drop.
         cls.update(mtbf_h=None, attempt_failure_prob=0.0)
     base["internet"]["access_gateway"]["mtbf_h"] = None
-    base["platform"]["osdo"].update(mtbf_h=None, ui_time_factor=1.0)
+    base["internet"]["government_wan"].update(mtbf_h=None, attempt_failure_prob=0.0)
+    # The cloud's UI is as fast as ESED's for everyone: the cases check queueing, not the UI.
+    base["platform"]["osdo"].update(
+        mtbf_h=None, ui_time_factors={"advocates": 1.0, "detractors": 1.0, "undecided": 1.0})
     base["platform"]["esed"].update(mtbf_h=None)
     base["documents"] = {"types": types, "steps": steps}
     base["workload"].update(documents_per_employee_per_day=arrivals_per_day / staff,

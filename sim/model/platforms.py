@@ -5,8 +5,11 @@ What differs is the point of the simulator:
 * server pools -- one national pool vs a small pool per body;
 * outages -- one process hitting every OSDO body at once vs an independent one per body;
 * remote access -- any connection vs a VPN with limited sessions and extra latency;
-* approvals -- parallel co-editing vs sequential;
-* usability -- the cloud UI's search-and-save factor.
+* the office path -- which network segments office traffic crosses, by body kind;
+
+and, as scenario parameters of each system, approvals (parallel co-editing or sequential) and,
+inside the cloud store, whether a delivered document is registered again. The cloud UI's
+search-and-save factor is each person's (:mod:`sim.model.work`).
 
 Inter-body delivery lives in :class:`Gateway`. :data:`SYSTEM_CLASSES` maps each system name of
 :data:`sim.config.architectures.SYSTEMS` to its class.
@@ -133,14 +136,17 @@ class Platform:
     """The interface of a document system as seen by one body's staff."""
 
     name: str
+    #: Whether a draft's approvers work at once (``platform.*.approvals``).
     parallel_approvals: bool
     #: Whether bodies on this system share one store, so that a document sent between two of
-    #: them is delivered inside it (no gateway, no re-registration).
+    #: them is delivered inside it, not through the gateway.
     shared_store: bool = False
-    #: Whether the system is a service on the public internet: from the office it is reached
-    #: through the body's internet link and the state bodies' internet access gateway.
-    reached_over_internet: bool = False
-    ui_time_factor: float
+    #: Whether a document delivered inside the shared store is registered by the receiver.
+    register_on_delivery: bool = True
+    #: Whether the cloud's UI factors (each person's) apply; ESED's UI is the reference.
+    cloud_ui: bool = False
+    #: Segments the office's traffic crosses, by body kind (``platform.*.office_paths``).
+    office_paths: dict[str, list[str]]
     service_mean_min: float
     extra_rtt_ms: float = 0.0
     bandwidth_factor: float = 1.0
@@ -179,9 +185,8 @@ class Osdo(Platform):
     """One national cloud store: one server pool, one outage process."""
 
     name = "osdo"
-    parallel_approvals = True
     shared_store = True
-    reached_over_internet = True
+    cloud_ui = True
 
     @classmethod
     def build(cls, scenario: Scenario, streams: Streams, vpn_sessions: dict[int, int],
@@ -191,7 +196,9 @@ class Osdo(Platform):
 
     def __init__(self, spec: OsdoSpec, streams: Streams) -> None:
         self.spec = spec
-        self.ui_time_factor = spec.ui_time_factor
+        self.parallel_approvals = spec.approvals == "parallel"
+        self.register_on_delivery = spec.register_on_delivery
+        self.office_paths = spec.office_paths
         self.service_mean_min = spec.service_time_ms / 60_000.0
         self._pool = ServerPool(spec.servers)
         self._outages = OutageTimeline.from_hours(
@@ -218,8 +225,6 @@ class Esed(Platform):
     """A separate system per body, each with its own servers, outages and VPN sessions."""
 
     name = "esed"
-    parallel_approvals = False
-    ui_time_factor = 1.0
 
     @classmethod
     def build(cls, scenario: Scenario, streams: Streams, vpn_sessions: dict[int, int],
@@ -232,6 +237,8 @@ class Esed(Platform):
         env: simpy.Environment,
     ) -> None:
         self.spec = spec
+        self.parallel_approvals = spec.approvals == "parallel"
+        self.office_paths = spec.office_paths
         self.service_mean_min = spec.service_time_ms / 60_000.0
         self.extra_rtt_ms = spec.vpn_rtt_ms
         self.bandwidth_factor = spec.vpn_bandwidth_factor
@@ -274,7 +281,7 @@ class Delivery:
 
     arrival: float  # clock minute the receiving body's system holds it
     attempts: int  # transmissions through the gateway (0 inside the cloud store)
-    needs_registration: bool  # re-registered by the receiving clerk
+    needs_registration: bool  # registered by the receiving clerk
     via: str  # "store" (inside the cloud), "gateway" (ESEDO) or "courier" (secret, on paper)
 
 
@@ -283,8 +290,9 @@ class Gateway:
 
     Through the gateway a send is asynchronous: each transmission fails with ``failure_prob`` and
     is resent after ``resend_after_min`` (so attempts are geometric), then the receiving system
-    picks it up at its next poll, and its clerk registers it again. Exchange between the two
-    platforms goes through the operator's gateway at an extra delay.
+    picks it up at its next poll, and its clerk registers it. Exchange between the two
+    platforms goes through the operator's gateway at an extra delay. Inside the cloud store the
+    receiver's clerk registers it too unless ``platform.osdo.register_on_delivery`` is false.
     """
 
     def __init__(self, spec: GatewaySpec, streams: Streams, body_count: int) -> None:
@@ -306,7 +314,8 @@ class Gateway:
         if secret:
             return Delivery(t + spec.secret_courier_h * 60.0, 0, True, "courier")
         if src is dst and src.shared_store:
-            return Delivery(t + spec.osdo_internal_delivery_s / 60.0, 0, False, "store")
+            return Delivery(t + spec.osdo_internal_delivery_s / 60.0, 0,
+                            dst.register_on_delivery, "store")
         attempts = _geometric_attempts(rng.random(), spec.failure_prob)
         landed = t + (attempts - 1) * spec.resend_after_min + attempts * spec.transit_s / 60.0
         if src.name != dst.name:

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.config.schema import Scenario
+from sim.config.schema import UI_GROUPS, Scenario
 from sim.model.network import Connection
 from sim.model.streams import Purpose, Streams
 
 __all__ = ["Employee", "Body", "sample_population", "leadership_count", "ROLES", "class_of",
-           "work_modes", "home_order", "office_weekdays", "set_pace"]
+           "work_modes", "home_order", "office_weekdays", "set_pace", "ui_groups"]
 
 ROLES = ("clerk", "head", "executor")
 _LATEST = 1 << 62  # sorts after any day in (day, end) pairs
@@ -61,6 +61,10 @@ class Employee:
     u_literacy: float = 0.0
     u_equipment: float = 0.0
     u_internet: float = 0.0
+    #: The survey's preference group (index into ``schema.UI_GROUPS``): how the cloud's UI
+    #: suits this person. Drawn whatever the architecture, so the same person has the same group
+    #: in the OSDO and ESED runs.
+    ui_group: int = 0
 
     def on_site(self, day: int) -> bool:
         """Whether the employee works in the office on calendar day ``day``."""
@@ -293,6 +297,8 @@ def _sample_staff(
     messenger = rng.random(n) < staff.messenger_user_share
     ranks = home_order(rng, cleared)
     modes = work_modes(ranks, staff.remote_share, staff.hybrid_share)
+    # Drawn last, so that adding it left every earlier draw of the stream as it was.
+    groups = ui_groups(rng, scenario, n)
     people = [
         Employee(
             id=first_id + i, body=body_id, role=roles[i], cleared=bool(cleared[i]),
@@ -300,13 +306,20 @@ def _sample_staff(
             mode=modes[i], office_weekdays=office_weekdays(modes[i], first_id + i, scenario),
             messenger_user=bool(messenger[i]), remote_rank=int(ranks[i]),
             u_literacy=float(u_literacy[i]), u_equipment=float(u_equipment[i]),
-            u_internet=float(u_internet[i]),
+            u_internet=float(u_internet[i]), ui_group=int(groups[i]),
         )
         for i in range(n)
     ]
     for emp in people:
         set_pace(emp, scenario)
     return people
+
+
+def ui_groups(rng: np.random.Generator, scenario: Scenario, n: int) -> np.ndarray:
+    """Each of ``n`` employees' preference group (index into ``UI_GROUPS``), survey shares."""
+    shares = scenario.platform.osdo.ui_preference_shares
+    cdf = np.cumsum([shares[g] for g in UI_GROUPS], dtype=float)
+    return np.searchsorted(cdf / cdf[-1], rng.random(n), side="right").clip(max=len(cdf) - 1)
 
 
 def set_pace(emp: Employee, scenario: Scenario) -> None:

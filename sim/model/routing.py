@@ -7,9 +7,10 @@ clerks are a pool (whoever is free registers and dispatches).
 
 :class:`DocumentFlow` is a state machine driven by step completions: each finished step decides
 the next one and hands it to the right role pool. Execution by several executors runs in
-parallel; approvals run in parallel on OSDO (co-editing one draft) and one after another on
-ESED. An approver may send the draft back for rework. A dispatch to another modelled body
-creates an incoming document there, through the cloud store or the gateway.
+parallel; approvals run at once (co-editing one draft) or one after another, as each system's
+``approvals`` parameter says (by default parallel on OSDO, sequential on ESED). An approver
+may send the draft back for rework. A dispatch to another modelled body creates an incoming
+document there, through the cloud store or the gateway.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ class DocumentFlow:
         doc.extended = True
 
     def start(self, doc: Document) -> None:
-        """Enter the route: registration, unless the cloud store delivered it already."""
+        """Enter the route: registration, unless delivered inside the cloud store without it."""
         doc.head_draw = doc.rng.random()
         if doc.needs_registration:
             self._submit(doc, "register", self._after_register)

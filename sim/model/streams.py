@@ -34,6 +34,7 @@ class Purpose(enum.IntEnum):
     OFFICE_LINK = 8
     ACCESS_GATEWAY = 9
     ABSENCE = 10
+    OFFICE_WAN = 11
 
 
 class Streams:

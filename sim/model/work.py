@@ -23,12 +23,13 @@ import math
 import random
 from bisect import bisect_right
 from collections.abc import Callable
+from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
 
 import simpy
 
-from sim.config.schema import Scenario, StepSpec
+from sim.config.schema import UI_GROUPS, InternetClass, Scenario, StepSpec
 from sim.model.calendar import MINUTES_PER_DAY, WorkCalendar
 from sim.model.documents import DELAY_COMPONENTS, D, Document
 from sim.model.network import NEVER, Connection, OutageTimeline, UnionTimeline, with_incidents
@@ -36,7 +37,7 @@ from sim.model.platforms import Platform, ServerPool, SessionPool
 from sim.model.population import Employee
 from sim.model.streams import Purpose, Streams
 
-__all__ = ["Step", "StepTimer", "PAPER"]
+__all__ = ["Step", "StepTimer", "Route", "PAPER"]
 
 _N = len(DELAY_COMPONENTS)
 _inv_normal = NormalDist().inv_cdf
@@ -78,7 +79,7 @@ class Step:
     platform: Platform
     conn: Connection
     nets: tuple[OutageTimeline, ...]
-    link: Connection | None
+    link: Route | None
     vpn: SessionPool | None
     vpn_from: float
     occupied: float
@@ -119,6 +120,21 @@ class Step:
         return self.system == PAPER
 
 
+@dataclass(frozen=True, slots=True)
+class Route:
+    """The segments of an office's path to its system beyond the LAN, folded into one link.
+
+    Round trips add up, the narrowest segment sets the bandwidth, and an attempt fails if any
+    segment drops it; ``via_access``: the path ends in the state bodies' internet access gateway,
+    which carries each transfer on one of its channels.
+    """
+
+    rtt_ms: float
+    bandwidth_mbps: float
+    attempt_failure_prob: float
+    via_access: bool
+
+
 class StepTimer:
     """Times steps for one architecture in one replication."""
 
@@ -142,9 +158,9 @@ class StepTimer:
         self._systems = [p.outages_for(b) for b, p in zip(bodies, platforms, strict=True)]
         self._servers = [p.servers_for(b) for b, p in zip(bodies, platforms, strict=True)]
         self._vpn = [p.vpn_for(b) for b, p in zip(bodies, platforms, strict=True)]
-        # From the office, a system on the public internet is reached through the body's internet
-        # link and the state bodies' single internet access gateway; a system on the agency's
-        # own network only through the office LAN.
+        # The office's path to its system crosses the segments the system's office_paths name
+        # for the body's kind: the LAN, the government WAN, the body's internet link, the state
+        # bodies' single internet access gateway.
         internet = scenario.internet
         gateway = internet.access_gateway
         self._access = OutageTimeline.from_hours(
@@ -152,14 +168,25 @@ class StepTimer:
         self._access_pool = ServerPool(gateway.channels)
         self._access_rtt_ms = gateway.rtt_ms
         self._body_kinds = body_kinds
-        # Incidents of a region's internet: on its bodies' paths to a system on the internet and
-        # on their staff's home lines (kept here, so a body that moves system keeps them).
+        # Incidents of a region's internet: on its bodies' links to the internet and on their
+        # staff's home lines (kept here, so a body that moves system keeps them).
         self._region_down: list[tuple[OutageTimeline, ...]] = [() for _ in bodies]
-        self._links: list[Connection | None] = [
-            self._office_link(b) if p.reached_over_internet else None
-            for b, p in enumerate(platforms)]
+        # A body's internet link and WAN channel, made on first use from their own streams (so
+        # a body that moves system keeps their histories).
+        self._segments: dict[tuple[str, int], Connection] = {}
+        self._routes: dict[tuple[int, str], Route | None] = {}  # by platform and body kind
+        self._paths: list[tuple[str, ...]] = [
+            tuple(p.office_paths[body_kinds[b]]) for b, p in enumerate(platforms)]
+        self._links: list[Route | None] = [self._route(b) for b in bodies]
         self._office_nets: list[tuple[OutageTimeline | UnionTimeline, ...]] = [
             self._office_path(b) for b in bodies]
+        # The cloud UI's factor by preference group (UI_GROUPS order) and literacy (insecure
+        # users feel the difference more: the gap from 1 is widened).
+        osdo = scenario.platform.osdo
+        gap = osdo.ui_insecure_gap_factor
+        self._cloud_ui = [(f, 1.0 + gap * (f - 1.0))
+                          for f in (osdo.ui_time_factors[g] for g in UI_GROUPS)]
+        self._ui_share = {name: spec.ui_share for name, spec in scenario.documents.steps.items()}
         # Migration: until when a body's staff work slower in a new system, and how much.
         self._transition: list[tuple[float, float]] = [(0.0, 1.0) for _ in bodies]
         self._migrating = False  # no body has moved: steps skip the migration's costs
@@ -181,21 +208,59 @@ class StepTimer:
         # Network minutes of a step kind over a connection class and path, computed once each.
         self._transfer: dict[tuple[int, int, int, bool, int], float] = {}
 
-    def _office_link(self, body: int) -> Connection:
+    def _segment(self, name: str, body: int) -> InternetClass:
+        """The connection class of a body's WAN channel or internet link."""
         internet = self.internet
-        spec = internet.classes[internet.office_links[self._body_kinds[body]]]
-        return Connection(spec, self.streams.python(Purpose.OFFICE_LINK, body))
+        if name == "wan":
+            return internet.government_wan
+        return internet.classes[internet.office_links[self._body_kinds[body]]]
+
+    def _connection(self, name: str, body: int) -> Connection:
+        """The body's WAN channel or internet link, made on first use."""
+        conn = self._segments.get((name, body))
+        if conn is None:
+            purpose = Purpose.OFFICE_WAN if name == "wan" else Purpose.OFFICE_LINK
+            conn = Connection(self._segment(name, body), self.streams.python(purpose, body))
+            self._segments[(name, body)] = conn
+        return conn
+
+    def _route(self, body: int) -> Route | None:
+        """The numbers of the body's path beyond the LAN (None: the LAN only)."""
+        path = self._paths[body]
+        key = (id(self.platforms[body]), self._body_kinds[body])  # its numbers depend on these
+        if key in self._routes:
+            return self._routes[key]
+        links = [self._segment(name, body) for name in ("wan", "body_link") if name in path]
+        via_access = "access_gateway" in path
+        route = None
+        if links or via_access:
+            # One segment's own probability as it is (1 - (1 - p) need not give p back exactly).
+            fail = links[0].attempt_failure_prob if len(links) == 1 else 1.0 - math.prod(
+                1.0 - spec.attempt_failure_prob for spec in links)
+            route = Route(
+                rtt_ms=sum(spec.rtt_ms for spec in links)
+                + (self._access_rtt_ms if via_access else 0.0),
+                bandwidth_mbps=min((spec.bandwidth_mbps for spec in links), default=math.inf),
+                attempt_failure_prob=fail, via_access=via_access)
+        self._routes[key] = route
+        return route
 
     def _office_path(self, body: int) -> tuple[OutageTimeline | UnionTimeline, ...]:
-        """The office's path to its system.
+        """The outage timelines on the office's path to its system.
 
-        The LAN, and for a system on the internet the body's link, its region's internet
-        (incidents) and the access gateway.
+        The LAN, then as the path says the WAN channel, the body's internet link with its
+        region's internet (incidents), and the access gateway.
         """
-        lan, link = self.office[body].timeline, self._links[body]
-        if link is None:
-            return (lan,)
-        return (lan, link.timeline, *self._region_down[body], self._access)
+        path = self._paths[body]
+        nets: list[OutageTimeline | UnionTimeline] = [self.office[body].timeline]
+        if "wan" in path:
+            nets.append(self._connection("wan", body).timeline)
+        if "body_link" in path:
+            nets.append(self._connection("body_link", body).timeline)
+            nets.extend(self._region_down[body])
+        if "access_gateway" in path:
+            nets.append(self._access)
+        return tuple(nets)
 
     # ------------------------------------------------------------------ policy over time
     def switch_platform(self, body: int, platform: Platform, transition_end: float,
@@ -209,10 +274,8 @@ class StepTimer:
         self._systems[body] = platform.outages_for(body)
         self._servers[body] = platform.servers_for(body)
         self._vpn[body] = platform.vpn_for(body)
-        if platform.reached_over_internet and self._links[body] is None:
-            self._links[body] = self._office_link(body)
-        elif not platform.reached_over_internet:
-            self._links[body] = None
+        self._paths[body] = tuple(platform.office_paths[self._body_kinds[body]])
+        self._links[body] = self._route(body)
         self._office_nets[body] = self._office_path(body)
         self._transition[body] = (transition_end, factor)
         self._migrating = True
@@ -405,8 +468,8 @@ class StepTimer:
             self._work(step, self.env.now)
             return
         p = step.conn.spec.attempt_failure_prob
-        if step.link is not None:  # an attempt fails if either network drops it
-            p = 1.0 - (1.0 - p) * (1.0 - step.link.spec.attempt_failure_prob)
+        if step.link is not None:  # an attempt fails if any segment drops it
+            p = 1.0 - (1.0 - p) * (1.0 - step.link.attempt_failure_prob)
         if p <= 0.0:
             self._interact(step)
             return
@@ -427,7 +490,7 @@ class StepTimer:
         start = self._servers[body].serve(now, service)
         network = self._network_minutes(step)
         done = start + service
-        if step.link is not None:
+        if step.link is not None and step.link.via_access:
             # Through the national access gateway: a channel for the transfer's duration.
             done = self._access_pool.serve(done, network)
         platform_minutes = (done - now) + network
@@ -439,13 +502,13 @@ class StepTimer:
         """Network time of the step's interactions over its path (cached per path and kind)."""
         spec, platform, conn, link = step.spec, step.platform, step.conn, step.link
         remote_path = step.vpn is not None
-        key = (id(conn.spec), id(link.spec) if link is not None else 0, id(platform),
+        key = (id(conn.spec), id(link) if link is not None else 0, id(platform),
                remote_path, id(spec))
         network = self._transfer.get(key)
         if network is None:
-            if link is not None:  # office LAN, the body's internet link, the access gateway
-                extra_rtt = link.spec.rtt_ms + self._access_rtt_ms
-                bandwidth = min(1.0, link.spec.bandwidth_mbps / conn.spec.bandwidth_mbps)
+            if link is not None:  # the office LAN, then the segments beyond it
+                extra_rtt = link.rtt_ms
+                bandwidth = min(1.0, link.bandwidth_mbps / conn.spec.bandwidth_mbps)
             elif remote_path:  # home connection through the agency's VPN
                 extra_rtt, bandwidth = platform.extra_rtt_ms, platform.bandwidth_factor
             else:
@@ -456,7 +519,7 @@ class StepTimer:
 
     def _handling_minutes(self, step: Step) -> float:
         """Hands-on minutes of the step: a draw from its distribution times the factors."""
-        emp, draws, spec = step.emp, step.draws, step.spec
+        emp, draws = step.emp, step.draws
         # Human handling time by inversion of one uniform draw, clamped away from 0 and 1
         kind, a, b = self._handling[step.name]
         if kind == "deterministic":
@@ -468,7 +531,12 @@ class StepTimer:
             else:
                 minutes = math.exp(a + b * _inv_normal(u))
         human = self.human
-        f = step.platform.ui_time_factor if spec.ui_bound and not step.paper else 1.0
+        f = 1.0
+        if step.platform.cloud_ui and not step.paper:
+            # The cloud's UI factor of this person acts on the step's share of UI work.
+            share = self._ui_share[step.name]
+            ui = self._cloud_ui[emp.ui_group][emp.insecure_literacy]
+            f = ui if share == 1.0 else 1.0 + share * (ui - 1.0)
         if emp.insecure_literacy:
             f *= human.insecure_literacy_time_factor
         if step.at_home:
