@@ -34,18 +34,16 @@ class _Run:
 def test_remote_75_report_names_the_deciding_assumptions_with_values_and_sources():
     words = report.depends_words(_Run(load_scenario(ROOT / "scenarios" / "remote_75.yaml")))
     cycle = next(w for w in words if w.startswith("<b>Mean cycle time</b>"))
-    # The screen's two assumptions above noise for the difference, largest first (mu* 15.6 h
-    # and 7.2 h in docs/experiments.md), each with its value here and its source.
-    ui = cycle.index("<code>platform.osdo.ui_time_factor</code> = 1.1 here; assumption")
-    gateway = cycle.index("<code>internet.access_gateway.mtbf_h</code> = 1000 here; assumption")
-    assert ui < gateway
-    # mu* 15.56 with SALib's half-width 3.62 (the shipped table has no percentile columns yet):
-    # cut at 0, 11.94 to 19.18.
-    assert "by 15.6 h (95% interval 11.9 to 19.2)" in cycle
-    # The flip point of the default-load scan: +2.34 h at 1.0, -1.19 h at 1.1, so
-    # 1.0 + 0.1 * 2.345 / (2.345 + 1.185) = 1.066.
-    assert "≈ 1.07 (between 1 and 1.1), OSDO faster below, ESED above" in cycle
-    assert "this scenario's 1.1 is above it" in cycle
+    # The screen's two assumptions above noise for the difference, largest first (mu* 9.7 h
+    # and 9.0 h in docs/experiments.md), each with its value here and its source.
+    detractors = cycle.index(
+        "<code>platform.osdo.ui_time_factors.detractors</code> = 1.3 here; assumption")
+    advocates = cycle.index(
+        "<code>platform.osdo.ui_time_factors.advocates</code> = 0.9 here; assumption")
+    assert detractors < advocates
+    # mu* 9.684 with SALib's half-width 3.808 (the shipped table has no percentile columns):
+    # 5.88 to 13.49.
+    assert "by 9.7 h (95% interval 5.9 to 13.5)" in cycle
     # The remote share moves both platforms, not which is faster; its source is not an
     # assumption.
     assert "<code>staff.remote_share</code> = 0.75 here; source: press reports" in cycle
@@ -53,20 +51,27 @@ def test_remote_75_report_names_the_deciding_assumptions_with_values_and_sources
     assert "no screened assumption moves it beyond replication noise" in on_time
 
 
-def test_flip_points_are_the_sign_changes_of_the_scans():
+def test_flip_points_are_the_sign_changes_of_the_scans(monkeypatch):
+    # The shipped scans' "ui" sweep varied the single UI factor the preference groups replaced:
+    # it is read for no flip. Read it as a scan of a parameter, its sign change is found: +2.34
+    # h at 1.0, -1.19 h at 1.1, so 1.0 + 0.1 * 2.345 / (2.345 + 1.185) = 1.066.
+    assert assumptions.flips() == []
+    monkeypatch.setattr(assumptions, "SCAN_PARAMETERS", {"ui": "some.factor"})
     found = assumptions.flips()
     table = pd.read_csv(DATA / "calibration_sweep.csv")
     ui = table[table.sweep == "ui"].set_index("level").advantage_h
-    assert [f.parameter for f in found] == ["platform.osdo.ui_time_factor"]
+    assert [f.parameter for f in found] == ["some.factor"]
     (flip,) = found
     assert (flip.below, flip.above) == (1.0, 1.1)
     assert flip.at == pytest.approx(1.0 + 0.1 * ui["1.0"] / (ui["1.0"] - ui["1.1"]))
+    assert flip.at == pytest.approx(1.066, abs=0.001)
     assert flip.crossing_in_noise
 
 
 def test_a_screened_parameter_the_scenario_lacks_is_said_so(monkeypatch):
     table = assumptions.screen().copy()
-    table.loc[table.parameter == "platform.osdo.ui_time_factor", "parameter"] = "platform.new.x"
+    table.loc[table.parameter == "platform.osdo.ui_time_factors.detractors",
+              "parameter"] = "platform.new.x"
     monkeypatch.setattr(assumptions, "screen", lambda: table)
     words = report.depends_words(_Run(load_scenario(ROOT / "scenarios" / "remote_75.yaml")))
     assert "<code>platform.new.x</code>, not in this scenario's schema; no source recorded" \
@@ -88,4 +93,4 @@ def test_report_page_has_the_section(tmp_path):
     assert result.exit_code == 0, result.output
     page = (out / "report.html").read_text()
     section = re.search(r"<section id='depends'>.*?</section>", page, re.S).group(0)
-    assert "assumption" in section and "platform.osdo.ui_time_factor" in section
+    assert "assumption" in section and "platform.osdo.ui_time_factors.detractors" in section

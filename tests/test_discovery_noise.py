@@ -65,7 +65,7 @@ def test_pure_noise_gives_nothing(seed):
     """Differences with no effect at all (sd 8 h per replication): nothing is found."""
     rng = np.random.default_rng(seed)
     x = pd.DataFrame({"staff.remote_share": rng.uniform(0, 0.8, 60),
-                      "platform.osdo.ui_time_factor": rng.uniform(0.8, 1.3, 60)})
+                      "platform.osdo.ui_time_factors.detractors": rng.uniform(0.8, 1.3, 60)})
     found = discover(results_of(x, rng.normal(0, 8.0, (2, 60))), KPI, margin=1.0)
     assert found.n_wins > 10  # plenty of points win by chance
     assert found.boxes == []
@@ -75,11 +75,11 @@ def test_pure_noise_gives_nothing(seed):
 def test_an_effect_beyond_noise_is_found():
     rng = np.random.default_rng(3)
     x = pd.DataFrame({"staff.remote_share": rng.uniform(0, 0.8, 96),
-                      "platform.osdo.ui_time_factor": rng.uniform(0.8, 1.3, 96)})
-    effect = np.where(x["platform.osdo.ui_time_factor"] < 1.05, -6.0, 3.0)
+                      "platform.osdo.ui_time_factors.detractors": rng.uniform(0.8, 1.3, 96)})
+    effect = np.where(x["platform.osdo.ui_time_factors.detractors"] < 1.05, -6.0, 3.0)
     found = discover(results_of(x, effect + rng.normal(0, 4.0, (2, 96))), KPI, margin=1.0)
     (box,) = found.boxes
-    assert [c.parameter for c in box.conditions] == ["platform.osdo.ui_time_factor"]
+    assert [c.parameter for c in box.conditions] == ["platform.osdo.ui_time_factors.detractors"]
     assert box.conditions[0].high == pytest.approx(1.05, abs=0.05)
     assert box.mean + box.half_width < -1.0
     assert "mean OSDO - ESED in the box" in found.sentences()[-1]

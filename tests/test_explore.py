@@ -61,12 +61,12 @@ def test_levers_become_the_overrides_sim_run_takes(small_file):
                     "staff.home_internet={urban_fibre: 0.15, urban_mobile: 0.3, rural: 0.35, "
                     "poor_rural: 0.2}",
                     "staff.literacy={advanced: 0.9, insecure: 0.1}",
-                    "platform.osdo.ui_time_factor=1.5"]
+                    "platform.osdo.ui_time_factors.detractors=1.5"]
     scenario = levers.scenario_with(small_file, sets)
     assert scenario.staff.remote_share == 0.8
     assert scenario.staff.literacy == {"advanced": 0.9, "insecure": 0.1}
     assert scenario.staff.home_internet["poor_rural"] == 0.2
-    assert scenario.platform.osdo.ui_time_factor == 1.5
+    assert scenario.platform.osdo.ui_time_factors["detractors"] == 1.5
 
 
 def test_every_lever_shows_its_source():

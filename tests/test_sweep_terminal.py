@@ -18,7 +18,7 @@ def swept(tmp_path_factory):
         "name": "terminal", "base": "base.yaml", "platforms": ["osdo", "esed"],
         "replications": 3, "seed": 11,
         "parameters": {"staff.remote_share": {"values": [0.2, 0.7]},
-                       "platform.osdo.ui_time_factor": {"values": [0.8, 1.3]}},
+                       "platform.osdo.ui_time_factors.detractors": {"values": [0.8, 1.3]}},
         "kpis": ["documents_created", "cycle_time_mean_h", "cycle_time_p95_h", "on_time_rate",
                  "throughput_per_day", "connectivity_loss_h_per_employee",
                  "unofficial_channel_share", "wip_mean"],
@@ -34,8 +34,8 @@ def test_tables_are_compact_and_point_to_the_report(swept):
     out, text = swept
     assert max(len(line) for line in text.splitlines() if str(out) not in line) <= 115
     assert f"sim report {out}" in text
-    assert "parameters: remote_share = staff.remote_share, ui_time_factor = " \
-           "platform.osdo.ui_time_factor" in text
+    assert "parameters: remote_share = staff.remote_share, detractors = " \
+           "platform.osdo.ui_time_factors.detractors" in text
     assert "(also 2 more KPIs)" in text  # eight KPIs, six shown
 
 

@@ -148,9 +148,10 @@ LEVERS: list[Lever] = [
           0.0, 1.0, 0.01),
     Lever("equipment", "Home equipment", "mix of equipment classes", "select",
           "staff.equipment", _mix_name("staff.equipment"), _mix("staff.equipment")),
-    Lever("ui_time_factor", "Cloud UI time factor", "x ESED's UI time", "slider",
-          "platform.osdo.ui_time_factor", lambda s: s.platform.osdo.ui_time_factor,
-          _share("platform.osdo.ui_time_factor"), 0.5, 2.0, 0.05),
+    Lever("ui_time_factor", "Cloud UI factor of its detractors", "x ESED's UI time", "slider",
+          "platform.osdo.ui_time_factors.detractors",
+          lambda s: s.platform.osdo.ui_time_factors["detractors"],
+          _share("platform.osdo.ui_time_factors.detractors"), 0.5, 3.0, 0.05),
     Lever("horizon_days", "Horizon", "working days", "number", "horizon_days",
           lambda s: s.horizon_days, lambda v: [f"horizon_days={_number(v)}"], 1, 2600, 1),
 ]
@@ -201,6 +202,8 @@ def source_of(lever: Lever) -> str:
     model: Any = Schema
     info = None
     for part in lever.field_path.split("."):
+        if not hasattr(model, "model_fields"):
+            break  # a key of a mapping field (a preference group): the field describes it
         info = model.model_fields[part]
         model = info.annotation
         if info.default_factory is not None:
