@@ -90,7 +90,7 @@ def test_a_document_is_put_back_at_its_step(monkeypatch):
     monkeypatch.setattr(replication, "working_office", one_document)
     scenario = tiny_deterministic(start={"office": "working"})
     run = run_replication(scenario, "osdo", 0, keep_steps=True)
-    steps = run.steps[run.steps.document == "w0-0"]
+    steps = run.steps[run.steps.document == "b0-w0"]
     assert list(steps.step) == ["approval", "signature"]
     assert steps.start_min.tolist() == pytest.approx([hm(0, "09:00"), hm(0, "09:15")])
     assert steps.end_min.tolist() == pytest.approx([hm(0, "09:15"), hm(0, "09:20")])

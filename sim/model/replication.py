@@ -165,7 +165,7 @@ def _open_office(flow: DocumentFlow, calendar: WorkCalendar,
     """Put a working office's documents back at minute 0, each at its step of the route."""
     for i, (doc, (created, deadline)) in enumerate(zip(office, place(office, calendar),
                                                        strict=True)):
-        opened = flow.create(f"w{doc.body}-{i}", doc.body, doc.type_name, doc.seed, created,
+        opened = flow.create(f"b{doc.body}-w{i}", doc.body, doc.type_name, doc.seed, created,
                              doc.origin_body, doc.needs_registration, deadline)
         opened.rework = doc.rework
         flow.resume(opened, doc.stage)
