@@ -163,7 +163,9 @@ def test_the_same_setting_twice_differs_by_exactly_nothing(small_file, tmp_path)
     ({"mean": -3.0, "half_width": 2.0, "n": 5},
      "B looks lower than A; by how much could not be pinned down"),
     ({"mean": 3.04, "half_width": 0.5, "n": 5}, "B is higher than A by 3.0 h"),
-    ({"mean": 3.0, "half_width": math.nan, "n": 1}, "no interval yet: one replication"),
+    ({"mean": 3.0, "half_width": math.nan, "n": 1}, "no interval yet: 1 replication"),
+    # Two replications have a t interval, but too wide to show (fewer than three).
+    ({"mean": 3.0, "half_width": 1.0, "n": 2}, "no interval yet: 2 replications"),
     ({"mean": math.nan, "half_width": math.nan, "n": 0}, "no value: not defined in these runs"),
 ])
 def test_the_words_claim_no_more_than_the_interval(diff, words):

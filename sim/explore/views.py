@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from sim.experiments.comparison import format_value, verdict
-from sim.experiments.statistics import mean_ci
+from sim.experiments.statistics import interval_words, mean_ci
 from sim.explore.jobs import Snapshot
 from sim.model.kpis import KPIS, MAIN_KPIS
 
@@ -47,11 +47,14 @@ def img(png: str, alt: str, css_id: str = "") -> str:
 
 def difference_words(kpi: str, diff: dict[str, float], first: str, second: str) -> str:
     """What a paired difference ``first - second`` allows one to say, in a few words."""
+    n, mean = int(diff.get("n") or 0), diff.get("mean", math.nan)
+    if n >= 2 and mean == 0 and diff.get("half_width") == 0:
+        return "the same in every replication"  # no interval needed to say that
     kind = verdict(diff)
     if kind == "none":
-        if math.isnan(diff.get("mean", math.nan)):
+        if mean is None or math.isnan(mean):
             return "no value: not defined in these runs"
-        return "no interval yet: one replication"
+        return f"no interval yet: {interval_words(max(n, 1)).removesuffix(': no interval')}"
     if kind == "same":
         return "the same in every replication"
     if kind == "unclear":
