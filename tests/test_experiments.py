@@ -179,7 +179,16 @@ def test_cli_compare_and_precision(tmp_path):
                                        "--platform", "osdo", "--replications", "3",
                                        "--precision", "0.25", "--no-plots"])
     assert result.exit_code == 0, result.output
-    assert "precision reached after 5 replications" in result.output  # 47%, 28%, then 19%
+    # The stopping point, worked out from the run's own replications with scipy's t: the first
+    # n >= 3 whose 95% half-width is within 25% of the mean.
+    from scipy import stats
+
+    cycle = pd.read_csv(tmp_path / "r" / "summary.csv").cycle_time_mean_h.to_numpy()
+    ratios = [stats.t.ppf(0.975, n - 1) * cycle[:n].std(ddof=1) / n**0.5 / cycle[:n].mean()
+              for n in range(3, len(cycle) + 1)]
+    first = next(n for n, r in zip(range(3, len(cycle) + 1), ratios) if r <= 0.25)
+    assert first == len(cycle) and all(r > 0.25 for r in ratios[:-1])
+    assert f"precision reached after {first} replications" in result.output
     bad = CliRunner().invoke(main, ["run", str(path), "--kpi", "wip_mean"])
     assert bad.exit_code == 2 and "--precision" in bad.output
 

@@ -333,3 +333,10 @@ def test_the_python_api_returns_the_tables_and_the_words(planted, tmp_path):
     assert result.words[0].startswith("Best (the most net benefit): fast")
     assert set(result.ranks.columns) == {"option", "rank", "probability"}
     assert result.costs.source.eq("assumption").all()
+
+
+def test_validating_an_options_file_says_to_run_it_with_sim_options():
+    shipped = Path(__file__).resolve().parents[1] / "scenarios" / "options" / \
+        "paper_recommendations.yaml"
+    result = CliRunner().invoke(main, ["validate", str(shipped)])
+    check_one_line_error(result, str(shipped), ["this is an options file", "sim options"])

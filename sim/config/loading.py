@@ -584,6 +584,9 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     """Load, inherit, override and validate a scenario file."""
     path = Path(path)
     data = load_chain(path)
+    if looks_like_sweep(data) and "options" in data:
+        raise ScenarioError(f"{path}: this is an options file (base:, options:), not a "
+                            f"scenario: run it with `sim options {path}` (sim.options in Python)")
     if looks_like_sweep(data):
         found = ", ".join(f"{k}:" for k in sorted(SWEEP_ONLY_KEYS & set(data)))
         raise ScenarioError(f"{path}: this is a sweep file ({found}), not a scenario: run it "
