@@ -3,8 +3,9 @@
 ``sim.run`` returns a :class:`RunResults` whose tables are DataFrames (``summary``, ``means``,
 ``paired``, ``documents``, ``timeseries``); ``sim.compare`` and ``sim.sweep`` return one
 DataFrame each; ``sim.options`` an :class:`OptionsResults` (options ranked by effect and cost,
-as DataFrames, and in words). Each prints a progress line on stderr as runs finish (``progress=False`` to
-silence it), which a Jupyter notebook shows without a terminal. ``docs/api.md`` has examples.
+as DataFrames, and in words). Each prints a progress line on stderr as runs finish
+(``progress=False`` to silence it), which a Jupyter notebook shows without a terminal.
+``docs/api.md`` has examples.
 
 ``import sim`` loads none of this: ``sim.run`` and the others are looked up when first used.
 """

@@ -186,7 +186,7 @@ def test_cli_compare_and_precision(tmp_path):
     cycle = pd.read_csv(tmp_path / "r" / "summary.csv").cycle_time_mean_h.to_numpy()
     ratios = [stats.t.ppf(0.975, n - 1) * cycle[:n].std(ddof=1) / n**0.5 / cycle[:n].mean()
               for n in range(3, len(cycle) + 1)]
-    first = next(n for n, r in zip(range(3, len(cycle) + 1), ratios) if r <= 0.25)
+    first = next(n for n, r in zip(range(3, len(cycle) + 1), ratios, strict=True) if r <= 0.25)
     assert first == len(cycle) and all(r > 0.25 for r in ratios[:-1])
     assert f"precision reached after {first} replications" in result.output
     bad = CliRunner().invoke(main, ["run", str(path), "--kpi", "wip_mean"])

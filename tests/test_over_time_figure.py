@@ -27,7 +27,6 @@ def test_weeks_name_their_official_holidays():
 
 
 def _weekly(n=26, on_time=None):
-    rng = np.random.default_rng(0)
     rows = []
     for platform in ("osdo", "esed"):
         for w in range(1, n + 1):

@@ -26,14 +26,14 @@ from typing import Any, Literal, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.config.errors import ScenarioError
+from sim.config.errors import InputError, ScenarioError
 from sim.config.schema import Scenario
 
 __all__ = [
     "load_scenario", "scenario_from_dict", "parse_override", "apply_override", "deep_merge",
     "defaults", "read_yaml", "load_chain", "safe_load", "suggest", "format_error",
     "first_error", "dump_resolved", "json_schema", "override_source", "looks_like_sweep",
-    "SWEEP_ONLY_KEYS", "MAX_FILE_BYTES", "MAX_DEPTH", "MAX_VALUES",
+    "SWEEP_ONLY_KEYS", "MAX_FILE_BYTES", "MAX_DEPTH", "MAX_VALUES", "load_base",
 ]
 
 
@@ -592,6 +592,32 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
         raise ScenarioError(f"{path}: this is a sweep file ({found}), not a scenario: run it "
                             f"with `sim sweep {path}` (sim.sweep in Python)")
     return scenario_from_dict(data, str(path), overrides)
+
+
+def load_base(path: Path, base: str, fixed: dict[str, Any], overrides: list[str] | None,
+              source: str, error: type[InputError]) -> Scenario:
+    """The base scenario of a file that varies one (a sweep file, an options file).
+
+    ``base`` is relative to ``path``; ``fixed`` are the file's own ``set:`` overrides (dotted
+    paths), ``overrides`` the command line's ``--set``. The base alone is checked first, so
+    that a mistake in the file's ``set`` is not blamed on the base; every problem is an
+    ``error`` naming ``source``.
+    """
+    base_path = path.parent / base
+    if not base_path.exists():
+        raise error(f"{source}: base: scenario file {base_path} not found")
+    try:
+        base_raw = load_chain(base_path)
+    except ScenarioError as exc:
+        raise error(f"{source}: in its base ({base}): {exc}") from None
+    data = deep_merge(defaults(), base_raw)
+    scenario = scenario_from_dict(data, f"{source} (base {base})")
+    if fixed or overrides:
+        for key, value in fixed.items():
+            apply_override(data, key.split("."), value, f"{source}: set.{key}")
+        scenario = scenario_from_dict(data, f"{source}: set", overrides,
+                                      applied_to=f"the base {base} of {source}")
+    return scenario
 
 
 def dump_resolved(scenario: Scenario) -> str:

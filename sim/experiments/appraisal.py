@@ -1,5 +1,7 @@
-"""Options appraised by effect and cost: paired effects, the efficiency frontier, a bootstrap
-over replications, the best portfolio under a budget and the acceptability curve.
+"""Options appraised by effect and cost.
+
+Paired effects, the efficiency frontier, a bootstrap over replications, the best portfolio
+under a budget and the acceptability curve.
 
 Conventions. An arm's *effect* on a KPI is its value minus the base's, paired replication by
 replication (same seeds), with a 95% Student-t interval. Its *gain* is the effect on the first
@@ -14,9 +16,9 @@ neighbours would gain more for the money: their incremental cost per unit gained
 increasing) are marked; along the rest, the incremental cost per unit gained.
 
 The bootstrap (:func:`bootstrap_gains`) resamples the replication numbers every arm has, the
-same ones for every arm, so each draw keeps the pairing of arms through common random numbers: probability of
-being best, rank distribution, portfolio membership and the acceptability curve all come from
-the same draws.
+same ones for every arm, so each draw keeps the pairing of arms through common random numbers:
+probability of being best, rank distribution, portfolio membership and the acceptability
+curve all come from the same draws.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ from sim.experiments.options import (
 from sim.experiments.statistics import mean_ci
 
 __all__ = ["frontier", "paired_table", "bootstrap_gains", "best_by_draw", "rank_distribution",
-           "portfolio_milp", "portfolio_brute_force", "common_gains", "acceptability", "Appraisal", "appraise",
-           "OPTIONS_COLUMNS"]
+           "portfolio_milp", "portfolio_brute_force", "common_gains", "acceptability",
+           "Appraisal", "appraise", "OPTIONS_COLUMNS"]
 
 #: The first columns of options.csv (the web explorer reads these names).
 OPTIONS_COLUMNS = ["option", "cost"]
@@ -194,8 +196,10 @@ def rank_distribution(scores: np.ndarray, names: list[str]) -> pd.DataFrame:
 
 
 def portfolio_milp(cost: np.ndarray, gain: np.ndarray, budget: float) -> np.ndarray:
-    """The set of options (0/1 each) of most total gain within ``budget``, by integer
-    programming (``scipy.optimize.milp``), assuming gains add up."""
+    """The set of options (0/1 each) of most total gain within ``budget``.
+
+    By integer programming (``scipy.optimize.milp``), assuming gains add up.
+    """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     cost = np.asarray(cost, dtype=float)
@@ -254,8 +258,11 @@ class Appraisal:
 
 
 def _value_grid(value: float | None, icer: np.ndarray) -> np.ndarray:
-    """Values of an hour for the acceptability curve: 0, then evenly in the logarithm from a
-    quarter of the cheapest frontier step to twice the dearest step or the file's value."""
+    """Values of an hour for the acceptability curve.
+
+    0, then evenly in the logarithm from a quarter of the cheapest frontier step to twice the
+    dearest step or the file's value.
+    """
     steps = icer[np.isfinite(icer) & (icer > 0)]
     low = float(steps.min()) / 4 if len(steps) else (value or 100.0) / 100
     high = 2 * max([float(steps.max()) if len(steps) else 0.0, value or 0.0, low * 4])

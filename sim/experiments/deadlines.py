@@ -89,7 +89,10 @@ def paired_levels(lever: Lever, replications: int, platforms: list[str],
 
 
 def markdown(table: pd.DataFrame, reference: str) -> str:
-    """The late share and cycle time of each level, with the paired difference from ``reference``."""
+    """The late share and cycle time of each level.
+
+    With the paired difference from ``reference``.
+    """
     lines = ["| platform | level | late share | minus " + reference + " [95% CI] | extended "
              "| cycle time, h | deferred / queue share |", "| --- | --- | --- | --- | --- | --- "
              "| --- |"]

@@ -27,7 +27,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-
 from scipy import stats
 
 from sim.config.architectures import ARCHITECTURES, PAIR

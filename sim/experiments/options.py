@@ -37,13 +37,12 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim.config.architectures import ArchitectureName
-from sim.config.errors import OptionsFileError, ScenarioError
+from sim.config.errors import OptionsFileError
 from sim.config.loading import (
     apply_override,
     deep_merge,
-    defaults,
     first_error,
-    load_chain,
+    load_base,
     read_yaml,
     scenario_from_dict,
     suggest,
@@ -53,7 +52,8 @@ from sim.model.kpis import KPIS
 
 __all__ = [
     "OptionsFile", "OptionSpec", "CostItem", "Objective", "Arm", "OptionsStudy",
-    "load_options", "options_from_dict", "with_replications", "in_hours_of_delay", "working_days_per_year",
+    "load_options", "options_from_dict", "with_replications", "in_hours_of_delay",
+    "working_days_per_year",
     "documents_per_year", "run_values", "next_runs", "selection_scores", "evaluate",
     "EvaluationOutcome", "annuity_factor", "cost_rows", "open_options_store", "STORE_NAME",
     "BASE_ARM", "MAX_COMBINED", "DEFAULT_OBJECTIVES",
@@ -416,20 +416,7 @@ def options_from_dict(raw: dict[str, Any], path: Path,
     if spec.max_replications is not None and spec.max_replications < spec.replications:
         raise OptionsFileError(f"{source}: max_replications: {spec.max_replications} is below "
                                f"replications: {spec.replications}")
-    base_path = path.parent / spec.base
-    if not base_path.exists():
-        raise OptionsFileError(f"{source}: base: scenario file {base_path} not found")
-    try:
-        base_raw = load_chain(base_path)
-    except ScenarioError as exc:
-        raise OptionsFileError(f"{source}: in its base ({spec.base}): {exc}") from None
-    data = deep_merge(defaults(), base_raw)
-    base = scenario_from_dict(data, f"{source} (base {spec.base})")
-    if spec.set or overrides:
-        for key, value in spec.set.items():
-            apply_override(data, key.split("."), value, f"{source}: set.{key}")
-        base = scenario_from_dict(data, f"{source}: set", overrides,
-                                  applied_to=f"the base {spec.base} of {source}")
+    base = load_base(path, spec.base, spec.set, overrides, source, OptionsFileError)
     if spec.value_per_hour is not None and not in_hours_of_delay(spec.objectives[0].kpi):
         raise OptionsFileError(f"{source}: value_per_hour needs a cycle time as the first "
                                f"objective (e.g. cycle_time_mean_h), not "

@@ -51,9 +51,8 @@ from sim.config.errors import ScenarioError, SweepFileError
 from sim.config.loading import (
     apply_override,
     deep_merge,
-    defaults,
     first_error,
-    load_chain,
+    load_base,
     parse_override,
     read_yaml,
     scenario_from_dict,
@@ -642,21 +641,7 @@ def sweep_from_dict(
         spec = SweepFile.model_validate(raw)
     except ValidationError as exc:
         raise SweepFileError(first_error(exc, source, SweepFile)) from None
-    base_path = path.parent / spec.base
-    if not base_path.exists():
-        raise SweepFileError(f"{source}: base: scenario file {base_path} not found")
-    try:
-        base_raw = load_chain(base_path)
-    except ScenarioError as exc:
-        raise SweepFileError(f"{source}: in its base ({spec.base}): {exc}") from None
-    data = deep_merge(defaults(), base_raw)
-    # The base alone first, so that a mistake in the sweep's own `set` is not blamed on the base.
-    base = scenario_from_dict(data, f"{source} (base {spec.base})")
-    if spec.set or overrides:
-        for key, value in spec.set.items():
-            apply_override(data, key.split("."), value, f"{source}: set.{key}")
-        base = scenario_from_dict(data, f"{source}: set", overrides,
-                                  applied_to=f"the base {spec.base} of {source}")
+    base = load_base(path, spec.base, spec.set, overrides, source, SweepFileError)
     resolved = base.model_dump(mode="python")
     points = design_points(spec, base.seed if spec.seed is None else spec.seed, design_source)
     scenarios = [_point_scenario(resolved, p, spec, source) for p in points]

@@ -43,22 +43,27 @@ class OptionsFolder:
     # The attributes ranking_words reads, named as an Appraisal names them.
     @property
     def best(self) -> str:
+        """The arm ranked first."""
         return str(self.summary["best"])
 
     @property
     def criterion(self) -> str:
+        """What the ranking maximised, in words."""
         return str(self.summary["criterion"])
 
     @property
     def undecided(self) -> list[str]:
+        """Arms the sequential selection could not rule out."""
         return list(self.summary.get("undecided") or [])
 
     @property
     def selected(self) -> list[str]:
+        """Arms left in contention by the sequential selection."""
         return list(self.summary.get("selection_survivors") or [])
 
     @property
     def volume(self) -> float:
+        """Documents a year the effects are multiplied by."""
         value = self.summary.get("documents_per_year")
         return math.nan if value is None else float(value)
 
@@ -103,8 +108,11 @@ def _settings(source: Any) -> dict[str, Any]:
 
 
 def ranking_words(result: Any, study: Any) -> list[str]:
-    """The options' ranking in sentences: an :class:`~sim.experiments.appraisal.Appraisal`
-    (or an :class:`OptionsFolder`) and the study (or the folder's summary)."""
+    """The options' ranking in sentences.
+
+    From an :class:`~sim.experiments.appraisal.Appraisal` (or an :class:`OptionsFolder`) and
+    the study (or the folder's summary).
+    """
     settings = _settings(study)
     table = result.options
     kpi = settings["objectives"][0]["kpi"]
@@ -147,7 +155,8 @@ def ranking_words(result: Any, study: Any) -> list[str]:
         more = " ..." if len(result.undecided) > 6 else ""
         done = settings["max_replications"]
         words.append(f"Undecided: after {done} replication(s), Kim-Nelson's selection"
-                     f" ({1 - settings.get('alpha', 0.05):.0%}, indifference zone {settings['indifference']:g} "
+                     f" ({1 - settings.get('alpha', 0.05):.0%}, indifference zone "
+                     f"{settings['indifference']:g} "
                      f"{KPIS[kpi].unit}) still has {len(result.undecided)} arm(s) besides "
                      f"{result.best} in contention: {', '.join(result.undecided[:6])}{more}; "
                      f"--max-replications N adds replications to those arms only.")

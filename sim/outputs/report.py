@@ -554,8 +554,11 @@ def _mu_text(kpi: str, influence: assumptions.Influence) -> str:
 
 
 def _named_value(run: RunData, path: str, influence: assumptions.Influence | None = None) -> str:
-    """``the OSDO UI factor of its detractors (platform.osdo.ui_time_factors.detractors = 1.3
-    here; assumption)``."""
+    """A parameter named in words with its value and source.
+
+    E.g. ``the OSDO UI factor of its detractors (platform.osdo.ui_time_factors.detractors =
+    1.3 here; assumption)``.
+    """
     label = html.escape(influence.label) if influence else ""
     source, _ = assumptions.source_for(path)
     value = assumptions.value_at(run.scenario, path)

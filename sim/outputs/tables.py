@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 
 from sim.config.architectures import PAIR, architecture_label
-from sim.experiments.replications import Experiment
 from sim.experiments.comparison import display_unit, format_value
+from sim.experiments.replications import Experiment
 from sim.experiments.statistics import format_ci, interval_words, mean_ci, shown_ci
 from sim.experiments.verification import PASS_RULE, CaseResult
 from sim.model.kpis import KPIS, MAIN_KPIS
