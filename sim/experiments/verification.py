@@ -358,8 +358,12 @@ def _case_little(quick: bool, seed: int, cache: dict[str, Any]) -> list[CaseResu
             k = run_replication(scenario, platform, r, seed, keep_documents=False).kpis
             ratios.append(k["wip_mean"] / (k["throughput_per_day"] * per_h
                                            * k["cycle_time_mean_h"]))
+        # Documents open at the horizon count in L but not in W: a bias of about the mean cycle
+        # time over the window. With drafts put off to the last days of their terms a document
+        # takes about nine working days, so over 240 days the bias is 2-4% (it was about 1%
+        # when documents took two): the allowance covers it.
         out.append(_result(f"Little, steady state, baseline {platform.upper()} {days} d",
-                           "wip / (throughput x cycle)", 1.0, ratios, 0.02, 0.02))
+                           "wip / (throughput x cycle)", 1.0, ratios, 0.04, 0.02))
     return out
 
 
