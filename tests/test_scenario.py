@@ -154,3 +154,24 @@ def test_shipped_scenarios_are_valid():
         data = yaml.safe_load(f.read_text())
         assert isinstance(data, dict)
         load_scenario(f)
+
+
+def test_deep_merge_shares_nothing_with_its_arguments():
+    # A sweep point or an options arm edits its merged copy in place: the base every other
+    # point starts from must not change, however deep the edit.
+    from sim.config.loading import deep_merge
+
+    base = {"staff": {"literacy": {"insecure": 0.39}}, "bodies": [{"staff": 300}], "seed": 1}
+    top = {"staff": {"remote_share": 0.5}, "platforms": ["osdo"]}
+    merged = deep_merge(base, top)
+    assert merged == {"staff": {"literacy": {"insecure": 0.39}, "remote_share": 0.5},
+                      "bodies": [{"staff": 300}], "seed": 1, "platforms": ["osdo"]}
+    merged["staff"]["literacy"]["insecure"] = 0.0
+    merged["bodies"][0]["staff"] = 1
+    merged["platforms"].append("esed")
+    assert base == {"staff": {"literacy": {"insecure": 0.39}}, "bodies": [{"staff": 300}],
+                    "seed": 1}
+    assert top == {"staff": {"remote_share": 0.5}, "platforms": ["osdo"]}
+    copy = deep_merge(base, {})
+    copy["staff"]["literacy"]["insecure"] = 0.5
+    assert base["staff"]["literacy"]["insecure"] == 0.39

@@ -43,8 +43,12 @@ def defaults() -> dict[str, Any]:
 
 
 def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    """``top`` over ``base``: mappings merge key by key, anything else (lists too) is replaced."""
-    out = dict(base)
+    """``top`` over ``base``: mappings merge key by key, anything else (lists too) is replaced.
+
+    The result shares nothing with either argument: a caller may edit it in place (a sweep
+    point's or an options arm's overrides) without touching the base every other one starts from.
+    """
+    out = {key: value if key in top else copy.deepcopy(value) for key, value in base.items()}
     for key, value in top.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = deep_merge(out[key], value)

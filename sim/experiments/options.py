@@ -21,7 +21,6 @@ for any number of workers.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import itertools
 import json
@@ -388,7 +387,7 @@ def _set_path(data: dict[str, Any], path: str, value: Any, where: str) -> None:
 
 def _arm_scenario(resolved: dict[str, Any], members: tuple[str, ...],
                   options: dict[str, OptionSpec], source: str) -> Scenario:
-    data = copy.deepcopy(resolved)  # deep_merge(x, {}) would share (and let us edit) x's sections
+    data = deep_merge(resolved, {})
     label = (f"option {members[0]!r}" if len(members) == 1 else
              f"combination {' + '.join(members)}" if members else "the base")
     for name in members:
