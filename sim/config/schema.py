@@ -641,7 +641,7 @@ class OsdoSpec(_Spec):
         description="Whether the receiving body's records office registers a document another "
         "body sent it inside the cloud store, as it registers mail from any other channel: "
         "under the rules of documentation and document management the receiving "
-        "organisation's documentation service registers incoming documents [rules-2023] (the "
+        "organisation's documentation service registers incoming documents [docrules-2023] (the "
         "paragraph was not re-read; docs/sources.md), and the inter-agency exchange reports "
         "'registered by the recipient' as a step of its own [esedo]; false = the store's "
         "delivery is the registration.",
@@ -907,8 +907,8 @@ class DocumentType(_Spec):
     legal_review: bool = Field(
         False,
         description="Whether the body's legal service approves the draft (by_kind resolution "
-        "only). Orders: see their value's source; which other types need it is an "
-        "assumption (none by default).",
+        "only). Which types need it is an assumption (none by default); orders have it, per "
+        "the rules of documentation [docrules-2023] as their value's row says.",
     )
 
 
