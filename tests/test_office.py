@@ -8,6 +8,7 @@ from test_model import hm, tiny_deterministic
 
 import sim.model.office as office
 import sim.model.replication as replication
+from sim.config.errors import ScenarioError
 from sim.model.calendar import WorkCalendar
 from sim.model.office import OpenDocument, office_key, place, working_office
 from sim.model.replication import run_replication
@@ -97,3 +98,45 @@ def test_a_document_is_put_back_at_its_step(monkeypatch):
     assert run.totals["documents_created"] == run.totals["documents_completed"] + \
         run.totals["open_at_horizon"]
     assert run.kpis["documents_completed"] == run.totals["documents_completed"] - 1
+
+
+def test_a_snapshot_override_takes_the_office_of_another_state(monkeypatch, tmp_path):
+    # A run at remote share 0.8 whose snapshot is taken at 0.1: the snapshot runs at 0.1 (the
+    # office as it stands before the change), keyed as the 0.1 scenario's own snapshot, so a
+    # run of that scenario reads it from the cache.
+    monkeypatch.setenv(office.CACHE_ENV, str(tmp_path))
+    calls = []
+
+    def take(scenario, architecture, rep, seed):
+        calls.append(scenario.staff.remote_share)
+        return [OpenDocument(0, "internal_order", 7, "approval", 60.0, 600.0, None, True, 0)]
+
+    start = {"office": "working", "snapshot_days": 30}
+    today = small_scenario(start=start, staff={"remote_share": 0.1})
+    moved = small_scenario(start={**start, "snapshot_set": {"staff.remote_share": 0.1}},
+                           staff={"remote_share": 0.8})
+    assert moved.staff.remote_share == 0.8
+    working_office(moved, "osdo", 0, 1, take)
+    assert calls == [0.1]
+    working_office(today, "osdo", 0, 1, take)
+    assert calls == [0.1]
+    # Without the override the moved scenario has an office of its own.
+    working_office(small_scenario(start=start, staff={"remote_share": 0.8}), "osdo", 0, 1, take)
+    assert calls == [0.1, 0.8]
+
+
+@pytest.mark.parametrize("sets, fragments", [
+    ({"staff.remote_sharee": 0.1}, ["start.snapshot_set", "staff.remote_sharee",
+                                    "unknown key", "remote_share"]),
+    ({"staf.remote_share": 0.1}, ["start.snapshot_set.staf.remote_share", "unknown key",
+                                  "staff"]),
+    ({"staff.remote_share": 1.5}, ["start.snapshot_set", "staff.remote_share", "1.5"]),
+    ({"bodies.0.staff": 10}, ["start.snapshot_set.bodies.0.staff", "cannot differ"]),
+    ({"horizon_days": 10}, ["start.snapshot_set.horizon_days", "cannot differ"]),
+])
+def test_a_bad_snapshot_override_is_an_error_of_the_file(sets, fragments):
+    with pytest.raises(ScenarioError) as err:
+        small_scenario(start={"office": "working", "snapshot_set": sets})
+    for fragment in fragments:
+        assert fragment in str(err.value)
+    assert str(err.value).startswith("small:")

@@ -397,3 +397,23 @@ def test_sweep_plot_draws_each_platforms_mean_and_interval_per_value():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["poor", "good"]
     assert list(ax.lines[0].get_xdata()) == [0, 1] and list(ax.lines[0].get_ydata()) == [
         pytest.approx(10 / 3), 3.5]
+
+
+def test_points_start_from_the_bases_office_with_office_from_base(tmp_path):
+    # Every point's snapshot is the base's (its parameters undone for the snapshot), so the
+    # points of a seed block share one office; without office_from each point has its own.
+    from sim.config.errors import SweepFileError
+    from sim.model.office import office_key, snapshot_scenario
+
+    working = {"office": "working", "snapshot_days": 5}
+    shared = load_sweep(write_sweep(tmp_path, office_from="base",
+                                    set={"start": working}))
+    base_key = office_key(snapshot_scenario(shared.base), "osdo", 0, 1)
+    assert {office_key(snapshot_scenario(s), "osdo", 0, 1) for s in shared.scenarios} == {base_key}
+    assert shared.scenarios[3].staff.remote_share == 0.6  # the run itself is the point's
+    assert shared.scenarios[3].start.snapshot_set == {"staff.remote_share": 0.5,
+                                                      "staff.messenger_user_share": 0.41}
+    own = load_sweep(write_sweep(tmp_path, set={"start": working}))
+    assert len({office_key(snapshot_scenario(s), "osdo", 0, 1) for s in own.scenarios}) == 4
+    with pytest.raises(SweepFileError, match="office_from: base needs start.office: working"):
+        load_sweep(write_sweep(tmp_path, office_from="base"))

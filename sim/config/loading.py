@@ -531,9 +531,69 @@ def scenario_from_dict(
         apply_override(merged, parts, value, override_source(text, target))
         given.append((text, parts))
     try:
-        return Scenario.model_validate(merged)
+        scenario = Scenario.model_validate(merged)
     except ValidationError as exc:
         raise ScenarioError(first_error(exc, source, Scenario, given, target)) from None
+    office_scenario(scenario, source)  # a bad snapshot override is the file's error, now
+    return scenario
+
+
+#: Parts of a scenario a snapshot override may not set: what names or runs the scenario, what
+#: a snapshot leaves out anyway, and the bodies and start whose documents the office holds.
+_NOT_IN_SNAPSHOT_SET = ("name", "description", "extends", "horizon_days", "warmup_days",
+                        "replications", "platforms", "output", "start", "migration",
+                        "incidents", "bodies")
+
+
+def office_scenario(scenario: Scenario, source: str = "<scenario>") -> Scenario:
+    """The scenario whose snapshot a working office is taken from: ``start.snapshot_set`` applied.
+
+    The scenario itself when the set is empty. Its bodies and document types are the
+    scenario's (an office's documents belong to them); errors name ``source`` and the override.
+    """
+    sets = scenario.start.snapshot_set
+    if not sets:
+        return scenario
+    data = scenario.model_dump(mode="python")
+    for path, value in sets.items():
+        where = f"{source}: start.snapshot_set.{path}"
+        parts = path.split(".")
+        if not all(_KEY.match(p) for p in parts):
+            raise ScenarioError(f"{where}: {path!r} is not a dotted key path")
+        if parts[0] in _NOT_IN_SNAPSHOT_SET:
+            raise ScenarioError(f"{where}: {parts[0]} cannot differ between a run and its "
+                                f"snapshot; allowed: the model's sections (staff, human, "
+                                f"internet, platform, documents, workload, ...)")
+        apply_override(data, parts, copy.deepcopy(value), where)
+    data["start"]["snapshot_set"] = {}
+    try:
+        office = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(first_error(exc, f"{source}: start.snapshot_set", Scenario)) from None
+    if set(office.documents.types) != set(scenario.documents.types):
+        raise ScenarioError(f"{source}: start.snapshot_set: the document types must stay "
+                            f"{sorted(scenario.documents.types)} (an office's documents are of "
+                            f"them), got {sorted(office.documents.types)}")
+    return office
+
+
+def base_office_set(base: dict[str, Any], changed: list[str], source: str) -> dict[str, Any]:
+    """``start.snapshot_set`` that starts a variant of ``base`` from the base's own office.
+
+    ``base`` is the resolved base scenario as data, ``changed`` the dotted paths the variant
+    sets: each goes back to its value in the base's snapshot (the base's own snapshot override,
+    else its value), so the variant's snapshot is the base's, shared by every variant.
+    """
+    sets = dict(base["start"]["snapshot_set"])
+    for path in changed:
+        if path in sets:
+            continue
+        node: Any = base
+        parts = path.split(".")
+        for i, part in enumerate(parts):
+            node = _step_into(node, part, parts[: i + 1], f"{source}: office_from: base")
+        sets[path] = copy.deepcopy(node)
+    return sets
 
 
 def _blamed(loc: list[str], message: str,

@@ -1131,6 +1131,15 @@ class StartSpec(_Spec):
         "taken (assumption: past the 45-60 working days of the default's start-up transient, "
         "measured with MSER-5 over 200- and 300-day runs).",
     )
+    snapshot_set: dict[str, Any] = Field(
+        {},
+        description="Dotted overrides, as with --set, under which the snapshot is taken instead "
+        "of the scenario's own values: the run starts from the office as it stands under them "
+        "and moves from there. E.g. {staff.remote_share: 0.1} starts a remote-work scenario "
+        "from the office of today's share; a sweep or options study with `office_from: base` "
+        "sets it so that every point starts from its base's office. Empty: the scenario's own "
+        "office. The bodies and document types cannot change (the documents are theirs).",
+    )
     transient_reason: str | None = Field(
         None,
         description="Why this scenario reads its KPIs while its backlog is not in a steady "

@@ -50,6 +50,7 @@ from sim.config.architectures import ArchitectureName
 from sim.config.errors import ScenarioError, SweepFileError
 from sim.config.loading import (
     apply_override,
+    base_office_set,
     deep_merge,
     first_error,
     load_base,
@@ -166,6 +167,13 @@ class SweepFile(_Spec):
     design: DesignSpec = Field(default_factory=DesignSpec)
     parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
     kpis: list[str] = Field(default_factory=lambda: list(KPI_COLUMNS))
+    office_from: Literal["point", "base"] = Field(
+        "point",
+        description="With start.office: working, whose office each point starts from: its own "
+        "(a snapshot per point and replication) or the base's (start.snapshot_set undoes the "
+        "point's parameters for the snapshot: one per seed block and replication, shared by "
+        "the block's points, which then move away from it in their warm-up).",
+    )
 
     @field_validator("design", mode="before")
     @classmethod
@@ -603,13 +611,18 @@ def expand(sweep: Sweep) -> list[RunSpec]:
 def _point_scenario(base: dict[str, Any], point: Point, spec: SweepFile, source: str) -> Scenario:
     data = deep_merge(base, {})
     where = f"{source}: point {point.index} ({_describe(point.labels)})"
+    changed = []
     for path, value in point.values.items():
         apply_override(data, path.split("."), value, where)
+        changed.append(path)
         complement = spec.parameters.get(path).complement if path in spec.parameters else None
         if complement:
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 raise SweepFileError(f"{where}: complement of {path} needs a number, got {value!r}")
             apply_override(data, complement.split("."), round(1.0 - value, _ROUND), where)
+            changed.append(complement)
+    if spec.office_from == "base":
+        data["start"]["snapshot_set"] = base_office_set(base, changed, where)
     return scenario_from_dict(data, where)
 
 
@@ -642,6 +655,10 @@ def sweep_from_dict(
     except ValidationError as exc:
         raise SweepFileError(first_error(exc, source, SweepFile)) from None
     base = load_base(path, spec.base, spec.set, overrides, source, SweepFileError)
+    if spec.office_from == "base" and base.start.office != "working":
+        raise SweepFileError(f"{source}: office_from: base needs start.office: working (in the "
+                             f"base or under set:); from an empty office the points share it "
+                             f"anyway")
     resolved = base.model_dump(mode="python")
     points = design_points(spec, base.seed if spec.seed is None else spec.seed, design_source)
     scenarios = [_point_scenario(resolved, p, spec, source) for p in points]

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.config.loading import office_scenario
 from sim.config.schema import Scenario
 from sim.model.calendar import WorkCalendar
 
@@ -66,7 +67,12 @@ class OpenDocument:
 
 
 def snapshot_scenario(scenario: Scenario) -> Scenario:
-    """The scenario a snapshot runs: from empty, without dated policy, for snapshot_days."""
+    """The scenario a snapshot runs: from empty, without dated policy, for snapshot_days.
+
+    Under ``start.snapshot_set`` where it gives overrides (the office of another state, such
+    as a sweep's base), else the scenario's own values.
+    """
+    scenario = office_scenario(scenario, scenario.name)
     staff = scenario.staff.model_copy(update={"schedules": {}})
     return scenario.model_copy(update={
         "staff": staff, "migration": [], "incidents": [],
@@ -84,7 +90,8 @@ def snapshot_seed(seed: int) -> int:
 def office_key(scenario: Scenario, architecture: str, replication: int, seed: int) -> str:
     """What a snapshot depends on, hashed.
 
-    The resolved scenario minus its run settings (horizon, warm-up, replications, platforms,
+    ``scenario`` is the snapshot's own (:func:`snapshot_scenario`): the resolved scenario under
+    its snapshot overrides, minus its run settings (horizon, warm-up, replications, platforms,
     outputs, names) and the dated policy the snapshot leaves out; the architecture, the seed,
     the replication, the days run, and the model's own source.
     """
@@ -129,11 +136,12 @@ def working_office(scenario: Scenario, architecture: str, replication: int, seed
     From the cache, or ``take(snapshot scenario, architecture, replication, seed)``, which runs
     the snapshot (the replication module passes its own runner: this module sits below it).
     """
-    path = cache_dir() / f"{office_key(scenario, architecture, replication, seed)}.json.gz"
+    snapshot = snapshot_scenario(scenario)
+    path = cache_dir() / f"{office_key(snapshot, architecture, replication, seed)}.json.gz"
     if path.exists():
         with gzip.open(path, "rt", encoding="utf-8") as f:
             return [OpenDocument(**row) for row in json.load(f)]
-    office = take(snapshot_scenario(scenario), architecture, replication, snapshot_seed(seed))
+    office = take(snapshot, architecture, replication, snapshot_seed(seed))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.tmp")
     try:
