@@ -340,3 +340,20 @@ def test_validating_an_options_file_says_to_run_it_with_sim_options():
         "paper_recommendations.yaml"
     result = CliRunner().invoke(main, ["validate", str(shipped)])
     check_one_line_error(result, str(shipped), ["this is an options file", "sim options"])
+
+
+def test_every_arm_starts_from_the_bases_office_unless_told_otherwise(tmp_path):
+    # From a working office, every arm's snapshot is the base's (today's office; one per
+    # replication for the whole study); with office_from: arm each option has its own.
+    from sim.model.office import office_key, snapshot_scenario
+
+    working = {"horizon_days": 8, "start": {"office": "working", "snapshot_days": 5}}
+
+    def keys(study):
+        return [office_key(snapshot_scenario(s), "osdo", 0, 1) for s in study.scenarios]
+
+    shared = load_options(_write_options(tmp_path, set=working))
+    assert len(set(keys(shared))) == 1
+    assert shared.scenarios[1].platform.osdo.ui_time_factors["detractors"] == 0.5
+    own = load_options(_write_options(tmp_path, set=working, office_from="arm"))
+    assert len(set(keys(own))) == len(own.scenarios) == 3

@@ -39,6 +39,7 @@ from sim.config.architectures import ArchitectureName
 from sim.config.errors import OptionsFileError
 from sim.config.loading import (
     apply_override,
+    base_office_set,
     deep_merge,
     first_error,
     load_base,
@@ -206,6 +207,11 @@ class OptionsFile(_Spec):
         "into documents a year (default: the base scenario's calendar, the 365 days from its "
         "start date).")
     selection: Selection = Field(default_factory=Selection)
+    office_from: Literal["arm", "base"] = Field(
+        "base", description="With start.office: working, whose office every arm starts from: "
+        "the base's (today's office; the option takes effect from the run's first day, and "
+        "one snapshot per replication serves every arm) or its own (a snapshot per arm and "
+        "replication: the office as it would stand had the option always been in force).")
     options: list[OptionSpec]
 
     @field_validator("options")
@@ -386,13 +392,17 @@ def _set_path(data: dict[str, Any], path: str, value: Any, where: str) -> None:
 
 
 def _arm_scenario(resolved: dict[str, Any], members: tuple[str, ...],
-                  options: dict[str, OptionSpec], source: str) -> Scenario:
+                  options: dict[str, OptionSpec], source: str, from_base: bool) -> Scenario:
     data = deep_merge(resolved, {})
     label = (f"option {members[0]!r}" if len(members) == 1 else
              f"combination {' + '.join(members)}" if members else "the base")
+    changed = []
     for name in members:
         for path, value in options[name].set.items():
             _set_path(data, path, value, f"{source}: options {name!r}: set.{path}")
+            changed.append(path)
+    if from_base and data["start"]["office"] == "working":
+        data["start"]["snapshot_set"] = base_office_set(resolved, changed, f"{source}: {label}")
     return scenario_from_dict(data, f"{source}: {label}")
 
 
@@ -437,7 +447,8 @@ def options_from_dict(raw: dict[str, Any], path: Path,
         arms.append(Arm(index, " + ".join(members) or BASE_ARM, members,
                         float(sums.get("annualised", 0.0)), float(sums.get("one_off", 0.0)),
                         float(sums.get("yearly", 0.0))))
-        scenarios.append(_arm_scenario(resolved, members, options, source))
+        scenarios.append(_arm_scenario(resolved, members, options, source,
+                                       spec.office_from == "base"))
     return OptionsStudy(path, spec, base, arms, scenarios, costs)
 
 
