@@ -31,7 +31,7 @@ END = "<!-- parameters:end -->"
 #: Fields that set up a run rather than describe the world: no source is needed.
 RUN_SETTINGS = ("name", "description", "extends", "seed", "horizon_days", "warmup_days",
                 "replications", "platforms", "output.", "bodies.", "start.office",
-                "start.transient_reason")
+                "start.transient_reason", "start.snapshot_set")
 
 #: What a planner sets to describe a policy (who moves when, what goes down when): inputs, not
 #: model numbers; the costs of a migration wave are model numbers with their own marks.
