@@ -238,6 +238,18 @@ def test_unstable_replications_are_warned_about_with_the_busiest_resource(report
     assert warning.endswith("Busiest resource: heads of &lt;A &amp; B&gt;.")
 
 
+def test_a_scenario_read_in_its_transient_on_purpose_says_why(reported_run):
+    # A scenario such as national.yaml names why it is read outside a steady state: the report
+    # says so in those words (escaped) instead of leaving the reader to trust the means.
+    run = report.load_run(reported_run)
+    assert not any("not in a steady state" in f for f in report.findings(run))
+    start = run.scenario.start.model_copy(update={"transient_reason": "1,159 bodies <cost>"})
+    run.scenario = run.scenario.model_copy(update={"start": start})
+    (line,) = [f for f in report.findings(run) if "not in a steady state" in f]
+    assert line.endswith("on purpose (MSER-5's warm-up estimate does not apply): "
+                         "1,159 bodies &lt;cost&gt;")
+
+
 # --------------------------------------------------------------------------- a sweep folder
 
 
