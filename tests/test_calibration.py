@@ -96,7 +96,8 @@ def test_worse_office_links_cost_the_cloud_and_not_the_agency_systems():
     Worse links raise OSDO's connectivity share and leave ESED's runs exactly as they were."""
     from sim.experiments.calibration import sweep
 
-    table = sweep(replications=2, horizon_days=12, internet_levels=[], literacy_levels=[],
+    table = sweep(replications=2, horizon_days=12, warmup_days=3, internet_levels=[],
+                  literacy_levels=[],
                   office_levels=["capital_office_link", "district_office_link"],
                   ui_levels=[], overrides=["start.office=empty"]).set_index("level")
     best, worst = table.loc["capital_office_link"], table.loc["district_office_link"]

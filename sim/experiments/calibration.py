@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import load_scenario
+from sim.config.loading import base_office_set
 from sim.config.schema import BODY_KINDS, StaffSpec
 from sim.experiments.replications import run_experiment
 from sim.experiments.statistics import mean_ci
@@ -51,7 +52,7 @@ OFFICE_LEVELS = ["capital_office_link", "default", "regional_office_link",
 #: The cloud UI's factor for its detractors (the survey's 30% who prefer ESED), relative to
 #: ESED's UI (1.0); the other groups keep their defaults.
 UI_LEVELS = [1.0, 1.15, 1.3, 1.5, 1.8]
-KPIS = ["cycle_time_mean_h", "on_time_rate"]
+KPIS = ["cycle_time_mean_h", "on_time_rate", "late_share"]
 
 
 def _overrides(kind: str, level: str | float) -> list[str]:
@@ -67,16 +68,20 @@ def _overrides(kind: str, level: str | float) -> list[str]:
     return [f"staff.literacy.insecure={insecure}", f"staff.literacy.advanced={1 - insecure:.6g}"]
 
 
-def sweep(replications: int = 3, horizon_days: int = 30, warmup_days: int = 5,
+def sweep(replications: int = 3, horizon_days: int | None = None,
+          warmup_days: int | None = None,
           scenario_path: Path = SCENARIO, overrides: list[str] | None = None,
           internet_levels: list[str] | None = None,
           literacy_levels: list[float] | None = None,
           office_levels: list[str] | None = None,
           ui_levels: list[float] | None = None) -> pd.DataFrame:
-    """Both sweeps: one row per (sweep, level) with per-platform means and the paired gap.
+    """The sweeps: one row per (sweep, level) with per-platform means and the paired gap.
 
     ``overrides`` (``path=value`` strings) apply to every point, before the swept value; the
-    levels default to :data:`INTERNET_LEVELS` and :data:`LITERACY_LEVELS`.
+    levels default to the module's lists; horizon and warm-up default to the scenario's. From
+    a working office every point starts from the office of the scenario without its swept value
+    (``start.snapshot_set``): one snapshot per replication and architecture serves every point,
+    which moves to its own steady state over the warm-up.
     """
     rows = []
     internet = list(INTERNET_LEVELS) if internet_levels is None else internet_levels
@@ -85,29 +90,43 @@ def sweep(replications: int = 3, horizon_days: int = 30, warmup_days: int = 5,
     points += [("literacy", x) for x in literacy]
     points += [("office", x) for x in (OFFICE_LEVELS if office_levels is None else office_levels)]
     points += [("ui", x) for x in (UI_LEVELS if ui_levels is None else ui_levels)]
+    fixed = [*([f"horizon_days={horizon_days}"] if horizon_days is not None else []),
+             *([f"warmup_days={warmup_days}"] if warmup_days is not None else []),
+             "output.documents=false", *(overrides or [])]
+    base = load_scenario(scenario_path, fixed).model_dump(mode="python")
     for kind, level in points:
-        scenario = load_scenario(scenario_path, [
-            f"horizon_days={horizon_days}", f"warmup_days={warmup_days}",
-            "output.documents=false", *(overrides or []), *_overrides(kind, level),
-        ])
+        swept = _overrides(kind, level)
+        scenario = load_scenario(scenario_path, [*fixed, *swept])
+        if scenario.start.office == "working":
+            paths = [text.split("=", 1)[0] for text in swept]
+            start = scenario.start.model_copy(update={"snapshot_set": base_office_set(
+                base, paths, f"{scenario_path}: {kind} {level}")})
+            scenario = scenario.model_copy(update={"start": start})
         table = run_experiment(scenario, ["osdo", "esed"], replications).summary()
-        osdo = table[table.platform == "osdo"].set_index("replication")
-        esed = table[table.platform == "esed"].set_index("replication")
-        row: dict[str, object] = {"sweep": kind, "level": level}
-        for kpi in KPIS:
-            row[f"osdo_{kpi}"] = float(osdo[kpi].mean())
-            row[f"esed_{kpi}"] = float(esed[kpi].mean())
-        # OSDO's advantage: ESED minus OSDO cycle time (> 0 means OSDO is faster), paired.
-        gap = mean_ci((esed["cycle_time_mean_h"] - osdo["cycle_time_mean_h"]).to_numpy())
-        row.update(advantage_h=gap["mean"], advantage_low=gap["low"], advantage_high=gap["high"],
-                   advantage_rel=gap["mean"] / float(esed["cycle_time_mean_h"].mean()))
-        for share in ("connectivity", "vpn", "platform", "handling", "queue"):
-            col = f"delay_share_{share}"
-            if col in table:
-                row[f"osdo_{col}"] = float(osdo[col].mean())
-                row[f"esed_{col}"] = float(esed[col].mean())
-        rows.append(row)
+        rows.append(_row(kind, level, table))
     return pd.DataFrame(rows)
+
+
+def _row(kind: str, level: str | float, table: pd.DataFrame) -> dict[str, object]:
+    """One point's row: per-platform means, OSDO's paired advantage and the delay shares."""
+    osdo = table[table.platform == "osdo"].set_index("replication")
+    esed = table[table.platform == "esed"].set_index("replication")
+    row: dict[str, object] = {"sweep": kind, "level": level}
+    for kpi in KPIS:
+        row[f"osdo_{kpi}"] = float(osdo[kpi].mean())
+        row[f"esed_{kpi}"] = float(esed[kpi].mean())
+    # OSDO's advantage: ESED minus OSDO cycle time (> 0 means OSDO is faster), paired.
+    gap = mean_ci((esed["cycle_time_mean_h"] - osdo["cycle_time_mean_h"]).to_numpy())
+    row.update(advantage_h=gap["mean"], advantage_low=gap["low"], advantage_high=gap["high"],
+               advantage_rel=gap["mean"] / float(esed["cycle_time_mean_h"].mean()))
+    for share in ("connectivity", "vpn", "platform", "handling", "queue"):
+        col = f"delay_share_{share}"
+        if col in table:
+            row[f"osdo_{col}"] = float(osdo[col].mean())
+            row[f"esed_{col}"] = float(esed[col].mean())
+    # Whether the point's KPIs were read past its move from the base's office (MSER-5).
+    row["warmup_estimate_days_max"] = float(table["warmup_estimate_days"].max())
+    return row
 
 
 def plot_sweep(table: pd.DataFrame, axes=None):
@@ -173,7 +192,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/figures"))
     parser.add_argument("--replications", type=int, default=3)
-    parser.add_argument("--horizon-days", type=int, default=30)
+    parser.add_argument("--horizon-days", type=int, default=None,
+                        help="Working days per run (default: the scenario's).")
+    parser.add_argument("--warmup-days", type=int, default=None,
+                        help="Working days of warm-up (default: the scenario's).")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="PATH=VALUE", help="Override applied to every point.")
     parser.add_argument("--name", default="calibration_sweep", help="Output file stem.")
@@ -186,7 +208,8 @@ def main(argv: list[str] | None = None) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    table = sweep(args.replications, args.horizon_days, overrides=args.overrides)
+    table = sweep(args.replications, args.horizon_days, args.warmup_days,
+                  overrides=args.overrides)
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / f"{args.name}.csv", index=False)
     axes = plot_sweep(table)
