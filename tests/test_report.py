@@ -250,6 +250,26 @@ def test_a_scenario_read_in_its_transient_on_purpose_says_why(reported_run):
                          "1,159 bodies &lt;cost&gt;")
 
 
+def test_a_report_cut_off_while_written_leaves_the_old_one_whole(reported_run, monkeypatch,
+                                                                   tmp_path):
+    # A disk that fills (or a Ctrl-C) halfway through the write: the report already there stays
+    # as it was, and nothing half-written is left beside it.
+    target = tmp_path / "report.html"
+    target.write_text("the old report", encoding="utf-8")
+    real = type(target).write_text
+
+    def half_then_fail(self, text, *args, **kwargs):
+        real(self, text[: len(text) // 2], *args, **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(type(target), "write_text", half_then_fail)
+    with pytest.raises(OSError):
+        report.write_report(reported_run, target)
+    monkeypatch.undo()
+    assert target.read_text(encoding="utf-8") == "the old report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
 # --------------------------------------------------------------------------- a sweep folder
 
 

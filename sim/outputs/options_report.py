@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.experiments.store import replacing
 from sim.model.kpis import KPIS
 from sim.outputs.report import CSS, REPORT_NAME, ReportError, figure_html
 
@@ -293,5 +294,7 @@ def write_options_report(folder: str | Path, out: str | Path | None = None) -> P
     """Write the report of an options folder (default ``FOLDER/report.html``); its path."""
     data = load_options_folder(folder)
     target = Path(out) if out is not None else data.folder / REPORT_NAME
-    target.write_text(render_options(data), encoding="utf-8")
+    text = render_options(data)
+    with replacing(target) as tmp:  # whole or not at all: an old report survives a failure
+        tmp.write_text(text, encoding="utf-8")
     return target

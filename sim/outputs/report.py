@@ -36,6 +36,7 @@ from sim.experiments.statistics import (
     mean_ci,
     shown_ci,
 )
+from sim.experiments.store import replacing
 from sim.model.calendar import WorkCalendar, run_horizon_min, warmup_marks
 from sim.model.documents import DELAY_COMPONENTS
 from sim.outputs import assumptions
@@ -890,5 +891,7 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write the report of a run folder (default ``RUN_DIR/report.html``); return its path."""
     run = load_run(run_dir)
     target = Path(out) if out is not None else run.run_dir / REPORT_NAME
-    target.write_text(render(run), encoding="utf-8")
+    text = render(run)
+    with replacing(target) as tmp:  # whole or not at all: an old report survives a failure
+        tmp.write_text(text, encoding="utf-8")
     return target
