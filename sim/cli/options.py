@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from sim.cli.batch import batch_options
 from sim.cli.errors import EXIT_WORK_FAILED, user_errors
 from sim.cli.run import InputFile, examples
 from sim.config.errors import InputError
@@ -78,21 +79,11 @@ def _options_cli(options_file: str, out_dir: str | None, replications: int | Non
     "--set horizon_days=20"))
 @click.argument("options_file", type=InputFile("an options file", "options", "options",
                                                "paper_recommendations.yaml"))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Options folder (default: results/options-<name>); an existing one resumes.")
 @click.option("--replications", type=click.IntRange(min=1), default=None,
               help="Replications of every arm first (default: the file's).")
 @click.option("--max-replications", type=click.IntRange(min=1), default=None,
               help="Add replications, Kim-Nelson, where the best is unclear, up to this many.")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Local worker processes (default: the machine's cores).")
-@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
-              help="Run on this Dask distributed scheduler instead of local processes.")
-@click.option("--resume", is_flag=True,
-              help="Require an existing store in --out and finish its missing runs.")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a field of the base scenario (repeatable).")
-@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@batch_options("results/options-<name>", "Override a field of the base scenario (repeatable).")
 @user_errors
 def options_command(options_file: str, out_dir: str | None, replications: int | None,
                     max_replications: int | None, workers: int | None, scheduler: str | None,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from sim.cli.batch import batch_options
 from sim.cli.errors import EXIT_WORK_FAILED, user_errors
 from sim.cli.run import InputFile, examples
 from sim.config.errors import InputError
@@ -129,18 +130,8 @@ def _sweep_cli(sweep_file: str, out_dir: str | None, workers: int | None, schedu
     "sim sweep scenarios/sweeps/assumptions_morris.yaml --set design.n=2 --set horizon_days=5"))
 @click.argument("sweep_file", type=InputFile("a sweep file", "sweep", "sweeps",
                                              "remote_share.yaml"))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Sweep folder (default: results/sweep-<name>); an existing one resumes.")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Local worker processes (default: the machine's cores).")
-@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
-              help="Run on this Dask distributed scheduler instead of local processes.")
-@click.option("--resume", is_flag=True,
-              help="Require an existing store in --out and finish its missing runs.")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a field of the base scenario, or with design.KEY=VALUE the "
-              "sweep's own design, e.g. --set design.n=2 (repeatable).")
-@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@batch_options("results/sweep-<name>", "Override a field of the base scenario, or with "
+               "design.KEY=VALUE the sweep's own design, e.g. --set design.n=2 (repeatable).")
 @user_errors
 def sweep_command(sweep_file: str, out_dir: str | None, workers: int | None,
                   scheduler: str | None, resume: bool, overrides: tuple[str, ...],
