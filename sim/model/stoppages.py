@@ -34,7 +34,7 @@ class Stoppages:
         self.messenger_reentry_share = messenger_reentry_share
         self.standin_days = standin_days
 
-    def lay_over(self, step: Step, reach: Reach, t: float, minutes: float, span: float,
+    def lay_over(self, step: Step, reach: Reach | None, t: float, minutes: float, span: float,
                  end: float, now: float) -> tuple[float, float, float, tuple[float, float] | None]:
         """The work's end once the step's unavailability is laid over it.
 
@@ -43,11 +43,13 @@ class Stoppages:
         off hours it adds are the caller's: the clock time the end moved that is not charged).
         Returns (the new end, minutes charged, minutes of the person's time added, hand-over):
         the hand-over, if the person goes away and someone stands in, is (when the work stops,
-        when it passes on).
+        when it passes on). ``reach``: the step's path and system (None: on paper, off both).
         """
         if step.unofficial:
+            assert reach is not None, "work through a messenger is never on paper"
             end, extra, busy = self._reenter(step, reach, end, minutes, now)
         elif step.spec.ui_bound and not step.paper:
+            assert reach is not None
             end, extra = self._interrupted(step, reach, t, span, end, now)
             busy = extra
         else:

@@ -1,17 +1,17 @@
 """A step's time: human handling x factors + platform interactions + waits.
 
-A :class:`Step` is one step of one document (register, resolve, execute, ...): it waits in a role
-pool's queue, is taken up by an employee, and :class:`StepTimer` carries it from that moment to
-its end, phase by phase. What it draws on has a module each: the person's hands-on minutes
-(:mod:`~sim.model.handling`), the path to the system and its outages (:mod:`~sim.model.paths`),
-and the intervals over which the work cannot go on -- path or system down, person away -- with
-what they cost (:mod:`~sim.model.unavailability`), which the timer asks once per step. Working
-hours come from the calendar, outages from lazily generated timelines, and
-queueing from heap-based server pools, so a step usually costs a single simulation event (its
-end). A step only schedules an extra event when it must wait -- for working hours, for a
-connection or system to come back, for a VPN session, or after failed connection attempts -- so
-that every pool is offered its jobs in time order (which keeps the heap pools exactly first come,
-first served).
+A :class:`Step` (:mod:`~sim.model.step`) is one step of one document (register, resolve,
+execute, ...): it waits in a role pool's queue, is taken up by an employee, and
+:class:`StepTimer` carries it from that moment to its end, phase by phase. What it draws on has
+a module each: the person's hands-on minutes (:mod:`~sim.model.handling`), the path to the
+system (:mod:`~sim.model.paths`), the intervals over which work cannot go on -- path or system
+down, person away (:mod:`~sim.model.unavailability`) -- and what they do to a step's work
+(:mod:`~sim.model.stoppages`), which the timer asks once per step. Working hours come from the
+calendar, outages from lazily generated timelines, and queueing from heap-based server pools, so
+a step usually costs a single simulation event (its end). A step only schedules an extra event
+when it must wait -- for working hours, for a connection or system to come back, for a VPN
+session, or after failed connection attempts -- so that every pool is offered its jobs in time
+order (which keeps the heap pools exactly first come, first served).
 
 The step's time is split into :data:`~sim.model.documents.DELAY_COMPONENTS`, which sum to it
 exactly.
