@@ -115,7 +115,7 @@ def _section(title: str) -> str:
 
 def test_the_stated_assumptions_are_the_models():
     # Section 3.4 names the default assigner of executors (not "uniformly at random" unless it
-    # is the default), and says outages interrupt work in progress (StepTimer._interrupted) and
+    # is the default), and says outages interrupt work in progress (Stoppages._interrupted) and
     # that work in progress of someone going away passes on (never "in their name").
     assumptions = _section("**3.4 Assumptions.**")
     executor = Scenario.model_validate({"name": "x"}).staff.assignment["executor"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import random
 from collections import deque
+from dataclasses import dataclass
 
 from sim.config.schema import InternetClass
 
-__all__ = ["OutageTimeline", "UnionTimeline", "with_incidents", "Connection", "NEVER"]
+__all__ = ["OutageTimeline", "UnionTimeline", "with_incidents", "Connection", "Route", "NEVER"]
 
 NEVER = math.inf
 
@@ -141,3 +142,18 @@ class Connection:
         rtt_s = (self.spec.rtt_ms + extra_rtt_ms) / 1000.0
         per = round_trips * rtt_s + payload_mb * 8.0 / (self.spec.bandwidth_mbps * bandwidth_factor)
         return interactions * per / 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """The segments of an office's path to its system beyond the LAN, folded into one link.
+
+    Round trips add up, the narrowest segment sets the bandwidth, and an attempt fails if any
+    segment drops it; ``via_access``: the path ends in the state bodies' internet access gateway,
+    which carries each transfer on one of its channels.
+    """
+
+    rtt_ms: float
+    bandwidth_mbps: float
+    attempt_failure_prob: float
+    via_access: bool
