@@ -6,6 +6,7 @@ import random
 from typing import TYPE_CHECKING
 
 from sim.config.schema import DocumentType
+from sim.model.streams import DocumentStream
 
 if TYPE_CHECKING:
     from sim.model.population import Employee
@@ -49,7 +50,8 @@ class Document:
 
     def __init__(
         self, doc_id: str, body: int, type_name: str, spec: DocumentType, created: float,
-        deadline: float, rng: random.Random, origin_body: int | None, needs_registration: bool,
+        deadline: float, rng: DocumentStream | random.Random, origin_body: int | None,
+        needs_registration: bool,
     ) -> None:
         self.id = doc_id
         self.body = body

@@ -15,7 +15,6 @@ document there, through the cloud store or the gateway.
 
 from __future__ import annotations
 
-import random
 from bisect import bisect_right
 from collections.abc import Callable
 from itertools import accumulate
@@ -28,6 +27,7 @@ from sim.model.documents import DELAY_COMPONENTS, D, Document
 from sim.model.platforms import Delivery, Gateway, Platform
 from sim.model.population import Body, Employee
 from sim.model.staffing import RolePool
+from sim.model.streams import DocumentStream
 from sim.model.work import Step
 
 __all__ = ["DocumentFlow", "FlowObserver"]
@@ -100,7 +100,7 @@ class DocumentFlow:
         spec = self.types[type_name]
         if deadline is None:
             deadline = self.calendar.deadline(created, spec.deadline_working_days)
-        doc = Document(doc_id, body, type_name, spec, created, deadline, random.Random(seed),
+        doc = Document(doc_id, body, type_name, spec, created, deadline, DocumentStream(seed),
                        origin_body, needs_registration)
         if self.stages is not None:
             self.seeds[doc_id] = seed
