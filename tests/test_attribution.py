@@ -146,8 +146,15 @@ def test_gateway_transit_is_charged_to_the_receiving_document():
         own = docs[~docs.id.str.contains(">")]
         assert len(received) > 5, platform
         assert imbalance(docs).abs().max() < TOLERANCE_MIN
-        assert (received.delay_gateway_min >= low - 1e-9).all(), platform
-        assert (received.delay_gateway_min <= high + 1e-9).all(), platform
+        # A secret letter goes by courier, never through a system or the gateway (the
+        # sender's marking decides: the document it arrives as draws its own).
+        marking = docs.set_index("id").confidentiality
+        courier = received.id.str.rsplit(">", n=1).str[0].map(marking) == "secret"
+        sent = received[~courier]
+        assert (sent.delay_gateway_min >= low - 1e-9).all(), platform
+        assert (sent.delay_gateway_min <= high + 1e-9).all(), platform
+        courier_min = scenario.platform.gateway.secret_courier_h * 60.0
+        assert (received[courier].delay_gateway_min == courier_min).all(), platform
         assert (own.delay_gateway_min == 0).all(), platform
 
 

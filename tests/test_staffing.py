@@ -102,7 +102,7 @@ def test_sick_work_waits_standin_after_days_then_goes_to_a_peer_on_the_third_day
 def test_the_wait_while_the_named_person_is_away_is_counted_until_hand_over():
     env, pool, _timer = _sick_monday_to_friday()
     steps: list[Step] = []
-    _at(env, hm(0, "10:00") + 1, lambda: steps.extend(pool.personal[0]))
+    _at(env, hm(0, "10:00") + 1, lambda: steps.extend(s for _key, s in pool.personal[0]))
     env.run(until=hm(2, "09:01"))
     # Named at Monday 10:00 to someone away since Monday 00:00; handed over Wednesday 09:00.
     (step,) = steps

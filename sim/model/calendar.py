@@ -62,6 +62,8 @@ class WorkCalendar:
         # the one before, and answer from these three numbers alone.
         self._span_start = self._span_end = -1.0
         self._span_index = 0.0
+        # working_day's last question, the period it left remembered, and its answer
+        self._wd_at, self._wd_span, self._wd_day = math.nan, math.nan, 0
         self._working_days: list[int] = []
         self._extend(400)
 
@@ -186,6 +188,19 @@ class WorkCalendar:
                         self._span_index = base + before
                         return max(t, start)
         return max(t, self._start_at_index(self.work_index(t)))
+
+    def working_day(self, t: float) -> int:
+        """The calendar day of the next working minute at or after ``t``.
+
+        Remembers its last answer: every role pool asks it, several times, at each event. The
+        answer is reused only while the remembered working period is the one this question
+        left (no other time was asked since): ``add`` answers from that period, so asking
+        ``next_working`` again must not be what moves it (results stay those of asking).
+        """
+        if t != self._wd_at or self._span_start != self._wd_span:
+            self._wd_day = int(self.next_working(t) // MINUTES_PER_DAY)
+            self._wd_at, self._wd_span = t, self._span_start
+        return self._wd_day
 
     def add(self, t: float, minutes: float) -> float:
         """The clock time at which ``minutes`` of work started at ``t`` is done."""

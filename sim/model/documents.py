@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import random
-from operator import add
 from typing import TYPE_CHECKING
 
 from sim.config.schema import DocumentType
+from sim.model.streams import DocumentStream
 
 if TYPE_CHECKING:
     from sim.model.population import Employee
@@ -50,7 +50,8 @@ class Document:
 
     def __init__(
         self, doc_id: str, body: int, type_name: str, spec: DocumentType, created: float,
-        deadline: float, rng: random.Random, origin_body: int | None, needs_registration: bool,
+        deadline: float, rng: DocumentStream | random.Random, origin_body: int | None,
+        needs_registration: bool,
     ) -> None:
         self.id = doc_id
         self.body = body
@@ -101,7 +102,11 @@ class Document:
     def add_delays(self, components: list[float]) -> None:
         """Add a sequential step's components to the document's account."""
         delays = self.delays
-        delays[:] = map(add, delays, components)  # in place: one C loop, not a Python one
+        # Only the non-zero components (a step has a few): adding 0.0 changes no sum, and
+        # skipping it spares a new float for each of the document's components.
+        for i, c in enumerate(components):
+            if c:
+                delays[i] += c
 
     def offer_branch(self, end: float, components: list[float]) -> None:
         """Remember the parallel branch that ends last: it is the critical path."""

@@ -13,12 +13,14 @@ the start of the next working day to look again.
 from __future__ import annotations
 
 import heapq
+import math
 from itertools import count
 
 import simpy
 
 from sim.model.calendar import MINUTES_PER_DAY, WorkCalendar
 from sim.model.population import Employee
+from sim.model.timers import Timers
 from sim.model.work import Step, StepTimer
 
 __all__ = ["RolePool"]
@@ -30,22 +32,25 @@ class RolePool:
     def __init__(
         self, env: simpy.Environment, calendar: WorkCalendar, timer: StepTimer,
         employees: list[Employee], discipline: str = "fifo",
-        standin_after_days: int | None = None,
+        standin_after_days: int | None = None, timers: Timers | None = None,
     ) -> None:
         if not employees:
             raise ValueError("a role pool needs at least one employee")
         self.env = env
+        # Where the mornings of absences wait (shared by a run's pools: see sim.model.timers).
+        self.timers = timers if timers is not None else Timers(env)
         self.calendar = calendar
         self.timer = timer
         self.employees = employees
         # Idle employees in the order they became idle (a dict is an ordered set).
         self.free: dict[Employee, None] = dict.fromkeys(employees)
-        # Queues are heaps of steps ordered by Step.key (the discipline's priority).
-        self.queue: list[Step] = []
-        self.on_site_queue: list[Step] = []
+        # Queues are heaps of (Step.key, step) pairs: the discipline's priority, compared as
+        # tuples in C (the keys are unique, so steps themselves are never compared).
+        self.queue: list[tuple[tuple, Step]] = []
+        self.on_site_queue: list[tuple[tuple, Step]] = []
         # Work named to one employee (executors named in a resolution), by employee id.
-        self.personal: dict[int, list[Step]] = {}
-        self.personal_on_site: dict[int, list[Step]] = {}
+        self.personal: dict[int, list[tuple[tuple, Step]]] = {}
+        self.personal_on_site: dict[int, list[tuple[tuple, Step]]] = {}
         if discipline not in ("fifo", "deadline"):
             raise ValueError(f"queue discipline must be fifo or deadline, got {discipline!r}")
         self._by_deadline = discipline == "deadline"
@@ -56,6 +61,7 @@ class RolePool:
         #: assigner); anyone of the pool when not set.
         self.peers: dict[int, list[Employee]] = {}
         self._absences = any(e.absences for e in employees)
+        self._away_day, self._away = -1, frozenset()  # ids of those away on one day
         if self._absences:
             self._schedule_absence_days()
         #: Expected working minutes of the work named to each employee and not yet done, at
@@ -71,7 +77,7 @@ class RolePool:
         self._ended = self._on_end  # bound once: every step's end event calls it
 
     def _today(self) -> int:
-        return int(self.calendar.next_working(self.env.now) // MINUTES_PER_DAY)
+        return self.calendar.working_day(self.env.now)
 
     def today(self) -> int:
         """The calendar day of the next working minute (the day work now would be done)."""
@@ -93,7 +99,7 @@ class RolePool:
                     days.add(self._handover_day(emp, start))
         for day in sorted(days):
             when = self.calendar.next_working(float(day * MINUTES_PER_DAY))
-            self.env.timeout(when).callbacks.append(self._morning)
+            self.timers.call_after(when, self._morning)  # as the timeout it replaced
 
     def _handover_day(self, emp: Employee, start: int) -> int:
         """The calendar day on which work named to ``emp``, away since ``start``, is handed over.
@@ -109,7 +115,7 @@ class RolePool:
     def _present(self, emp: Employee, day: int) -> bool:
         return not self._absences or not emp.absent(day)
 
-    def _morning(self, _event: simpy.Event) -> None:
+    def _morning(self, _arg: None = None) -> None:
         """Returns take their waiting work; the work of those long away goes to stand-ins."""
         day = self._today()
         for emp in list(self.free):
@@ -130,7 +136,7 @@ class RolePool:
         if not waiting:
             return
         now = self.env.now
-        for step in sorted(waiting):
+        for _key, step in sorted(waiting):
             if step.on_site_only:
                 self._on_site_waiting -= 1
             self.load[emp.id] -= step.load
@@ -167,18 +173,32 @@ class RolePool:
         """
         n = len(candidates)
         first = int(u * n)
-        load = self.load
+        # The candidates from the random one on: a place in this order is the tie-break.
+        order = candidates[first:] + candidates[:first] if first else candidates
+        loads = [self.load[e.id] for e in order]
         if self._absences:  # someone away is named only when everyone is
-            day = self._today()
-            ranked = heapq.nsmallest(
-                min(count, n), range(n),
-                key=lambda i: (candidates[i].absent(day), load[candidates[i].id],
-                               (i - first) % n))
-        else:
-            ranked = heapq.nsmallest(
-                min(count, n), range(n),
-                key=lambda i: (load[candidates[i].id], (i - first) % n))
-        return [candidates[i] for i in ranked]
+            away = self.away_ids()
+            if away:
+                flags = [e.id in away for e in order]
+                if count == 1 and not all(flags):
+                    loads = [math.inf if f else x for f, x in zip(flags, loads, strict=True)]
+                elif count > 1:
+                    ranked = sorted(zip(flags, loads, range(n), strict=True))[:count]
+                    return [order[j] for _f, _x, j in ranked]
+        if count == 1:
+            return [order[loads.index(min(loads))]]  # the first of the least loaded
+        return [order[j] for _x, j in sorted(zip(loads, range(n), strict=True))[:count]]
+
+    def away_ids(self) -> frozenset[int]:
+        """Ids of the pool's employees away on the current working day."""
+        return self._away_on(self._today())
+
+    def _away_on(self, day: int) -> frozenset[int]:
+        # Made once a day: asked at every step's end and every least-loaded choice.
+        if day != self._away_day:
+            self._away_day = day
+            self._away = frozenset(e.id for e in self.employees if e.absent(day))
+        return self._away
 
     def submit(self, step: Step, assignee: Employee | None = None) -> None:
         """Offer a step to the pool, or to one named employee of it.
@@ -205,13 +225,13 @@ class RolePool:
                     self._start(emp, step)
                     return
             else:
-                day = self._today()
+                away = self._away_on(self._today())
                 for emp in free:
-                    if not emp.absent(day):
+                    if emp.id not in away:
                         del free[emp]
                         self._start(emp, step)
                         return
-            heapq.heappush(self.queue, step)
+            heapq.heappush(self.queue, (step.key, step))
             return
         day = self._today()
         for emp in free:
@@ -219,7 +239,7 @@ class RolePool:
                 del free[emp]
                 self._start(emp, step)
                 return
-        heapq.heappush(self.on_site_queue, step)
+        heapq.heappush(self.on_site_queue, (step.key, step))
         self._on_site_waiting += 1
         self._ensure_wakeup()
 
@@ -239,7 +259,7 @@ class RolePool:
                         self._submit_named(step, standin)
                         return
                 queue = self.personal_on_site if step.on_site_only else self.personal
-                heapq.heappush(queue.setdefault(emp.id, []), step)
+                heapq.heappush(queue.setdefault(emp.id, []), (step.key, step))
                 if step.on_site_only:
                     self._on_site_waiting += 1
                 return
@@ -247,11 +267,11 @@ class RolePool:
             del self.free[emp]
             self._start(emp, step)
         elif step.on_site_only:
-            heapq.heappush(self.personal_on_site.setdefault(emp.id, []), step)
+            heapq.heappush(self.personal_on_site.setdefault(emp.id, []), (step.key, step))
             self._on_site_waiting += 1
             self._ensure_wakeup()
         else:
-            heapq.heappush(self.personal.setdefault(emp.id, []), step)
+            heapq.heappush(self.personal.setdefault(emp.id, []), (step.key, step))
 
     def _start(self, emp: Employee, step: Step) -> None:
         if step.named and emp.absences:
@@ -299,28 +319,28 @@ class RolePool:
         # on-site-only work, the pool's on-site-only queue. Written out (no list of queues, one
         # calendar look-up) because every step ends here.
         day = self._today() if self._absences or self._on_site_waiting else 0
-        if self._absences and emp.absent(day):
+        if self._absences and emp.id in self._away_on(day):
             self.free[emp] = None  # away: takes nothing until the morning they are back
             return
         best = self.personal.get(emp.id) or None
         queue = self.queue
-        if queue and (best is None or queue[0].key < best[0].key):
+        if queue and (best is None or queue[0][0] < best[0][0]):
             best = queue
         on_site = False
         if self._on_site_waiting:
             if emp.on_site(day):
                 q = self.personal_on_site.get(emp.id)
-                if q and (best is None or q[0].key < best[0].key):
+                if q and (best is None or q[0][0] < best[0][0]):
                     best, on_site = q, True
                 q = self.on_site_queue
                 if q and self._can_do_on_site(emp, day) and (
-                    best is None or q[0].key < best[0].key
+                    best is None or q[0][0] < best[0][0]
                 ):
                     best, on_site = q, True
         if best is not None:
             if on_site:
                 self._on_site_waiting -= 1
-            self._start(emp, heapq.heappop(best))
+            self._start(emp, heapq.heappop(best)[1])
             return
         self.free[emp] = None
         if self._on_site_waiting:

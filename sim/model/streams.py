@@ -5,20 +5,29 @@ the same employees, the same documents and the same human handling times (common
 whatever order events happen in.
 
 Keys are derived with :class:`numpy.random.SeedSequence`. Entity streams used in the event loop
-(one per document, one per connection) are :class:`random.Random` *instances* seeded from those
-keys -- never the module-level ``random`` functions. The reason is cost: a ``random.Random`` is
-several times cheaper to create and to draw one number from than a NumPy ``Generator``, and a
-national run creates hundreds of thousands of documents (docs/performance.md).
+are never the module-level ``random`` functions: a connection's is a :class:`random.Random`
+*instance* seeded from its key (several times cheaper to create and to draw one number from than
+a NumPy ``Generator``), and a document's is a :class:`DocumentStream` keyed by the document's
+seed: counter-based, so an open document holds a few hundred bytes of stream state rather than a
+Mersenne Twister's 2.5 KB (a national run keeps 75,000 and more documents open;
+docs/performance.md).
 """
 
 from __future__ import annotations
 
 import enum
 import random
+import struct
+from hashlib import blake2b
 
 import numpy as np
 
-__all__ = ["Purpose", "Streams"]
+__all__ = ["Purpose", "Streams", "DocumentStream"]
+
+_KEY = struct.Struct("<QQ")  # a document's seed and a block number
+_WORDS = struct.Struct("<8Q")  # a block: eight 64-bit words
+_UNIT = 2.0**-53
+_PERSON = b"docflow.document"  # blake2b's personalisation: these hashes are for nothing else
 
 
 class Purpose(enum.IntEnum):
@@ -59,3 +68,47 @@ class Streams:
         """A ``random.Random`` instance for scalar draws in the event loop."""
         state = self._sequence(purpose, keys).generate_state(2, np.uint64)
         return random.Random(int(state[0]) << 64 | int(state[1]))
+
+
+class DocumentStream:
+    """A document's own uniforms, a pure function of its seed (a counter-based stream).
+
+    Block ``b`` of the stream is the 64-byte BLAKE2b digest of (seed, ``b``), both as unsigned
+    64-bit little-endian integers, personalised with ``docflow.document``; its eight 64-bit words
+    are used in order, the top 53 bits of each making a uniform in [0, 1) as
+    ``random.Random.random`` does. The state is the seed, the block number and what is left of
+    the current block. The n-th number a document draws depends only on its seed and n, as with
+    a seeded generator of its own: OSDO and ESED draw the same numbers for the same document
+    (common random numbers).
+    """
+
+    __slots__ = ("seed", "_block", "_left")
+
+    def __init__(self, seed: int) -> None:
+        seed = int(seed)  # a NumPy integer from the arrivals' draws
+        if not 0 <= seed < 1 << 64:
+            raise ValueError(f"a document's seed must be a 64-bit unsigned integer, got {seed}")
+        self.seed = seed
+        self._block = 0
+        self._left: list[int] = []  # the current block's unused words, the next one last
+
+    def _next_block(self) -> list[int]:
+        digest = blake2b(_KEY.pack(self.seed, self._block), digest_size=64,
+                         person=_PERSON).digest()
+        self._block += 1
+        words = list(_WORDS.unpack(digest))
+        words.reverse()  # popped from the end
+        self._left = words
+        return words
+
+    def random(self) -> float:
+        """The next uniform in [0, 1)."""
+        words = self._left or self._next_block()
+        return (words.pop() >> 11) * _UNIT
+
+    def getrandbits(self, k: int) -> int:
+        """The top ``k`` bits (at most 64) of the next word: a seed for another stream."""
+        if not 0 < k <= 64:
+            raise ValueError(f"between 1 and 64 bits, got {k}")
+        words = self._left or self._next_block()
+        return words.pop() >> (64 - k)
