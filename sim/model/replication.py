@@ -23,7 +23,6 @@ from sim.model.routing import DocumentFlow
 from sim.model.stability import assess
 from sim.model.staffing import RolePool
 from sim.model.streams import Purpose, Streams
-from sim.model.timers import Timers
 from sim.model.work import StepTimer
 from sim.model.workload import arrivals
 
@@ -77,10 +76,8 @@ def run_replication(
     timer = StepTimer(env, scenario, calendar, platforms, streams, [b.kind for b in bodies])
     discipline = scenario.staff.queue_discipline
     standin = scenario.absence.standin_after_days
-    timers = Timers(env)  # calls that only wait for their time, beside SimPy's heap
     pools = {
-        (b.id, role): RolePool(env, calendar, timer, b.staff[role], discipline[role], standin,
-                               timers)
+        (b.id, role): RolePool(env, calendar, timer, b.staff[role], discipline[role], standin)
         for b in bodies for role in ROLES
     }
     recorder = Recorder(
@@ -90,10 +87,13 @@ def run_replication(
         policy.incident_bodies() if watch is None else watch,
     )
 
+    def schedule(delay: float, callback) -> None:
+        env.timeout(delay).callbacks.append(lambda _ev: callback())
+
     flow = DocumentFlow(
         scenario, calendar, bodies, platforms, pools, Gateway(scenario.platform.gateway, streams,
                                                                len(bodies)),
-        recorder, lambda: env.now, timers.call_after,
+        recorder, lambda: env.now, schedule,
     )
     if office_out is not None:
         flow.stages = {}

@@ -18,7 +18,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 from itertools import accumulate
-from typing import Any, Protocol
+from typing import Protocol
 
 from sim.config.schema import Scenario
 from sim.model.assignment import Assigner
@@ -54,8 +54,7 @@ class DocumentFlow:
     def __init__(
         self, scenario: Scenario, calendar: WorkCalendar, bodies: list[Body],
         platforms: list[Platform], pools: dict[tuple[int, str], RolePool], gateway: Gateway,
-        observer: FlowObserver, now: Callable[[], float],
-        schedule: Callable[[float, Callable[[Any], None], Any], None],
+        observer: FlowObserver, now: Callable[[], float], schedule: Callable,
     ) -> None:
         self.types = scenario.documents.types
         self.human = scenario.human
@@ -69,7 +68,7 @@ class DocumentFlow:
         self.gateway = gateway
         self.observer = observer
         self.now = now
-        self.schedule = schedule  # schedule(delay, callback, arg): callback(arg) after delay
+        self.schedule = schedule  # schedule(delay, callback): run callback after delay
         self.open: dict[str, Document] = {}
         #: The step each open document is at, by id, kept only when a snapshot of the office
         #: will be taken (sim.model.office); None otherwise.
@@ -109,7 +108,7 @@ class DocumentFlow:
         if spec.extended_deadline_working_days is not None:
             check = self.calendar.last_days_start(deadline, self._extension_notice)
             # From now: a document of a working office was created before the run.
-            self.schedule(max(check - self.now(), 0.0), self._maybe_extend, doc)
+            self.schedule(max(check - self.now(), 0.0), lambda: self._maybe_extend(doc))
         return doc
 
     def _maybe_extend(self, doc: Document) -> None:
@@ -257,18 +256,16 @@ class DocumentFlow:
             self.stages[doc.id] = "execution"
         pool = self._stations[doc.body]["execution"][1]
         minutes = self._stations[doc.body]["execution"][0].handling_mean_min
-        reserved = tuple((emp.id, minutes * emp.pace) for emp in doc.drafters if emp is not None)
-        for emp_id, amount in reserved:
-            pool.load[emp_id] += amount
-        self.schedule(wait, self._release_draft, (doc, reserved))
+        reserved = [(emp, minutes * emp.pace) for emp in doc.drafters if emp is not None]
+        for emp, amount in reserved:
+            pool.load[emp.id] += amount
 
-    def _release_draft(self, deferred: tuple[Document, tuple[tuple[int, float], ...]]) -> None:
-        """The draft's term is near: its executors take it up (see :meth:`_defer`)."""
-        doc, reserved = deferred
-        load = self._stations[doc.body]["execution"][1].load
-        for emp_id, amount in reserved:
-            load[emp_id] -= amount
-        self._execute(doc, doc.drafters)
+        def release_draft() -> None:
+            for emp, amount in reserved:
+                pool.load[emp.id] -= amount
+            self._execute(doc, doc.drafters)
+
+        self.schedule(wait, release_draft)
 
     def _execute(self, doc: Document, drafters: list[Employee | None]) -> None:
         doc.pending = len(drafters)
@@ -399,4 +396,4 @@ class DocumentFlow:
                             origin_body=doc.body, needs_registration=delivery.needs_registration)
         child.delays[D["gateway"]] += delivery.arrival - now
         self.observer.delivered(delivery)
-        self.schedule(delivery.arrival - now, self.start, child)
+        self.schedule(delivery.arrival - now, lambda: self.start(child))

@@ -20,7 +20,6 @@ import simpy
 
 from sim.model.calendar import MINUTES_PER_DAY, WorkCalendar
 from sim.model.population import Employee
-from sim.model.timers import Timers
 from sim.model.work import Step, StepTimer
 
 __all__ = ["RolePool"]
@@ -32,13 +31,11 @@ class RolePool:
     def __init__(
         self, env: simpy.Environment, calendar: WorkCalendar, timer: StepTimer,
         employees: list[Employee], discipline: str = "fifo",
-        standin_after_days: int | None = None, timers: Timers | None = None,
+        standin_after_days: int | None = None,
     ) -> None:
         if not employees:
             raise ValueError("a role pool needs at least one employee")
         self.env = env
-        # Where the mornings of absences wait (shared by a run's pools: see sim.model.timers).
-        self.timers = timers if timers is not None else Timers(env)
         self.calendar = calendar
         self.timer = timer
         self.employees = employees
@@ -99,7 +96,7 @@ class RolePool:
                     days.add(self._handover_day(emp, start))
         for day in sorted(days):
             when = self.calendar.next_working(float(day * MINUTES_PER_DAY))
-            self.timers.call_after(when, self._morning)  # as the timeout it replaced
+            self.env.timeout(when).callbacks.append(self._morning)
 
     def _handover_day(self, emp: Employee, start: int) -> int:
         """The calendar day on which work named to ``emp``, away since ``start``, is handed over.
@@ -115,7 +112,7 @@ class RolePool:
     def _present(self, emp: Employee, day: int) -> bool:
         return not self._absences or not emp.absent(day)
 
-    def _morning(self, _arg: None = None) -> None:
+    def _morning(self, _event: simpy.Event) -> None:
         """Returns take their waiting work; the work of those long away goes to stand-ins."""
         day = self._today()
         for emp in list(self.free):
