@@ -49,27 +49,34 @@ def test_remote_75_report_names_the_deciding_assumptions_with_values_and_sources
     assert cycle.index("<code>staff.draft_start_days_before_term</code> = 10 here") > alike
     # A factor within noise is not named as deciding, however large its mu*: the detractors'
     # UI factor has the largest mu* for the difference (7.8 h) but noise reaches as far.
-    assert "ui_time_factors.detractors" not in cycle
+    screened, _, scans = cycle.partition("A scan (")
+    assert "ui_time_factors.detractors" not in screened
+    # The scans place its flip point, and the report says on which side this scenario lies.
+    assert ("changes sign at <code>platform.osdo.ui_time_factors.detractors</code> ≈ 1.09 "
+            "(between 1 and 1.15), OSDO faster below, ESED above; this scenario's 1.3 is above "
+            "it") in scans
     on_time = next(w for w in words if w.startswith("<b>The on-time rate</b>"))
     assert on_time.index("ui_time_factors.advocates</code> = 0.9 here") < \
         on_time.index("correspondence_share.executor</code> = 0.8 here")
 
 
-def test_flip_points_are_the_sign_changes_of_the_scans(monkeypatch):
-    # The shipped scans' "ui" sweep varied the single UI factor the preference groups replaced:
-    # it is read for no flip. Read it as a scan of a parameter, its sign change is found: +2.34
-    # h at 1.0, -1.19 h at 1.1, so 1.0 + 0.1 * 2.345 / (2.345 + 1.185) = 1.066.
-    assert assumptions.flips() == []
-    monkeypatch.setattr(assumptions, "SCAN_PARAMETERS", {"ui": "some.factor"})
-    found = assumptions.flips()
+def test_flip_points_are_the_sign_changes_of_the_scans():
+    # The detractors' UI factor at the default load: ESED - OSDO +3.03 h at 1.0, -1.76 h at
+    # 1.15, so the flip is at 1.0 + 0.15 * a / (a - b), about 1.095, within noise (both
+    # intervals include zero); at 0.27 it is between 1.3 and 1.5.
+    found = {(f.parameter, f.scan.split(" at ")[1][:11]): f for f in assumptions.flips()}
     table = pd.read_csv(DATA / "calibration_sweep.csv")
     ui = table[table.sweep == "ui"].set_index("level").advantage_h
-    assert [f.parameter for f in found] == ["some.factor"]
-    (flip,) = found
-    assert (flip.below, flip.above) == (1.0, 1.1)
-    assert flip.at == pytest.approx(1.0 + 0.1 * ui["1.0"] / (ui["1.0"] - ui["1.1"]))
-    assert flip.at == pytest.approx(1.066, abs=0.001)
-    assert flip.crossing_in_noise
+    flip = found[("platform.osdo.ui_time_factors.detractors", "the default")]
+    assert (flip.below, flip.above) == (1.0, 1.15)
+    assert flip.at == pytest.approx(1.0 + 0.15 * ui["1.0"] / (ui["1.0"] - ui["1.15"]))
+    assert flip.at == pytest.approx(1.095, abs=0.001)
+    assert flip.crossing_in_noise and flip.faster_below == "OSDO"
+    low = found[("platform.osdo.ui_time_factors.detractors", "0.27 docume")]
+    assert (low.below, low.above) == (1.3, 1.5)
+    # A scan whose sign does not change gives no flip: the office links are not scanned as a
+    # number, and every numeric sweep's flips lie inside its range.
+    assert all(f.below < f.at < f.above for f in found.values())
 
 
 def test_a_screened_parameter_the_scenario_lacks_is_said_so(monkeypatch):

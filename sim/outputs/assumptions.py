@@ -40,15 +40,15 @@ SCREEN_WORDS = ("the Morris screen shipped with the project (scenarios/sweeps/"
                 "default on the four bodies of scenarios/baseline.yaml; docs/experiments.md)")
 #: The calibration scans shipped (copies of docs/figures/), with what each ran.
 SCANS: dict[str, str] = {
-    "calibration_sweep.csv": "scenarios/remote_75.yaml at the default load, 30 working days, "
-                             "3 replications",
+    "calibration_sweep.csv": "scenarios/remote_75.yaml at the default load, 60 working days "
+                             "(20 of warm-up) from its working office, 3 replications",
     "calibration_sweep_load027.csv": "scenarios/remote_75.yaml at 0.27 documents per employee "
-                                     "per day, 30 working days, 5 replications",
+                                     "per day, 60 working days (20 of warm-up) from its working "
+                                     "office, 5 replications",
 }
-#: The scans' numeric sweeps and the parameter each varied (docs/model.md section 6). The
-#: shipped scans' "ui" sweep varied the single cloud UI factor that the survey's preference
-#: groups replaced: no flip point is read from it (docs/model.md 6.3 gives the detractors').
-SCAN_PARAMETERS = {"literacy": "staff.literacy.insecure"}
+#: The scans' numeric sweeps and the parameter each varied (docs/model.md section 6).
+SCAN_PARAMETERS = {"literacy": "staff.literacy.insecure",
+                   "ui": "platform.osdo.ui_time_factors.detractors"}
 #: The KPI the scans measure (their ``advantage_h`` is ESED - OSDO of it).
 SCAN_KPI = "cycle_time_mean_h"
 #: The screen's name for the paired difference.
