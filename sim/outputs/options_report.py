@@ -19,9 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.experiments.store import replacing
 from sim.model.kpis import KPIS
-from sim.outputs.report import CSS, REPORT_NAME, ReportError, figure_html
+from sim.outputs.report import CSS, ReportError, figure_html, write_page
 
 __all__ = ["ranking_words", "OptionsFolder", "load_options_folder", "render_options",
            "write_options_report"]
@@ -293,8 +292,4 @@ def render_options(data: OptionsFolder) -> str:
 def write_options_report(folder: str | Path, out: str | Path | None = None) -> Path:
     """Write the report of an options folder (default ``FOLDER/report.html``); its path."""
     data = load_options_folder(folder)
-    target = Path(out) if out is not None else data.folder / REPORT_NAME
-    text = render_options(data)
-    with replacing(target) as tmp:  # whole or not at all: an old report survives a failure
-        tmp.write_text(text, encoding="utf-8")
-    return target
+    return write_page(render_options(data), data.folder, out)

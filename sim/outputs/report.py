@@ -887,11 +887,18 @@ def _over_time_section(run: RunData) -> list[str]:
             "</section>"]
 
 
+def write_page(text: str, folder: Path, out: str | Path | None = None) -> Path:
+    """Write a report page to ``out`` (default ``FOLDER/report.html``); return its path.
+
+    Whole or not at all: a write cut off leaves the old page as it was.
+    """
+    target = Path(out) if out is not None else folder / REPORT_NAME
+    with replacing(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return target
+
+
 def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write the report of a run folder (default ``RUN_DIR/report.html``); return its path."""
     run = load_run(run_dir)
-    target = Path(out) if out is not None else run.run_dir / REPORT_NAME
-    text = render(run)
-    with replacing(target) as tmp:  # whole or not at all: an old report survives a failure
-        tmp.write_text(text, encoding="utf-8")
-    return target
+    return write_page(render(run), run.run_dir, out)

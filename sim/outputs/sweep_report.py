@@ -22,9 +22,9 @@ import pandas as pd
 from sim.config.architectures import ARCHITECTURES, PAIR
 from sim.experiments.comparison import display_unit, format_value, verdict
 from sim.experiments.statistics import mean_ci, shown_ci
-from sim.experiments.store import STORE_FILE, read_meta, read_store, replacing
+from sim.experiments.store import STORE_FILE, read_meta, read_store
 from sim.model.kpis import KPIS, MAIN_KPIS
-from sim.outputs.report import CSS, REPORT_NAME, ReportError, figure_html
+from sim.outputs.report import CSS, ReportError, figure_html, write_page
 from sim.outputs.words import kpi_title, parameter_words
 
 __all__ = ["SweepData", "load_sweep_folder", "point_differences", "difference_table",
@@ -267,8 +267,4 @@ def render_sweep(sweep: SweepData) -> str:
 def write_sweep_report(folder: str | Path, out: str | Path | None = None) -> Path:
     """Write the report of a sweep folder (default ``FOLDER/report.html``); return its path."""
     sweep = load_sweep_folder(folder)
-    target = Path(out) if out is not None else sweep.folder / REPORT_NAME
-    text = render_sweep(sweep)
-    with replacing(target) as tmp:  # whole or not at all: an old report survives a failure
-        tmp.write_text(text, encoding="utf-8")
-    return target
+    return write_page(render_sweep(sweep), sweep.folder, out)
