@@ -41,6 +41,25 @@ def small_scenario(**overrides) -> Scenario:
     return scenario_from_dict(small_scenario_dict(**overrides), "small")
 
 
+def run_tiny_sweep(folder: Path, horizon_days: int, sweep: dict, *options: str) -> Path:
+    """`sim sweep` of ``sweep`` (name, replications, seed, parameters, kpis...) on the small
+    scenario over ``horizon_days`` (1 of warm-up), OSDO and ESED, one worker; its folder."""
+    import yaml
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    (folder / "base.yaml").write_text(yaml.safe_dump(small_scenario_dict(
+        horizon_days=horizon_days, warmup_days=1)))
+    (folder / "sweep.yaml").write_text(yaml.safe_dump(
+        {"base": "base.yaml", "platforms": ["osdo", "esed"], **sweep}, sort_keys=False))
+    out = folder / "out"
+    result = CliRunner().invoke(main, ["sweep", str(folder / "sweep.yaml"), "--out", str(out),
+                                       "--workers", "1", *options])
+    assert result.exit_code == 0, result.output
+    return out
+
+
 def check_one_line_error(result, name: str, fragments: list[str]) -> None:
     """A CLI result of bad input: exit 2, one line on stderr naming ``name`` and every fragment,
     nothing on stdout, no traceback."""

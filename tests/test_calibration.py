@@ -140,3 +140,37 @@ def test_named_internet_levels_are_the_schema_default_and_the_scenario_file():
     for level, shares in INTERNET_LEVELS.items():
         got = load_scenario(SCENARIO, _overrides("internet", level)).staff.home_internet
         assert got == pytest.approx(shares), level
+
+
+def test_every_scan_point_starts_from_the_scenarios_own_office(monkeypatch):
+    """The scans' points share remote_75's snapshot (one per replication and architecture),
+    each run with its own swept value; nothing is simulated here."""
+    import sim.experiments.calibration as calibration
+    from sim.config import load_scenario
+    from sim.model.office import office_key, snapshot_scenario
+
+    seen = []
+
+    class _Done:
+        def summary(self):
+            raise _Stop
+
+    class _Stop(Exception):
+        pass
+
+    def capture(scenario, platforms, replications):
+        seen.append(scenario)
+        return _Done()
+
+    monkeypatch.setattr(calibration, "run_experiment", capture)
+    for kind, levels in (("literacy", {"literacy_levels": [0.8]}),
+                         ("ui", {"ui_levels": [1.8]})):
+        args = {"internet_levels": [], "literacy_levels": [], "office_levels": [],
+                "ui_levels": [], **levels}
+        with pytest.raises(_Stop):
+            calibration.sweep(replications=1, **args)
+    base = load_scenario(calibration.SCENARIO)
+    key = office_key(snapshot_scenario(base), "osdo", 0, 1)
+    assert [office_key(snapshot_scenario(s), "osdo", 0, 1) for s in seen] == [key, key]
+    assert seen[0].staff.literacy["insecure"] == 0.8
+    assert seen[1].platform.osdo.ui_time_factors["detractors"] == 1.8

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import small_scenario_dict
+from conftest import run_tiny_sweep, small_scenario_dict
 
 from sim.cli import main
 from sim.config import InputError
@@ -200,19 +200,11 @@ def test_a_failing_run_is_shown_and_the_explorer_goes_on(small_file, tmp_path, m
 
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("sweep")
-    (folder / "base.yaml").write_text(yaml.safe_dump(small_scenario_dict(horizon_days=5,
-                                                                         warmup_days=1)))
-    (folder / "sweep.yaml").write_text(yaml.safe_dump({
-        "name": "tiny", "base": "base.yaml", "platforms": ["osdo", "esed"],
-        "replications": 2, "seed": 7,
+    return run_tiny_sweep(tmp_path_factory.mktemp("sweep"), 5, {
+        "name": "tiny", "replications": 2, "seed": 7,
         "parameters": {"staff.remote_share": {"values": [0.2, 0.6]}},
         "kpis": ["cycle_time_mean_h", "on_time_rate"],
-    }, sort_keys=False))
-    out = folder / "out"
-    result = invoke("sweep", folder / "sweep.yaml", "--out", out, "--workers", 1)
-    assert result.exit_code == 0, result.output
-    return out
+    })
 
 
 def write_options(folder: Path) -> Path:

@@ -7,9 +7,8 @@ import shutil
 
 import pandas as pd
 import pytest
-import yaml
 from click.testing import CliRunner
-from conftest import small_scenario, small_scenario_dict
+from conftest import run_tiny_sweep, small_scenario
 
 from sim.cli import main
 from sim.config import dump_resolved
@@ -276,19 +275,12 @@ def test_a_report_cut_off_while_written_leaves_the_old_one_whole(reported_run, m
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory):
     """`sim sweep` of two remote shares x two replications x OSDO and ESED, small bodies."""
-    folder = tmp_path_factory.mktemp("sweep")
-    (folder / "base.yaml").write_text(yaml.safe_dump(small_scenario_dict(horizon_days=5,
-                                                                         warmup_days=1)))
-    (folder / "sweep.yaml").write_text(yaml.safe_dump({
-        "name": "tiny", "description": "remote share, small bodies", "base": "base.yaml",
-        "platforms": ["osdo", "esed"], "replications": 2, "seed": 7,
+    return run_tiny_sweep(tmp_path_factory.mktemp("sweep"), 5, {
+        "name": "tiny", "description": "remote share, small bodies",
+        "replications": 2, "seed": 7,
         "parameters": {"staff.remote_share": {"values": [0.2, 0.6]}},
         "kpis": ["cycle_time_mean_h", "on_time_rate", "unofficial_channel_share"],
-    }, sort_keys=False))
-    out = folder / "out"
-    result = invoke("sweep", folder / "sweep.yaml", "--out", out, "--workers", 1)
-    assert result.exit_code == 0, result.output
-    return out
+    })
 
 
 def test_sweep_report_shows_the_design_differences_and_plots(swept):
