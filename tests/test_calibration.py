@@ -163,8 +163,7 @@ def test_every_scan_point_starts_from_the_scenarios_own_office(monkeypatch):
         return _Done()
 
     monkeypatch.setattr(calibration, "run_experiment", capture)
-    for kind, levels in (("literacy", {"literacy_levels": [0.8]}),
-                         ("ui", {"ui_levels": [1.8]})):
+    for levels in ({"literacy_levels": [0.8]}, {"ui_levels": [1.8]}):
         args = {"internet_levels": [], "literacy_levels": [], "office_levels": [],
                 "ui_levels": [], **levels}
         with pytest.raises(_Stop):
