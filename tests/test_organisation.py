@@ -104,7 +104,9 @@ def ministry_run(platform: str = "osdo", **staff):
     # A 120-person ministry: clerks 0-11, heads 12-35, executors 36-119. Leadership 12-17
     # (the minister and 5 vice-ministers), 18 // 5 = 3 departments: directors 18-20, division
     # heads 21-35 (division j in department j mod 3); the legal service is department 2.
-    # Nobody is away: stand-ins would act for the people the structure names.
+    # Nobody is away and nobody's desk passes new work on: stand-ins and acting colleagues
+    # would act for the people the structure names.
+    staff = {"delegate_over_hours": {"clerk": None, "head": None, "executor": None}, **staff}
     scenario = small_scenario(horizon_days=12, warmup_days=0,
                               bodies=[{"name": "M", "kind": "central_ministry", "staff": 120}],
                               staff=staff, absence={"annual_leave_days": 0, "sick_days": 0,

@@ -142,7 +142,9 @@ def test_ten_times_the_arrivals_is_flagged_and_the_default_is_not() -> None:
         assert abs(calm.kpis["backlog_growth_per_day"]) < 0.1 * calm.kpis["throughput_per_day"]
         flooded = run_replication(tenfold, architecture, 0)
         assert flooded.kpis["unstable"] == 1.0
-        assert flooded.kpis["backlog_growth_per_day"] > flooded.kpis["throughput_per_day"]
+        # Far more than the staff can do: a large part of what arrives piles up.
+        arrivals = flooded.kpis["documents_created"] / 12
+        assert flooded.kpis["backlog_growth_per_day"] > 0.3 * arrivals
         staff = {"heads of Office", "executors of Office"}
         # On ESED the remote half of a flooded office also queues for VPN sessions (licensed for
         # half the remote staff), which can be the busier resource.

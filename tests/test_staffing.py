@@ -54,11 +54,11 @@ def _step(doc_id: str, minutes: float, enqueued: float, on_site_only: bool = Fal
                 enqueued, lambda _s: None)
 
 
-def _pool(people, standin_after, peers=None):
+def _pool(people, standin_after, peers=None, delegate_over_hours=None):
     env = simpy.Environment()
     calendar = WorkCalendar(WEEK)
     timer = _FixedTimer(env, calendar)
-    pool = RolePool(env, calendar, timer, people, "fifo", standin_after)
+    pool = RolePool(env, calendar, timer, people, "fifo", standin_after, delegate_over_hours)
     if peers:
         pool.peers.update({e.id: group for group in peers for e in group})
     return env, pool, timer
@@ -371,6 +371,51 @@ def test_named_load_is_counted_at_the_persons_own_pace():
     assert pool.load == {0: 180, 1: 0}
     env.run(until=hm(1, "00:00"))
     assert pool.load == {0: 0, 1: 0}
+
+
+def _overloaded_desk(delegate_over_hours):
+    """A (0) is handed three 5-hour steps at 09:00 on Monday; B (1) is A's peer, C (2) is not.
+
+    C has nothing to do either: only the group rule can make B, not C, the acting colleague.
+    """
+    a, b, c = _person(0), _person(1), _person(2)
+    env, pool, timer = _pool([a, b, c], standin_after=None, peers=[[a, b], [c]],
+                             delegate_over_hours=delegate_over_hours)
+    for name in ("first", "second", "third"):
+        _at(env, hm(0, "09:00"), lambda n=name: pool.submit(_step(n, 300, hm(0, "09:00")), a))
+    env.run(until=hm(5, "00:00"))
+    return timer.log
+
+
+def test_work_named_to_a_desk_over_the_threshold_goes_to_a_lighter_peer():
+    # 8 hours: A holds 5 h after the first step, 10 h after the second; the third finds A over
+    # the threshold and B (idle) lighter, so B takes it at once.
+    assert _overloaded_desk(8.0) == [
+        ("first", 0, hm(0, "09:00"), hm(0, "15:30")),
+        ("third", 1, hm(0, "09:00"), hm(0, "15:30")),
+        ("second", 0, hm(0, "15:30"), hm(1, "11:00")),
+    ]
+
+
+def test_work_named_to_a_desk_at_the_threshold_stays_with_its_person():
+    # 10 hours: A is at the threshold, not over it, when the third step comes: A does all three.
+    assert [(doc, emp) for doc, emp, _s, _e in _overloaded_desk(10.0)] == [
+        ("first", 0), ("second", 0), ("third", 0)]
+
+
+def test_without_a_threshold_named_work_waits_for_its_person_however_much():
+    assert {emp for _doc, emp, _s, _e in _overloaded_desk(None)} == {0}
+
+
+def test_an_overloaded_desk_keeps_its_work_when_every_peer_is_as_loaded():
+    a, b = _person(0), _person(1)
+    env, pool, timer = _pool([a, b], standin_after=None, delegate_over_hours=1.0)
+    _at(env, hm(0, "09:00"), lambda: pool.submit(_step("a1", 120, hm(0, "09:00")), a))
+    _at(env, hm(0, "09:00"), lambda: pool.submit(_step("b1", 120, hm(0, "09:00")), b))
+    _at(env, hm(0, "09:00"), lambda: pool.submit(_step("a2", 60, hm(0, "09:00")), a))
+    env.run(until=hm(1, "00:00"))
+    # A holds 120 minutes, B 120: B is not lighter, so a2 stays with A.
+    assert ("a2", 0, hm(0, "11:00"), hm(0, "12:00")) in timer.log
 
 
 def test_a_step_handed_over_twice_counts_both_waits_for_someone_away():

@@ -80,7 +80,7 @@ PATTERN_SOURCES: list[tuple[re.Pattern[str], str]] = [
 _UNIT_SUFFIXES = [
     ("_working_days", "working days"), ("_days_per_week", "days/week"), ("_days", "days"),
     ("_per_employee_per_day", "per employee per working day"), ("_min", "min"),
-    ("_mbps", "Mbit/s"), ("_ms", "ms"), ("_mb", "MB"), ("_h", "h"), ("_s", "s"),
+    ("_mbps", "Mbit/s"), ("_ms", "ms"), ("_mb", "MB"), ("_hours", "h"), ("_h", "h"), ("_s", "s"),
 ]
 
 

@@ -259,6 +259,17 @@ class StaffSpec(_Spec):
         "deadline (earliest deadline first). Assumption: registration goes in arrival order, "
         "while heads and executors work to the terms of documents under control.",
     )
+    delegate_over_hours: dict[str, Annotated[float, Field(gt=0.0, le=2000.0)] | None] = Field(
+        {"clerk": None, "head": 16.0, "executor": None},
+        description="Hours of named work waiting on one person's desk (expected working time at "
+        "their pace) past which new work named to them goes to the least-loaded colleague of "
+        "their group who is at work and has less (an acting colleague: leaders for leaders, "
+        "heads of the same department, executors of the same division), by role; null = it "
+        "waits for them. Assumption: the rules let a deputy or acting head give a resolution or "
+        "sign in the head's place [docrules-2023]; the threshold, two working days of a head's "
+        "work, is not published. Without it a head named by function (the deputy who curates "
+        "the largest departments) can be busy all the time with a backlog that never settles.",
+    )
     correspondence_share: dict[str, Annotated[float, Field(gt=0.0, le=1.0)]] = Field(
         {"clerk": 1.0, "head": 1.0, "executor": 0.8},
         description="Share of working time each role gives to correspondence beside its other "
@@ -352,6 +363,7 @@ class StaffSpec(_Spec):
             ("roles", {"clerk", "head", "executor"}),
             ("assignment", {"clerk", "head", "executor"}),
             ("queue_discipline", {"clerk", "head", "executor"}),
+            ("delegate_over_hours", {"clerk", "head", "executor"}),
             ("correspondence_share", {"clerk", "head", "executor"}),
             ("literacy", {"advanced", "insecure"}),
             ("equipment", {"adequate", "inadequate", "insufficient"}),

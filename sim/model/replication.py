@@ -76,8 +76,10 @@ def run_replication(
     timer = StepTimer(env, scenario, calendar, platforms, streams, [b.kind for b in bodies])
     discipline = scenario.staff.queue_discipline
     standin = scenario.absence.standin_after_days
+    delegate = scenario.staff.delegate_over_hours
     pools = {
-        (b.id, role): RolePool(env, calendar, timer, b.staff[role], discipline[role], standin)
+        (b.id, role): RolePool(env, calendar, timer, b.staff[role], discipline[role], standin,
+                               delegate[role])
         for b in bodies for role in ROLES
     }
     recorder = Recorder(

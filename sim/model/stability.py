@@ -171,7 +171,8 @@ def overload_advice(assignment: dict[str, str] | None) -> str:
                 + " (now named_uniform: work goes to a random person, whatever their backlog).")
     return ("Work is already assigned least loaded or pooled (staff.assignment), so these are "
             "people whose work no one else can take, such as a body's only head: more staff in "
-            "that role (staff.roles, bodies' staff), one resolution level "
+            "that role (staff.roles, bodies' staff), a lower threshold past which colleagues act "
+            "for them (staff.delegate_over_hours), one resolution level "
             "(resolution_levels: 1) or less work per employee would relieve them.")
 
 

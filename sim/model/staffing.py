@@ -31,7 +31,7 @@ class RolePool:
     def __init__(
         self, env: simpy.Environment, calendar: WorkCalendar, timer: StepTimer,
         employees: list[Employee], discipline: str = "fifo",
-        standin_after_days: int | None = None,
+        standin_after_days: int | None = None, delegate_over_hours: float | None = None,
     ) -> None:
         if not employees:
             raise ValueError("a role pool needs at least one employee")
@@ -54,6 +54,9 @@ class RolePool:
         self._seq = count()  # ties in the discipline go to the step submitted first
         # Absences: named work passes to a stand-in after this many working days (None: waits).
         self.standin_after = standin_after_days
+        # Overload: new named work passes to a lighter peer past this many minutes of it.
+        self.delegate_over = (None if delegate_over_hours is None
+                              else delegate_over_hours * 60.0)
         #: Who may act for whom (by employee id): the same group in the organisation (set by the
         #: assigner); anyone of the pool when not set.
         self.peers: dict[int, list[Employee]] = {}
@@ -207,9 +210,19 @@ class RolePool:
         step.named = assignee is not None
         step.waiting_since = step.enqueued
         if assignee is not None:
+            if self.delegate_over is not None and self.load[assignee.id] > self.delegate_over:
+                assignee = self._acting_for(assignee)
             self._submit_named(step, assignee)
             return
         self._offer(step)
+
+    def _acting_for(self, emp: Employee) -> Employee:
+        """Who takes new work named to ``emp``, whose desk is over the delegation threshold.
+
+        The present peer with the least named work, if it has less than ``emp``; else ``emp``.
+        """
+        other = self._standin(emp, self._today())
+        return other if self.load[other.id] < self.load[emp.id] else emp
 
     def _offer(self, step: Step) -> None:
         """A step of the pool's common work: to a free suitable employee, or the queue."""
