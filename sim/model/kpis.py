@@ -56,7 +56,8 @@ KPIS: dict[str, Kpi] = {k.name: k for k in (
         "documents still open at the horizon with their deadline passed", "{:.1f}", False, True),
     Kpi("wip_mean", "documents", "time-average open documents after the warm-up", "{:.1f}",
         False, True),
-    Kpi("staff_utilisation", "share", "share of staff working time spent on document steps",
+    Kpi("staff_utilisation", "share", "share of staff working time after the warm-up spent on "
+        "document steps (a step's busy time counts when it ends)",
         "{:.3f}", None, True),
     Kpi("connectivity_loss_h_per_employee", "h", "working hours per employee, after the "
         "warm-up, that steps lost to connection drops, failed attempts, VPN waits, platform "

@@ -107,6 +107,12 @@ def run_replication(
         _Arrivals(env, scenario, calendar, body, flow, streams, horizon)
     everyone = [e for b in bodies for r in ROLES for e in b.staff[r]]
     env.process(_sampler(env, scenario, calendar, recorder, timer, everyone))
+    # Utilisation is read after the warm-up, as every other KPI: from empty, the start-up
+    # weeks (an office holding less work than its people could do) would weigh on it.
+    busy_at_warmup = [0.0]
+    if 0.0 < warmup_end < horizon:
+        schedule(warmup_end, lambda: busy_at_warmup.__setitem__(
+            0, sum(p.busy_minutes for p in pools.values())))
     # The run makes millions of short-lived objects that reference counting frees (none of them
     # in cycles), while the cyclic collector, triggered by those allocations, walks the whole
     # live model each time: that was half the CPU time of a national run. Off during the run;
@@ -127,9 +133,9 @@ def run_replication(
     window_days = calendar.working_days_between(warmup_end, horizon)
     records = recorder.finish(
         list(flow.open.values()),
-        busy_minutes=sum(p.busy_minutes for p in pools.values()),
+        busy_minutes=sum(p.busy_minutes for p in pools.values()) - busy_at_warmup[0],
         staff=staff,
-        staff_working_minutes=staff * calendar.working_minutes(0.0, horizon),
+        staff_working_minutes=staff * calendar.working_minutes(min(warmup_end, horizon), horizon),
         window_working_days=window_days,
     )
     kpis = records.kpis
