@@ -52,8 +52,8 @@ def test_remote_75_report_names_the_deciding_assumptions_with_values_and_sources
     screened, _, scans = cycle.partition("A scan (")
     assert "ui_time_factors.detractors" not in screened
     # The scans place its flip point, and the report says on which side this scenario lies.
-    assert ("changes sign at <code>platform.osdo.ui_time_factors.detractors</code> ≈ 1.09 "
-            "(between 1 and 1.15), OSDO faster below, ESED above; this scenario's 1.3 is above "
+    assert ("changes sign at <code>platform.osdo.ui_time_factors.detractors</code> ≈ 1.16 "
+            "(between 1.15 and 1.3), OSDO faster below, ESED above; this scenario's 1.3 is above "
             "it") in scans
     on_time = next(w for w in words if w.startswith("<b>The on-time rate</b>"))
     assert on_time.index("ui_time_factors.advocates</code> = 0.9 here") < \
@@ -61,16 +61,16 @@ def test_remote_75_report_names_the_deciding_assumptions_with_values_and_sources
 
 
 def test_flip_points_are_the_sign_changes_of_the_scans():
-    # The detractors' UI factor at the default load: ESED - OSDO +3.03 h at 1.0, -1.76 h at
-    # 1.15, so the flip is at 1.0 + 0.15 * a / (a - b), about 1.095, within noise (both
+    # The detractors' UI factor at the default load: ESED - OSDO +0.26 h at 1.15, -4.28 h at
+    # 1.3, so the flip is at 1.15 + 0.15 * a / (a - b), about 1.158, within noise (both
     # intervals include zero); at 0.27 it is between 1.3 and 1.5.
     found = {(f.parameter, f.scan.split(" at ")[1][:11]): f for f in assumptions.flips()}
     table = pd.read_csv(DATA / "calibration_sweep.csv")
     ui = table[table.sweep == "ui"].set_index("level").advantage_h
     flip = found[("platform.osdo.ui_time_factors.detractors", "the default")]
-    assert (flip.below, flip.above) == (1.0, 1.15)
-    assert flip.at == pytest.approx(1.0 + 0.15 * ui["1.0"] / (ui["1.0"] - ui["1.15"]))
-    assert flip.at == pytest.approx(1.095, abs=0.001)
+    assert (flip.below, flip.above) == (1.15, 1.3)
+    assert flip.at == pytest.approx(1.15 + 0.15 * ui["1.15"] / (ui["1.15"] - ui["1.3"]))
+    assert flip.at == pytest.approx(1.158, abs=0.001)
     assert flip.crossing_in_noise and flip.faster_below == "OSDO"
     low = found[("platform.osdo.ui_time_factors.detractors", "0.27 docume")]
     assert (low.below, low.above) == (1.3, 1.5)
