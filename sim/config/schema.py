@@ -423,14 +423,16 @@ class AbsenceSpec(_Spec):
         description="Working days off sick a year. Source: [uk-sickness-2024] (8.1 days per "
         "staff year in the UK civil service, a comparable civil service; no Kazakh figure).",
     )
-    sick_spell_days: Positive = Field(
-        4.0, description="Mean length of a sick spell, working days (assumption)."
+    sick_spell_days: Annotated[float, Field(ge=1.0)] = Field(
+        4.0, description="Mean length of a sick spell, working days, at least 1: spells are "
+        "whole days (assumption)."
     )
     trip_days: NonNegative = Field(
         5.0, description="Working days a year away on business trips (assumption)."
     )
-    trip_days_each: Positive = Field(
-        3.0, description="Working days of one business trip (assumption)."
+    trip_days_each: Annotated[float, Field(ge=1.0)] = Field(
+        3.0, description="Working days of one business trip, at least 1: trips are whole days "
+        "(assumption)."
     )
     standin_after_days: Annotated[int, Field(ge=0, le=60)] | None = Field(
         1,
