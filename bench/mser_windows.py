@@ -22,7 +22,7 @@ import numpy as np
 from sim.config import load_scenario
 from sim.model import run_replication
 from sim.model.calendar import WorkCalendar
-from sim.model.stability import mser5_truncation
+from sim.model.stability import mser5_truncation, working_hours
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,8 +45,7 @@ def _run(job: tuple[str, int, list[str], int, list[int]]) -> tuple[str, int, lis
     calendar = WorkCalendar(scenario.calendar)
     times = records.timeseries["time_min"].to_numpy()
     backlog = records.timeseries["open_documents"].to_numpy()
-    days = np.array([calendar.working_days_between(0.0, t) for t in times])
-    working = np.concatenate([[True], np.diff(days) > 0])  # one sample per working hour
+    days, working = working_hours(times, lambda t: calendar.working_days_between(0.0, t))
     days, backlog = days[working], backlog[working]
     slope = float(np.polyfit(days, backlog, 1)[0])
     return architecture, replication, window_estimates(days, backlog, window, starts), slope

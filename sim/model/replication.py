@@ -109,10 +109,14 @@ def run_replication(
     env.process(_sampler(env, scenario, calendar, recorder, timer, everyone))
     # Utilisation is read after the warm-up, as every other KPI: from empty, the start-up
     # weeks (an office holding less work than its people could do) would weigh on it.
-    busy_at_warmup = [0.0]
-    if 0.0 < warmup_end < horizon:
-        schedule(warmup_end, lambda: busy_at_warmup.__setitem__(
-            0, sum(p.busy_minutes for p in pools.values())))
+    busy_at_warmup = 0.0
+
+    def warmup_ends() -> None:
+        nonlocal busy_at_warmup
+        busy_at_warmup = sum(p.busy_minutes for p in pools.values())
+
+    if warmup_end > 0.0:
+        schedule(warmup_end, warmup_ends)
     # The run makes millions of short-lived objects that reference counting frees (none of them
     # in cycles), while the cyclic collector, triggered by those allocations, walks the whole
     # live model each time: that was half the CPU time of a national run. Off during the run;
@@ -133,9 +137,9 @@ def run_replication(
     window_days = calendar.working_days_between(warmup_end, horizon)
     records = recorder.finish(
         list(flow.open.values()),
-        busy_minutes=sum(p.busy_minutes for p in pools.values()) - busy_at_warmup[0],
+        busy_minutes=sum(p.busy_minutes for p in pools.values()) - busy_at_warmup,
         staff=staff,
-        staff_working_minutes=staff * calendar.working_minutes(min(warmup_end, horizon), horizon),
+        staff_working_minutes=staff * calendar.working_minutes(warmup_end, horizon),
         window_working_days=window_days,
     )
     kpis = records.kpis

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Stability", "backlog_growth_per_day", "backlog_trend", "assess", "warnings",
-           "overload_advice",
-           "OVERLOAD", "mser5_truncation"]
+           "working_hours", "overload_advice", "OVERLOAD", "mser5_truncation"]
 
 #: A person busy this share of their working time or more is overloaded: their named queue
 #: grows while the pool around them may look fine (assumption).
@@ -53,6 +52,18 @@ class Stability:
             "busiest_person_utilisation": self.busiest_person_utilisation,
             "warmup_estimate_days": self.warmup_estimate_days,
         }
+
+
+def working_hours(times_min: np.ndarray, working_days_at: Callable[[float], float],
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Working days since the start at each sample time, and which samples are working hours.
+
+    Hourly samples at night and over weekends repeat the evening's value (no working time
+    passes): only the first sample of each working moment counts.
+    """
+    days = np.array([working_days_at(t) for t in np.asarray(times_min, dtype=float)])
+    working = np.concatenate([[True], np.diff(days) > 0]) if len(days) else days > 0
+    return days, working
 
 
 def mser5_truncation(values: np.ndarray, batch: int = 5) -> int:
@@ -138,9 +149,7 @@ def assess(
     """
     times = np.asarray(times_min, dtype=float)
     open_documents = np.asarray(open_documents)
-    all_days = np.array([working_days_at(t) for t in times])
-    # One sample per working hour: nights and weekends repeat the evening's value.
-    working = np.concatenate([[True], np.diff(all_days) > 0]) if len(times) else all_days > 0
+    all_days, working = working_hours(times, working_days_at)
     cut = mser5_truncation(open_documents[working])
     warmup_estimate = float(all_days[working][cut]) if cut else 0.0
     keep = (times >= warmup_end) & working
