@@ -9,6 +9,7 @@ from test_model import hm, tiny_deterministic
 import sim.model.office as office
 import sim.model.replication as replication
 from sim.config.errors import ScenarioError
+from sim.config.loading import deep_merge, scenario_from_dict, start_from_base_office
 from sim.model.calendar import WorkCalendar
 from sim.model.office import OpenDocument, office_key, place, working_office
 from sim.model.replication import run_replication
@@ -140,3 +141,21 @@ def test_a_bad_snapshot_override_is_an_error_of_the_file(sets, fragments):
     for fragment in fragments:
         assert fragment in str(err.value)
     assert str(err.value).startswith("small:")
+
+
+@pytest.mark.parametrize("changed", [["staff.literacy"],
+                                     ["staff.literacy.insecure", "staff.literacy.advanced"]])
+def test_a_variant_changing_around_a_bases_own_override_starts_from_the_bases_office(changed):
+    # The base's office is taken at 20% insecure users (its own snapshot override); a variant
+    # that sets all of staff.literacy (or the same leaves) must go back to that office, not to the
+    # base's run values: the path around an override once replaced it with the run's 39%.
+    base = small_scenario(start={"office": "working",
+                                 "snapshot_set": {"staff.literacy.insecure": 0.2,
+                                                  "staff.literacy.advanced": 0.8}})
+    data = base.model_dump(mode="python")
+    variant = deep_merge(data, {"staff": {"literacy": {"insecure": 0.8, "advanced": 0.2}}})
+    start_from_base_office(variant, data, changed, "test")
+    scenario = scenario_from_dict(variant, "test")
+    assert office.snapshot_scenario(scenario).staff.literacy == \
+        office.snapshot_scenario(base).staff.literacy
+    assert office.snapshot_scenario(scenario).staff.literacy["insecure"] == 0.2

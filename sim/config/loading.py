@@ -581,19 +581,33 @@ def base_office_set(base: dict[str, Any], changed: list[str], source: str) -> di
     """``start.snapshot_set`` that starts a variant of ``base`` from the base's own office.
 
     ``base`` is the resolved base scenario as data, ``changed`` the dotted paths the variant
-    sets: each goes back to its value in the base's snapshot (the base's own snapshot override,
-    else its value), so the variant's snapshot is the base's, shared by every variant.
+    sets: each goes back to its value in the base's snapshot (the base with its own snapshot
+    overrides applied), so the variant's snapshot is the base's, shared by every variant. A
+    changed path inside or around one of the base's overrides gets the office's value, which
+    holds that override.
     """
     sets = dict(base["start"]["snapshot_set"])
+    office = copy.deepcopy(base)
+    for path, value in sets.items():
+        apply_override(office, path.split("."), copy.deepcopy(value),
+                       f"{source}: start.snapshot_set.{path}")
     for path in changed:
-        if path in sets:
-            continue
-        node: Any = base
+        node: Any = office
         parts = path.split(".")
         for i, part in enumerate(parts):
-            node = _step_into(node, part, parts[: i + 1], f"{source}: office_from: base")
+            node = _step_into(node, part, parts[: i + 1], source)
         sets[path] = copy.deepcopy(node)
     return sets
+
+
+def start_from_base_office(data: dict[str, Any], base: dict[str, Any], changed: list[str],
+                           source: str) -> None:
+    """Set ``data`` (a variant of ``base`` changing ``changed``) to start from the base's office.
+
+    Nothing to do when the base starts from an empty office: every variant starts empty.
+    """
+    if base["start"]["office"] == "working":
+        data["start"]["snapshot_set"] = base_office_set(base, changed, source)
 
 
 def _blamed(loc: list[str], message: str,

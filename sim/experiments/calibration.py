@@ -20,7 +20,13 @@ import numpy as np
 import pandas as pd
 
 from sim.config import load_scenario
-from sim.config.loading import base_office_set
+from sim.config.loading import (
+    apply_override,
+    deep_merge,
+    parse_override,
+    scenario_from_dict,
+    start_from_base_office,
+)
 from sim.config.schema import BODY_KINDS, StaffSpec
 from sim.experiments.replications import run_experiment
 from sim.experiments.statistics import mean_ci
@@ -95,13 +101,13 @@ def sweep(replications: int = 3, horizon_days: int | None = None,
              "output.documents=false", *(overrides or [])]
     base = load_scenario(scenario_path, fixed).model_dump(mode="python")
     for kind, level in points:
-        swept = _overrides(kind, level)
-        scenario = load_scenario(scenario_path, [*fixed, *swept])
-        if scenario.start.office == "working":
-            paths = [text.split("=", 1)[0] for text in swept]
-            start = scenario.start.model_copy(update={"snapshot_set": base_office_set(
-                base, paths, f"{scenario_path}: {kind} {level}")})
-            scenario = scenario.model_copy(update={"start": start})
+        where = f"{scenario_path}: {kind} {level}"
+        data = deep_merge(base, {})
+        swept = [parse_override(text) for text in _overrides(kind, level)]
+        for parts, value in swept:
+            apply_override(data, parts, value, where)
+        start_from_base_office(data, base, [".".join(parts) for parts, _ in swept], where)
+        scenario = scenario_from_dict(data, where)
         table = run_experiment(scenario, ["osdo", "esed"], replications).summary()
         rows.append(_row(kind, level, table))
     return pd.DataFrame(rows)

@@ -39,12 +39,12 @@ from sim.config.architectures import ArchitectureName
 from sim.config.errors import OptionsFileError
 from sim.config.loading import (
     apply_override,
-    base_office_set,
     deep_merge,
     first_error,
     load_base,
     read_yaml,
     scenario_from_dict,
+    start_from_base_office,
     suggest,
 )
 from sim.config.schema import Scenario
@@ -401,8 +401,8 @@ def _arm_scenario(resolved: dict[str, Any], members: tuple[str, ...],
         for path, value in options[name].set.items():
             _set_path(data, path, value, f"{source}: options {name!r}: set.{path}")
             changed.append(path)
-    if from_base and data["start"]["office"] == "working":
-        data["start"]["snapshot_set"] = base_office_set(resolved, changed, f"{source}: {label}")
+    if from_base:
+        start_from_base_office(data, resolved, changed, f"{source}: {label}")
     return scenario_from_dict(data, f"{source}: {label}")
 
 

@@ -50,13 +50,13 @@ from sim.config.architectures import ArchitectureName
 from sim.config.errors import ScenarioError, SweepFileError
 from sim.config.loading import (
     apply_override,
-    base_office_set,
     deep_merge,
     first_error,
     load_base,
     parse_override,
     read_yaml,
     scenario_from_dict,
+    start_from_base_office,
     suggest,
 )
 from sim.config.schema import Scenario
@@ -622,7 +622,7 @@ def _point_scenario(base: dict[str, Any], point: Point, spec: SweepFile, source:
             apply_override(data, complement.split("."), round(1.0 - value, _ROUND), where)
             changed.append(complement)
     if spec.office_from == "base":
-        data["start"]["snapshot_set"] = base_office_set(base, changed, where)
+        start_from_base_office(data, base, changed, where)
     return scenario_from_dict(data, where)
 
 
