@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from sim.cli.run import parallel_options
+
 __all__ = ["batch_options"]
 
 
@@ -19,10 +21,7 @@ def batch_options(folder: str, set_help: str) -> Callable[[Callable[..., Any]], 
     decorators = [
         click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
                      help=f"Output folder (default: {folder}); an existing one resumes."),
-        click.option("--workers", type=click.IntRange(min=1), default=None,
-                     help="Local worker processes (default: the machine's cores)."),
-        click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
-                     help="Run on this Dask distributed scheduler instead of local processes."),
+        parallel_options,
         click.option("--resume", is_flag=True,
                      help="Require an existing store in --out and finish its missing runs."),
         click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=set_help),
