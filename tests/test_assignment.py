@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 import simpy
 from conftest import small_scenario
@@ -15,6 +13,7 @@ from sim.model.documents import Document
 from sim.model.population import Employee
 from sim.model.replication import run_replication
 from sim.model.staffing import RolePool
+from sim.model.streams import DocumentStream
 from sim.model.work import Step
 
 POLICIES = ("pooled", "named_uniform", "least_loaded")
@@ -167,7 +166,7 @@ def _employee(i: int) -> Employee:
 
 def _step(doc_id: str, deadline: float) -> Step:
     spec = DocumentType(share=1.0, deadline_working_days=10)
-    doc = Document(doc_id, 0, "t", spec, 0.0, deadline, random.Random(0), None, True)
+    doc = Document(doc_id, 0, "t", spec, 0.0, deadline, DocumentStream(0), None, True)
     doc.confidentiality, doc.on_site_only = "open", False
     return Step(doc, "execution", StepSpec(role="executor", handling_mean_min=60), 0.0,
                 lambda _s: None)

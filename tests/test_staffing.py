@@ -7,8 +7,6 @@ time, so every start, end and load below is worked out by hand.
 
 from __future__ import annotations
 
-import random
-
 import pytest
 import simpy
 from test_model import hm
@@ -18,6 +16,7 @@ from sim.model.calendar import WorkCalendar
 from sim.model.documents import Document
 from sim.model.population import Employee
 from sim.model.staffing import RolePool
+from sim.model.streams import DocumentStream
 from sim.model.work import Step
 
 WEEK = CalendarSpec(start_date="2023-01-02", official_calendar=None)  # day 0 is a Monday
@@ -48,7 +47,7 @@ def _person(i: int, absences=(), planned=(), cleared=False, office=range(5),
 
 def _step(doc_id: str, minutes: float, enqueued: float, on_site_only: bool = False) -> Step:
     spec = DocumentType(share=1.0, deadline_working_days=10)
-    doc = Document(doc_id, 0, "t", spec, enqueued, 1e9, random.Random(0), None, True)
+    doc = Document(doc_id, 0, "t", spec, enqueued, 1e9, DocumentStream(0), None, True)
     doc.confidentiality, doc.on_site_only = "open", on_site_only
     return Step(doc, "execution", StepSpec(role="executor", handling_mean_min=minutes),
                 enqueued, lambda _s: None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from typing import TYPE_CHECKING
 
 from sim.config.schema import DocumentType
@@ -50,7 +49,7 @@ class Document:
 
     def __init__(
         self, doc_id: str, body: int, type_name: str, spec: DocumentType, created: float,
-        deadline: float, rng: DocumentStream | random.Random, origin_body: int | None,
+        deadline: float, rng: DocumentStream, origin_body: int | None,
         needs_registration: bool,
     ) -> None:
         self.id = doc_id

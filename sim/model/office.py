@@ -153,14 +153,14 @@ def working_office(scenario: Scenario, architecture: str, replication: int, seed
     return office
 
 
-def open_documents(open_docs: list, stages: dict[str, str], seeds: dict[str, int],
-                   calendar: WorkCalendar, now: float) -> list[OpenDocument]:
-    """The open documents of a run at ``now`` as a snapshot keeps them."""
+def open_documents(open_docs: list, stages: dict[str, str], calendar: WorkCalendar,
+                   now: float) -> list[OpenDocument]:
+    """The open documents of a run at ``now`` as a snapshot keeps them, each with its seed."""
     at = calendar.work_index(now)
     out = []
     for doc in open_docs:
         out.append(OpenDocument(
-            doc.body, doc.type_name, seeds[doc.id], stages.get(doc.id, ""), now - doc.created,
+            doc.body, doc.type_name, doc.rng.seed, stages.get(doc.id, ""), now - doc.created,
             calendar.work_index(doc.deadline) - at, doc.origin_body, doc.needs_registration,
             doc.rework))
     return out

@@ -131,7 +131,7 @@ def run_replication(
 
     if office_out is not None:
         assert flow.stages is not None
-        office_out.extend(open_documents(list(flow.open.values()), flow.stages, flow.seeds,
+        office_out.extend(open_documents(list(flow.open.values()), flow.stages,
                                          calendar, horizon))
     staff = len(everyone)
     window_days = calendar.working_days_between(warmup_end, horizon)

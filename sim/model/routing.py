@@ -73,7 +73,6 @@ class DocumentFlow:
         #: The step each open document is at, by id, kept only when a snapshot of the office
         #: will be taken (sim.model.office); None otherwise.
         self.stages: dict[str, str] | None = None
-        self.seeds: dict[str, int] = {}  # each document's seed, kept with the stages
         # Executors' scheduling against the term, and the head's extensions of it.
         self._start_lead = scenario.staff.draft_start_days_before_term
         self._extension_notice = scenario.documents.extension_notice_working_days
@@ -101,8 +100,6 @@ class DocumentFlow:
             deadline = self.calendar.deadline(created, spec.deadline_working_days)
         doc = Document(doc_id, body, type_name, spec, created, deadline, DocumentStream(seed),
                        origin_body, needs_registration)
-        if self.stages is not None:
-            self.seeds[doc_id] = seed
         self.open[doc_id] = doc
         self.observer.document_created(doc)
         if spec.extended_deadline_working_days is not None:
