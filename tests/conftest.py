@@ -41,7 +41,7 @@ def small_scenario(**overrides) -> Scenario:
     return scenario_from_dict(small_scenario_dict(**overrides), "small")
 
 
-def run_tiny_sweep(folder: Path, horizon_days: int, sweep: dict, *options: str) -> Path:
+def run_tiny_sweep(folder: Path, horizon_days: int, sweep: dict) -> Path:
     """`sim sweep` of ``sweep`` (name, replications, seed, parameters, kpis...) on the small
     scenario over ``horizon_days`` (1 of warm-up), OSDO and ESED, one worker; its folder."""
     import yaml
@@ -55,7 +55,7 @@ def run_tiny_sweep(folder: Path, horizon_days: int, sweep: dict, *options: str) 
         {"base": "base.yaml", "platforms": ["osdo", "esed"], **sweep}, sort_keys=False))
     out = folder / "out"
     result = CliRunner().invoke(main, ["sweep", str(folder / "sweep.yaml"), "--out", str(out),
-                                       "--workers", "1", *options])
+                                       "--workers", "1"])
     assert result.exit_code == 0, result.output
     return out
 
