@@ -24,7 +24,7 @@ from sim.model.unavailability import Reach
 if TYPE_CHECKING:
     from sim.model.step import Step
 
-__all__ = ["Route", "Paths"]
+__all__ = ["Paths"]
 
 
 class Paths:

@@ -19,11 +19,11 @@ from typing import NamedTuple, Protocol
 
 from sim.model.calendar import MINUTES_PER_DAY
 from sim.model.documents import D
+from sim.model.network import NEVER
 
 __all__ = ["Cause", "PATH_DOWN", "SYSTEM_DOWN", "AWAY", "Interval", "Timeline", "Reach",
            "spells_over", "NEVER"]
 
-NEVER = float("inf")
 
 
 class Timeline(Protocol):

@@ -33,7 +33,6 @@ from sim.config.schema import Scenario
 from sim.model.calendar import MINUTES_PER_DAY, WorkCalendar
 from sim.model.documents import DELAY_COMPONENTS, D
 from sim.model.handling import Handling
-from sim.model.network import Connection, Route
 from sim.model.paths import Paths
 from sim.model.platforms import Platform
 from sim.model.population import Employee
@@ -42,7 +41,7 @@ from sim.model.stoppages import Stoppages, shrink_to_handover
 from sim.model.streams import Streams
 from sim.model.unavailability import Reach
 
-__all__ = ["Step", "StepTimer", "Route", "PAPER"]
+__all__ = ["Step", "StepTimer"]
 
 _N = len(DELAY_COMPONENTS)
 _QUEUE, _OFFICE_DAY, _OFF_HOURS = D["queue"], D["office_day"], D["off_hours"]
@@ -100,10 +99,6 @@ class StepTimer:
     def online(self, emp: Employee, now: float) -> bool:
         """Connected, with the body's system up, at ``now`` (as ``_begin`` would find it)."""
         return self.paths.online(emp, now)
-
-    def home_connection(self, emp: Employee) -> Connection:
-        """The employee's home connection, made on first use from its own stream."""
-        return self.paths.home_connection(emp)
 
     # ------------------------------------------------------------------ taking a step up
     def start(self, step: Step) -> None:
