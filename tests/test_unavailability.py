@@ -15,6 +15,7 @@ from sim.config.schema import CalendarSpec
 from sim.model.calendar import WorkCalendar
 from sim.model.documents import DELAY_COMPONENTS, D
 from sim.model.network import OutageTimeline
+from sim.model.population import Employee
 from sim.model.stoppages import Stoppages
 from sim.model.unavailability import (
     AWAY,
@@ -74,9 +75,10 @@ def test_the_merged_timeline_answers_as_its_parts_in_any_order_of_questions(seed
     reach = Reach(*parts())
     ask = random.Random(seed)
     now = 0.0
+    edge = 0.0  # the last outage start or end answered: asked again exactly at it
     for _ in range(3000):
         now += ask.expovariate(1 / 5.0)
-        t = now + ask.choice([0.0, ask.uniform(0, 200)])
+        t = now + ask.choice([0.0, ask.uniform(0, 200), max(edge - now, 0.0)])
         # A fresh Reach per question has no remembered window: the parts asked afresh (the
         # walk itself is pinned by the hand-worked cases above).
         stop = Reach(nets, system).next_stop(t, now)
@@ -87,13 +89,16 @@ def test_the_merged_timeline_answers_as_its_parts_in_any_order_of_questions(seed
         else:
             assert reach.until_up(t, now) == up
             assert reach.next_stop(t, now) == stop
+        edge = ask.choice([stop[0], up[0]]) if stop[0] != NEVER else up[0]
 
 
 # ------------------------------------------------------------------ laid over the work
-def _step(reach_ok=True, loss=0.0, spells=(), unofficial=False, ui_bound=True, draw=0.5,
-          standin=None, planned=frozenset()):
-    emp = SimpleNamespace(absences=tuple(spells), standin_after=lambda first, days: (
-        None if days is None else (0 if first in planned else days)))
+def _step(loss=0.0, spells=(), unofficial=False, ui_bound=True, draw=0.5, standin=None,
+          planned=frozenset()):
+    emp = Employee(id=0, body=0, role="executor", cleared=False, insecure_literacy=False,
+                   equipment="adequate", home_internet="urban_fibre", mode="office",
+                   office_weekdays=frozenset(range(5)), messenger_user=False, pace=1.0,
+                   absences=tuple(spells), planned_from=frozenset(planned))
     step = SimpleNamespace(
         unofficial=unofficial, paper=False, spec=SimpleNamespace(ui_bound=ui_bound), emp=emp,
         components=[0.0] * len(DELAY_COMPONENTS), interruptions=0, lost_working=0.0,
@@ -149,6 +154,18 @@ def test_an_outage_over_the_night_stops_nothing_and_loses_nothing():
     assert (step.interruptions, step.lost_working) == (0, 0.0)
 
 
+def test_an_outage_from_the_night_into_the_morning_costs_its_working_time_and_loses_nothing():
+    # Down from Monday 19:00 to Tuesday 09:30, after the day's work was saved at 18:30: the 30
+    # working minutes of Tuesday are the outage's, but nothing done on Monday is redone, even
+    # with every interruption during work losing its unsaved part (that would end at 10:30).
+    step, stops = _step(loss=1.0)
+    reach = Reach((UP,), down((hm(0, "19:00"), hm(1, "09:30"))))
+    end, extra, busy, _ = _lay(step, stops, reach, hm(0, "18:00"), 60.0)
+    assert (end, extra, busy) == (hm(1, "10:00"), 30.0, 30.0)
+    assert step.components[D["platform_outage"]] == 30.0
+    assert (step.interruptions, step.lost_working) == (1, 30.0)
+
+
 def test_a_spell_away_pauses_the_work_and_loses_none_of_it():
     # An hour from Monday 18:00, its person away all Tuesday: 30 minutes on Monday, a pause of
     # Tuesday's 480 working minutes (absence, not working time lost to the network), and the
@@ -170,6 +187,14 @@ def test_a_spell_away_with_a_standin_stops_the_work_and_hands_it_over():
     assert handover == (hm(1, "00:00"), hm(1, "09:00"))
     assert (end, extra) == (hm(1, "09:30"), 0.0)
     assert step.components[D["absence"]] == 0.0
+
+
+def test_a_sick_person_back_before_the_standin_is_due_carries_on_the_work_themselves():
+    # Sick on Tuesday only, a stand-in due after 2 working days (Thursday): the work stops at
+    # the spell and carries on when its person is back on Wednesday morning, not Thursday.
+    step, stops = _step(spells=[(1, 2)], standin=2)
+    _end, _extra, _, handover = _lay(step, stops, Reach((UP,), UP), hm(0, "18:00"), 60.0)
+    assert handover == (hm(1, "00:00"), hm(2, "09:00"))
 
 
 def test_an_outage_and_a_spell_away_are_laid_over_the_work_in_turn():
