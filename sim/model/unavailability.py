@@ -3,9 +3,11 @@
 Work cannot go on while its path to the system or the system itself is down, and while its
 person is away. Per path (an office's, or a home worker's line) the timelines of its links and
 of its body's system are merged into one :class:`Reach`, which a step asks when everything is up
-and when the next outage begins; per person, their spells away (first day, day back) are
-intervals too. Each interval has a :class:`Cause`: the delay component the working time it takes
-is charged to, and whether one that begins during work may lose the unsaved part of it.
+and when the next outage begins. Each outage has a :class:`Cause`: the delay component the
+working time it takes is charged to, and whether one that begins during work may lose the
+unsaved part of it. A person's spells away (first day, day back; :func:`spells_over`) are
+walked apart, after the outages, and charged to :data:`AWAY`'s component: merging them into
+the same timeline would stop charging outages inside a spell (a change of results).
 
 How a step's work is stopped, paused or passed on by these intervals, and what is charged, is
 :mod:`~sim.model.stoppages`.
