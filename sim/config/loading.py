@@ -538,11 +538,13 @@ def scenario_from_dict(
     return scenario
 
 
-#: Parts of a scenario a snapshot override may not set: what names or runs the scenario, what
-#: a snapshot leaves out anyway, and the bodies and start whose documents the office holds.
-_NOT_IN_SNAPSHOT_SET = ("name", "description", "extends", "horizon_days", "warmup_days",
-                        "replications", "platforms", "output", "start", "migration",
-                        "incidents", "bodies")
+#: Parts of a scenario that do not change its snapshot: how the run is set up and read, and
+#: the dated policy a snapshot leaves out (the snapshot's cache key leaves them out too).
+NOT_IN_SNAPSHOT = frozenset({"name", "description", "extends", "horizon_days", "warmup_days",
+                             "replications", "platforms", "output", "start", "migration",
+                             "incidents"})
+#: Parts a snapshot override may not set: those, and the bodies whose documents the office holds.
+_NOT_IN_SNAPSHOT_SET = NOT_IN_SNAPSHOT | {"bodies"}
 
 
 def office_scenario(scenario: Scenario, source: str = "<scenario>") -> Scenario:
@@ -561,9 +563,9 @@ def office_scenario(scenario: Scenario, source: str = "<scenario>") -> Scenario:
         if not all(_KEY.match(p) for p in parts):
             raise ScenarioError(f"{where}: {path!r} is not a dotted key path")
         if parts[0] in _NOT_IN_SNAPSHOT_SET:
+            allowed = ", ".join(k for k in Scenario.model_fields if k not in _NOT_IN_SNAPSHOT_SET)
             raise ScenarioError(f"{where}: {parts[0]} cannot differ between a run and its "
-                                f"snapshot; allowed: the model's sections (staff, human, "
-                                f"internet, platform, documents, workload, ...)")
+                                f"snapshot; allowed: the model's sections ({allowed})")
         apply_override(data, parts, copy.deepcopy(value), where)
     data["start"]["snapshot_set"] = {}
     try:

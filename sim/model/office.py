@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.config.loading import office_scenario
+from sim.config.loading import NOT_IN_SNAPSHOT, office_scenario
 from sim.config.schema import Scenario
 from sim.model.calendar import WorkCalendar
 
@@ -45,10 +45,6 @@ __all__ = ["OpenDocument", "snapshot_scenario", "office_key", "working_office", 
 CACHE_ENV = "DOCFLOW_SIM_CACHE"
 # Part of every snapshot's seed, so that its streams are not the run's own.
 _OFFICE_STREAM = 0x0FF1CE
-# The parts of a scenario that do not change its snapshot: how the run is set up and read, and
-# the dated policy a snapshot leaves out.
-_NOT_IN_KEY = {"name", "description", "extends", "horizon_days", "warmup_days", "replications",
-               "platforms", "output", "migration", "incidents", "start"}
 
 
 @dataclass(frozen=True)
@@ -95,7 +91,7 @@ def office_key(scenario: Scenario, architecture: str, replication: int, seed: in
     outputs, names) and the dated policy the snapshot leaves out; the architecture, the seed,
     the replication, the days run, and the model's own source.
     """
-    data = scenario.model_dump(mode="json", exclude=_NOT_IN_KEY)
+    data = scenario.model_dump(mode="json", exclude=set(NOT_IN_SNAPSHOT))
     data["staff"].pop("schedules", None)
     payload = json.dumps({"scenario": data, "snapshot_days": scenario.start.snapshot_days,
                           "architecture": architecture, "seed": seed,
