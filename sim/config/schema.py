@@ -1135,15 +1135,15 @@ class StartSpec(_Spec):
 
     office: Literal["empty", "working"] = Field(
         "empty",
-        description="empty: no open documents at minute 0 (the queues take about 35 working days "
-        "to fill at the default load); working: the open documents of a steady-state snapshot of "
-        "the same scenario, each at its step of the route (docs/model.md, 4.1).",
+        description="empty: no open documents at minute 0 (the queues take about 35-45 working "
+        "days to fill at the default load); working: the open documents of a steady-state "
+        "snapshot of the same scenario, each at its step of the route (docs/model.md, 4.1).",
     )
     snapshot_days: Annotated[int, Field(ge=1, le=2600)] = Field(
         80,
         description="Working days the snapshot runs from empty before its open documents are "
-        "taken (assumption: past the default's start-up transient, 27-44 working days by "
-        "MSER-5 over three 200-day runs, docs/model.md 4.1).",
+        "taken (assumption: past the default's start-up transient, about 35-45 working days "
+        "by MSER-5, 28-67 single, over three 200-day runs, docs/model.md 4.1).",
     )
     snapshot_set: dict[str, Any] = Field(
         {},
