@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sim.cli import main
 from sim.config import load_scenario, scenario_from_dict
 from sim.model.replication import run_replication
-from sim.model.stability import assess, backlog_growth_per_day, backlog_trend
+from sim.model.stability import assess, backlog_growth_per_day, backlog_trend, t_quantile
 
 ROOT = Path(__file__).resolve().parents[1]
 ONE_BODY = {
@@ -69,6 +69,21 @@ def test_trend_is_the_line_through_batch_means_with_its_t_interval() -> None:
     assert halfwidth == pytest.approx(4.302653 * (0.9 / 5) ** 0.5, rel=1e-6)
     assert backlog_trend(x, 3.0 * x + 5.0, batches=4) == pytest.approx((3.0, 0.0))
     assert all(np.isnan(backlog_trend(x[:3], y[:3], batches=4)))
+
+
+@pytest.mark.parametrize("p", [0.51, 0.6, 0.9, 0.975, 0.995, 0.9999])
+def test_the_t_quantile_is_scipys_for_every_df_the_trend_test_can_ask(p: float) -> None:
+    from scipy.special import stdtrit
+
+    # output.trend_batches allows 3..100 batches: 1..98 degrees of freedom.
+    ours = np.array([t_quantile(p, df) for df in range(1, 99)])
+    np.testing.assert_allclose(ours, stdtrit(np.arange(1, 99), p), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("p, df", [(0.5, 4), (1.0, 4), (0.3, 4), (0.975, 0), (0.975, 2.5)])
+def test_the_t_quantile_refuses_what_it_cannot_answer(p: float, df: float) -> None:
+    with pytest.raises(ValueError):
+        t_quantile(p, df)  # type: ignore[arg-type]
 
 
 def _wandering(seed: int, days: int = 60, per_day: int = 8) -> tuple[np.ndarray, np.ndarray]:
