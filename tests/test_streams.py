@@ -22,6 +22,16 @@ def test_the_stream_is_blake2b_of_the_seed_and_a_block_counter() -> None:
     assert drawn == [(w >> 11) / 2**53 for w in words[:9]] + [words[9] >> 1]
 
 
+@pytest.mark.parametrize("before", range(9))
+def test_uniforms_are_the_numbers_single_draws_give_across_a_block_end(before: int) -> None:
+    # After 0..8 single draws the next six lie inside a block or straddle two.
+    one, many = DocumentStream(11), DocumentStream(11)
+    [one.random() for _ in range(before)], [many.random() for _ in range(before)]
+    assert many.uniforms(6) == tuple(one.random() for _ in range(6))
+    assert many.uniforms(3) == tuple(one.random() for _ in range(3))
+    assert many.random() == one.random()
+
+
 def test_the_same_seed_draws_the_same_numbers_and_another_seed_others() -> None:
     a, b, c = DocumentStream(7), DocumentStream(7), DocumentStream(8)
     first = [a.random() for _ in range(20)]

@@ -155,7 +155,7 @@ class DocumentFlow:
         elif doc.spec.executors_max == 0:
             self._after_approvals(doc, rework_draw=1.0)
         else:  # execution or approval: named as a resolution names them
-            u_count, u_who, u_approvers = doc.rng.random(), doc.rng.random(), doc.rng.random()
+            u_count, u_who, u_approvers = doc.rng.uniforms(3)
             doc.drafters = assigner.executors(doc, 1 + int(u_count * doc.spec.executors_max),
                                               u_who)
             doc.approvers = assigner.approvers(doc, doc.spec.approvals, u_approvers)
@@ -221,7 +221,7 @@ class DocumentFlow:
     def _after_resolution(self, step: Step) -> None:
         self._sequential(step)
         doc = step.doc
-        u_count, u_who, u_approvers = doc.rng.random(), doc.rng.random(), doc.rng.random()
+        u_count, u_who, u_approvers = doc.rng.uniforms(3)
         if doc.spec.executors_max == 0:
             self._after_approvals(doc, rework_draw=1.0)
             return

@@ -40,7 +40,7 @@ class Step:
     key: tuple[float, ...]
     named: bool
     waiting_since: float
-    draws: tuple[float, float, float, float, float, float]
+    draws: tuple[float, ...]  # six uniforms, drawn at the step's start
     components: list[float]
     start: float
     end: float

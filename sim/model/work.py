@@ -104,11 +104,10 @@ class StepTimer:
     def start(self, step: Step) -> None:
         """``step.emp`` takes the step up now; ``step.on_end`` is called at the step's end."""
         now = self.env.now
-        u = step.doc.rng.random
         # Six uniforms every step, used or not (handling, service, failed attempts, crash,
         # rework, lost work in an interruption), so that the OSDO and ESED runs of a document
         # stay aligned on the same numbers (common random numbers).
-        step.draws = (u(), u(), u(), u(), u(), u())
+        step.draws = step.doc.rng.uniforms(6)
         step.components = comp = [0.0] * _N
         step.vpn = None
         step.link = None
