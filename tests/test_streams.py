@@ -32,6 +32,19 @@ def test_uniforms_are_the_numbers_single_draws_give_across_a_block_end(before: i
     assert many.random() == one.random()
 
 
+@pytest.mark.parametrize("before", [0, 3, 8, 13])
+def test_a_parked_stream_draws_on_as_if_it_had_not_been(before: int) -> None:
+    # A draft put off to its term drops its block's digest; the draws after are the same.
+    plain, parked = DocumentStream(5), DocumentStream(5)
+    [plain.random() for _ in range(before)], [parked.random() for _ in range(before)]
+    parked.park()
+    assert parked.uniforms(6) == plain.uniforms(6)
+    parked.park()
+    assert parked.getrandbits(63) == plain.getrandbits(63)
+    parked.park()
+    assert [parked.random() for _ in range(9)] == [plain.random() for _ in range(9)]
+
+
 def test_the_same_seed_draws_the_same_numbers_and_another_seed_others() -> None:
     a, b, c = DocumentStream(7), DocumentStream(7), DocumentStream(8)
     first = [a.random() for _ in range(20)]

@@ -7,9 +7,10 @@ whatever order events happen in.
 Keys are derived with :class:`numpy.random.SeedSequence`. Entity streams used in the event loop
 are never the module-level ``random`` functions: a connection's is a :class:`random.Random`
 *instance* seeded from its key (several times cheaper to create and to draw one number from than
-a NumPy ``Generator``), and a document's is a :class:`DocumentStream` keyed by the document's
-seed: counter-based, so an open document holds a few hundred bytes of stream state rather than a
-Mersenne Twister's 2.5 KB (a national run keeps 75,000 and more documents open;
+a NumPy ``Generator``; a home line keeps only its seed, :meth:`Streams.python_seed`, and makes the
+instance again when it next draws), and a document's is a :class:`DocumentStream` keyed by the
+document's seed: counter-based, so an open document holds about 200 bytes of stream state rather
+than a Mersenne Twister's 2.5 KB (a national run keeps 190,000 documents open;
 docs/performance.md).
 """
 
@@ -26,6 +27,8 @@ __all__ = ["Purpose", "Streams", "DocumentStream"]
 
 _KEY = struct.Struct("<QQ")  # a document's seed and a block number
 _WORDS = struct.Struct("<8Q")  # a block: eight 64-bit words
+_WORD = struct.Struct("<Q")
+_RUNS = [struct.Struct(f"<{n}Q") for n in range(9)]  # n consecutive words of a block
 _UNIT = 2.0**-53
 _PERSON = b"docflow.document"  # blake2b's personalisation: these hashes are for nothing else
 # Copied for each block: a third cheaper than making a personalised hash from its parameters.
@@ -68,8 +71,12 @@ class Streams:
 
     def python(self, purpose: Purpose, *keys: int) -> random.Random:
         """A ``random.Random`` instance for scalar draws in the event loop."""
+        return random.Random(self.python_seed(purpose, *keys))
+
+    def python_seed(self, purpose: Purpose, *keys: int) -> int:
+        """The seed of :meth:`python`'s ``random.Random`` (``Random(seed)`` is that stream)."""
         state = self._sequence(purpose, keys).generate_state(2, np.uint64)
-        return random.Random(int(state[0]) << 64 | int(state[1]))
+        return int(state[0]) << 64 | int(state[1])
 
 
 class DocumentStream:
@@ -78,13 +85,14 @@ class DocumentStream:
     Block ``b`` of the stream is the 64-byte BLAKE2b digest of (seed, ``b``), both as unsigned
     64-bit little-endian integers, personalised with ``docflow.document``; its eight 64-bit words
     are used in order, the top 53 bits of each making a uniform in [0, 1) as
-    ``random.Random.random`` does. The state is the seed, the block number and what is left of
-    the current block. The n-th number a document draws depends only on its seed and n, as with
-    a seeded generator of its own: OSDO and ESED draw the same numbers for the same document
-    (common random numbers).
+    ``random.Random.random`` does. The state is the seed, the block number, the current block's
+    digest and the offset of its next word; a document that waits long (a draft put off to its
+    term) drops the digest (:meth:`park`) and hashes its block again when it next draws. The
+    n-th number a document draws depends only on its seed and n, as with a seeded generator of
+    its own: OSDO and ESED draw the same numbers for the same document (common random numbers).
     """
 
-    __slots__ = ("seed", "_block", "_left")
+    __slots__ = ("seed", "_block", "_digest", "_pos")
 
     def __init__(self, seed: int) -> None:
         seed = int(seed)  # a NumPy integer from the arrivals' draws
@@ -92,30 +100,51 @@ class DocumentStream:
             raise ValueError(f"a document's seed must be a 64-bit unsigned integer, got {seed}")
         self.seed = seed
         self._block = 0
-        self._left: list[int] = []  # the current block's unused words, the next one last
+        # The current block as its 64-byte digest (97 bytes), and the offset of its next unused
+        # word (64: used up): not a list of Python ints (up to 8 x 36 bytes plus the list's).
+        self._digest = b""
+        self._pos = 64
 
-    def _next_block(self) -> list[int]:
+    def _next_block(self) -> None:
         block = _BLOCK_HASH.copy()
         block.update(_KEY.pack(self.seed, self._block))
         self._block += 1
-        words = list(_WORDS.unpack(block.digest()))
-        words.reverse()  # popped from the end
-        self._left = words
-        return words
+        self._digest = block.digest()
+        self._pos = 0
+
+    def park(self) -> None:
+        """Drop the current block's digest while the document waits long (hashed again later)."""
+        self._digest = None
+
+    def _unpark(self) -> None:
+        if self._pos == 64:
+            self._next_block()
+        else:  # the block the stream was in
+            block = _BLOCK_HASH.copy()
+            block.update(_KEY.pack(self.seed, self._block - 1))
+            self._digest = block.digest()
+
+    def _word(self) -> int:
+        if self._pos == 64:
+            self._next_block()
+        elif self._digest is None:
+            self._unpark()
+        pos = self._pos
+        self._pos = pos + 8
+        return _WORD.unpack_from(self._digest, pos)[0]
 
     def random(self) -> float:
         """The next uniform in [0, 1)."""
-        words = self._left or self._next_block()
-        return (words.pop() >> 11) * _UNIT
+        return (self._word() >> 11) * _UNIT
 
     def uniforms(self, n: int) -> tuple[float, ...]:
         """The next ``n`` uniforms, as ``n`` calls of :meth:`random` would give them."""
-        words = self._left
-        if len(words) >= n:
-            taken = words[-n:]
-            del words[-n:]
-            taken.reverse()
-            return tuple([(w >> 11) * _UNIT for w in taken])
+        if self._digest is None:
+            self._unpark()
+        pos = self._pos
+        if 64 - pos >= 8 * n:
+            self._pos = pos + 8 * n
+            return tuple([(w >> 11) * _UNIT for w in _RUNS[n].unpack_from(self._digest, pos)])
         draw = self.random
         return tuple([draw() for _ in range(n)])
 
@@ -123,5 +152,4 @@ class DocumentStream:
         """The top ``k`` bits (at most 64) of the next word: a seed for another stream."""
         if not 0 < k <= 64:
             raise ValueError(f"between 1 and 64 bits, got {k}")
-        words = self._left or self._next_block()
-        return words.pop() >> (64 - k)
+        return self._word() >> (64 - k)
