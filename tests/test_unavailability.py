@@ -111,6 +111,22 @@ def _lay(step, stops, reach, t, minutes):
     return stops.lay_over(step, reach, t, minutes, minutes, CALENDAR.add(t, minutes), t)
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_timeline_kept_as_its_seed_has_the_outages_of_its_random(seed):
+    # A home line keeps only its stream's seed and winds a new Random on at each outage: after
+    # hundreds of outages (a poor line over a long run) it must still give the same ones.
+    kept = OutageTimeline(random.Random(seed), 360.0, 180.0)
+    seeded = OutageTimeline(seed, 360.0, 180.0)
+    asks = random.Random(seed + 100)
+    t = now = 0.0
+    for _ in range(2000):
+        t += asks.expovariate(1 / 200.0)
+        now = max(now, t - asks.random() * 50.0)  # the clock never goes back
+        assert seeded.next_down(t, now) == kept.next_down(t, now)
+        assert seeded.up_at(t, now) == kept.up_at(t, now)
+    assert seeded._draws > 1000  # the walk went past five hundred outages
+
+
 def test_an_outage_during_work_pauses_it_for_its_working_time():
     # An hour from Monday 10:00; the system is down 10:20-10:50: the work ends at 11:30 and
     # the 30 minutes are the outage's, working time lost at the desk.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections import deque
 from dataclasses import dataclass
 
 from sim.config.schema import InternetClass
@@ -23,18 +22,26 @@ class OutageTimeline:
     dropped, so memory stays flat over simulated time.
     """
 
-    __slots__ = ("_rng", "_up_rate", "_down_rate", "_intervals", "_generated_until", "never_down")
+    __slots__ = ("_rng", "_draws", "_up_rate", "_down_rate", "_intervals", "_generated_until",
+                 "never_down")
 
-    def __init__(self, rng: random.Random | None, mtbf_min: float | None, mttr_min: float) -> None:
+    def __init__(self, rng: random.Random | int | None, mtbf_min: float | None,
+                 mttr_min: float) -> None:
+        # A Random (2.5 KB of Mersenne Twister state), or the int seed of one: then the Random
+        # is made again when intervals are generated and wound on past the draws made so far
+        # (``_draws``), so that thousands of home lines keep 40 bytes each rather than 2.9 KB.
         self._rng = rng
+        self._draws = 0
         self._up_rate = 0.0 if mtbf_min is None else 1.0 / mtbf_min
         self._down_rate = 1.0 / mttr_min
-        self._intervals: deque[tuple[float, float]] = deque()
+        # A list, not a deque (760 bytes empty): it holds a few intervals at a time.
+        self._intervals: list[tuple[float, float]] = []
         self._generated_until = 0.0 if mtbf_min is not None else NEVER
         self.never_down = mtbf_min is None  #: no outages at all: callers may skip up_at
 
     @classmethod
-    def from_hours(cls, rng: random.Random, mtbf_h: float | None, mttr_h: float) -> OutageTimeline:
+    def from_hours(cls, rng: random.Random | int, mtbf_h: float | None,
+                   mttr_h: float) -> OutageTimeline:
         """A timeline from mean hours up (None: never down) and mean hours down."""
         return cls(rng, None if mtbf_h is None else mtbf_h * 60.0, mttr_h * 60.0)
 
@@ -48,13 +55,18 @@ class OutageTimeline:
         return timeline
 
     def _generate_past(self, t: float) -> None:
+        if self._generated_until > t:
+            return
         rng = self._rng
+        assert rng is not None, "only a random timeline generates outages"
+        if type(rng) is int:  # the seeded Random, wound on past the draws already made
+            rng = _wound(rng, self._draws)
         while self._generated_until <= t:
-            assert rng is not None, "only a random timeline generates outages"
             start = self._generated_until + rng.expovariate(self._up_rate)
             end = start + rng.expovariate(self._down_rate)
             self._intervals.append((start, end))
             self._generated_until = end
+            self._draws += 2  # expovariate takes one random() a call
 
     def next_down(self, t: float, now: float) -> float:
         """The start of the first outage that begins after ``t`` (``NEVER`` if none does)."""
@@ -64,7 +76,7 @@ class OutageTimeline:
         if intervals and intervals[0][0] > t:
             return intervals[0][0]  # the next outage is already known: every step asks this
         while intervals and intervals[0][1] <= now:
-            intervals.popleft()
+            del intervals[0]
         while True:
             for start, _end in intervals:
                 if start > t:
@@ -82,13 +94,28 @@ class OutageTimeline:
             return t
         self._generate_past(t)
         while intervals and intervals[0][1] <= now:
-            intervals.popleft()
+            del intervals[0]
         for start, end in intervals:
             if end <= t:
                 continue
             return end if start <= t else t
         return t
 
+
+
+def _wound(seed: int, draws: int) -> random.Random:
+    """``random.Random(seed)`` after ``draws`` calls of its ``random()``.
+
+    Each ``random()`` takes two 32-bit outputs of the Mersenne Twister, and ``getrandbits(k)``
+    takes one per 32 bits, in the same order: winding on is a few C calls, not a Python loop
+    (a timeline that has had hundreds of outages is wound on at each new one).
+    """
+    rng = random.Random(seed)
+    while draws > 0:
+        chunk = min(draws, 4096)  # 32 KB of bits at a time
+        rng.getrandbits(64 * chunk)
+        draws -= chunk
+    return rng
 
 class UnionTimeline:
     """Down whenever any of its parts is down: a random outage process plus dated incidents.
@@ -130,7 +157,7 @@ class Connection:
 
     __slots__ = ("spec", "timeline")
 
-    def __init__(self, spec: InternetClass, rng: random.Random) -> None:
+    def __init__(self, spec: InternetClass, rng: random.Random | int) -> None:
         self.spec = spec
         self.timeline = OutageTimeline.from_hours(rng, spec.mtbf_h, spec.mttr_h)
 

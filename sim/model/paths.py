@@ -159,7 +159,7 @@ class Paths:
             spec = self.internet.classes[emp.home_internet]
             # A connection replaced during the run (a new internet class) has a stream of its own.
             keys = (emp.id,) if not emp.connection_epoch else (emp.id, emp.connection_epoch)
-            conn = Connection(spec, self.streams.python(Purpose.CONNECTION, *keys))
+            conn = Connection(spec, self.streams.python_seed(Purpose.CONNECTION, *keys))
             emp.connection = conn
         return conn
 
