@@ -204,7 +204,7 @@ def sample_absences(scenario: Scenario, rng: np.random.Generator, n: int,
         merged = _merge([(max(0, a), b) for a, b in spells if a < days and b > 0])
         out.append(merged)
         if planned is not None:
-            planned.append(frozenset(a for a, _ in merged if a in known))
+            planned.append(_shared(frozenset(a for a, _ in merged if a in known)))
     return out
 
 
@@ -216,6 +216,14 @@ def _apart(rng: np.random.Generator, start: int, block: int,
             return start
         start = int(rng.integers(0, _YEAR))
     return start  # the year is too full to keep them apart: overlap
+
+
+_SHARED: dict[frozenset[int], frozenset[int]] = {}
+
+
+def _shared(days: frozenset[int]) -> frozenset[int]:
+    """One object for each set of days (a few distinct ones among 80,000 employees)."""
+    return _SHARED.setdefault(days, days)
 
 
 def _merge(spells: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
@@ -303,7 +311,8 @@ def _sample_staff(
         Employee(
             id=first_id + i, body=body_id, role=roles[i], cleared=bool(cleared[i]),
             insecure_literacy=bool(insecure[i]), equipment=equipment[i], home_internet=home[i],
-            mode=modes[i], office_weekdays=office_weekdays(modes[i], first_id + i, scenario),
+            mode=modes[i],
+            office_weekdays=_shared(office_weekdays(modes[i], first_id + i, scenario)),
             messenger_user=bool(messenger[i]), remote_rank=int(ranks[i]),
             u_literacy=float(u_literacy[i]), u_equipment=float(u_equipment[i]),
             u_internet=float(u_internet[i]), ui_group=int(groups[i]),

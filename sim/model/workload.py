@@ -46,6 +46,8 @@ def arrivals(
         gaps = np.full(_BATCH, 1.0 / rate) if deterministic else rng.exponential(1 / rate, _BATCH)
         picks = np.searchsorted(cum, rng.random(_BATCH), side="right").clip(max=len(types) - 1)
         seeds = rng.integers(0, 2**63 - 1, _BATCH)
-        for gap, pick, seed in zip(gaps.tolist(), picks.tolist(), seeds.tolist(), strict=True):
-            w += gap
-            yield Arrival(w, types[pick], seed)
+        # Element by element from the arrays (24 KB of Python objects a batch otherwise, kept
+        # alive by every body's suspended generator).
+        for i in range(_BATCH):
+            w += float(gaps[i])
+            yield Arrival(w, types[int(picks[i])], int(seeds[i]))
