@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from typing import TYPE_CHECKING
 
 from sim.config.schema import DocumentType
@@ -33,6 +34,7 @@ DELAY_COMPONENTS = (
     "other_duties",     # a step's taker at their other duties between its hands-on minutes
 )
 D = {name: i for i, name in enumerate(DELAY_COMPONENTS)}
+_NO_DELAYS = array("d", bytes(8 * len(DELAY_COMPONENTS)))
 
 
 class Document:
@@ -73,14 +75,14 @@ class Document:
         self.rework = 0
         self.unofficial = False
         self.completed: float | None = None
-        self.delays = [0.0] * len(DELAY_COMPONENTS)
+        self.delays = array("d", _NO_DELAYS)  # C doubles: 112 bytes, no float objects
         self.pending = 0
         self.branch: tuple[float, list[float]] | None = None  # latest-ending parallel branch
         self.insecure_drafter = False
         self.approvals_left = 0
         # Named people; None where the role is pooled (whoever is free takes the step).
-        self.drafters: list[Employee | None] = []  # the executors named in the resolution
-        self.approvers: list[Employee | None] = []  # the heads named to approve the draft
+        self.drafters: tuple[Employee | None, ...] = ()  # the executors named in the resolution
+        self.approvers: tuple[Employee | None, ...] = ()  # the heads named to approve the draft
         self.head: Employee | None = None  # the head who resolves (and, in a flat body, signs)
         # In a body with structure (sim.model.assignment): the department the subject names,
         # the division that executes, the leader who signs letters in the body's name, and the
@@ -88,7 +90,7 @@ class Document:
         self.subject = 0
         self.division = 0
         self.leader: Employee | None = None
-        self.referrers: list[Employee | None] = []
+        self.referrers: tuple[Employee | None, ...] = ()
         #: The uniforms of the dispatch, drawn before the signature (who signs depends on it).
         self.dispatch_draws: tuple[float, float, int] | None = None
         #: Minutes to bring the document into a new system, added to its next step (a
@@ -101,8 +103,7 @@ class Document:
     def add_delays(self, components: list[float]) -> None:
         """Add a sequential step's components to the document's account."""
         delays = self.delays
-        # Only the non-zero components (a step has a few): adding 0.0 changes no sum, and
-        # skipping it spares a new float for each of the document's components.
+        # Only the non-zero components (a step has a few): adding 0.0 changes no sum.
         for i, c in enumerate(components):
             if c:
                 delays[i] += c

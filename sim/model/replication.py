@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import math
+from typing import Any
 
 import simpy
 
@@ -16,6 +17,7 @@ from sim.config.schema import Scenario
 from sim.model.calendar import MINUTES_PER_DAY, WorkCalendar
 from sim.model.metrics import Recorder, RunRecords
 from sim.model.office import OpenDocument, open_documents, place, working_office
+from sim.model.pending import PendingCall
 from sim.model.platforms import SYSTEM_CLASSES, Gateway, Platform
 from sim.model.policy import Policy, excess_days, peak_remote_staff, recovery_days
 from sim.model.population import ROLES, Body, sample_population
@@ -92,10 +94,14 @@ def run_replication(
     def schedule(delay: float, callback) -> None:
         env.timeout(delay).callbacks.append(lambda _ev: callback())
 
+    def call(delay: float, callbacks: tuple, value: Any,
+             amounts: float | tuple[float, ...] = ()) -> None:
+        PendingCall(env, delay, callbacks, value, amounts)
+
     flow = DocumentFlow(
         scenario, calendar, bodies, platforms, pools, Gateway(scenario.platform.gateway, streams,
                                                                len(bodies)),
-        recorder, lambda: env.now, schedule,
+        recorder, lambda: env.now, schedule, call,
     )
     if office_out is not None:
         flow.stages = {}

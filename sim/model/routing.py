@@ -18,7 +18,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 from itertools import accumulate
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sim.config.schema import Scenario
 from sim.model.assignment import Assigner
@@ -29,6 +29,11 @@ from sim.model.population import Body, Employee
 from sim.model.staffing import RolePool
 from sim.model.streams import DocumentStream
 from sim.model.work import Step
+
+if TYPE_CHECKING:
+    import simpy
+
+    from sim.model.pending import PendingCall
 
 __all__ = ["DocumentFlow", "FlowObserver"]
 
@@ -55,6 +60,7 @@ class DocumentFlow:
         self, scenario: Scenario, calendar: WorkCalendar, bodies: list[Body],
         platforms: list[Platform], pools: dict[tuple[int, str], RolePool], gateway: Gateway,
         observer: FlowObserver, now: Callable[[], float], schedule: Callable,
+        call: Callable,
     ) -> None:
         self.types = scenario.documents.types
         self.human = scenario.human
@@ -69,6 +75,12 @@ class DocumentFlow:
         self.observer = observer
         self.now = now
         self.schedule = schedule  # schedule(delay, callback): run callback after delay
+        # call(delay, callbacks, value, amounts): each callback(event) after delay, with
+        # event.value and event.amounts; no Timeout and no closure per call (a national run
+        # keeps hundreds of thousands waiting: drafts put off, term-extension checks).
+        self.call = call
+        self._on_extend = (self._extend_event,)  # bound once, shared by every call
+        self._on_release = (self._release_draft,)
         self.open: dict[str, Document] = {}
         #: The step each open document is at, by id, kept only when a snapshot of the office
         #: will be taken (sim.model.office); None otherwise.
@@ -105,8 +117,11 @@ class DocumentFlow:
         if spec.extended_deadline_working_days is not None:
             check = self.calendar.last_days_start(deadline, self._extension_notice)
             # From now: a document of a working office was created before the run.
-            self.schedule(max(check - self.now(), 0.0), lambda: self._maybe_extend(doc))
+            self.call(max(check - self.now(), 0.0), self._on_extend, doc)
         return doc
+
+    def _extend_event(self, event: simpy.Event) -> None:
+        self._maybe_extend(event.value)
 
     def _maybe_extend(self, doc: Document) -> None:
         """The head extends the term of a document whose draft is not ready in time."""
@@ -156,9 +171,9 @@ class DocumentFlow:
             self._after_approvals(doc, rework_draw=1.0)
         else:  # execution or approval: named as a resolution names them
             u_count, u_who, u_approvers = doc.rng.uniforms(3)
-            doc.drafters = assigner.executors(doc, 1 + int(u_count * doc.spec.executors_max),
-                                              u_who)
-            doc.approvers = assigner.approvers(doc, doc.spec.approvals, u_approvers)
+            doc.drafters = tuple(assigner.executors(
+                doc, 1 + int(u_count * doc.spec.executors_max), u_who))
+            doc.approvers = tuple(assigner.approvers(doc, doc.spec.approvals, u_approvers))
             if stage == "execution":
                 self._draft(doc)
             else:
@@ -202,9 +217,10 @@ class DocumentFlow:
 
     def _route_to_resolution(self, doc: Document) -> None:
         """Down the resolution cascade (referrals), or straight to the head who resolves."""
-        doc.referrers = self.assigner.referrers(doc)
+        doc.referrers = tuple(self.assigner.referrers(doc))
         if doc.referrers:
-            self._submit(doc, "referral", self._after_referral, doc.referrers.pop(0))
+            first, doc.referrers = doc.referrers[0], doc.referrers[1:]
+            self._submit(doc, "referral", self._after_referral, first)
             return
         doc.head = self.assigner.resolver(doc, doc.head_draw)
         self._submit(doc, "resolution", self._after_resolution, doc.head)
@@ -213,7 +229,8 @@ class DocumentFlow:
         self._sequential(step)
         doc = step.doc
         if doc.referrers:  # the next level of the cascade
-            self._submit(doc, "referral", self._after_referral, doc.referrers.pop(0))
+            first, doc.referrers = doc.referrers[0], doc.referrers[1:]
+            self._submit(doc, "referral", self._after_referral, first)
             return
         doc.head = self.assigner.resolver(doc, doc.rng.random())
         self._submit(doc, "resolution", self._after_resolution, doc.head)
@@ -227,8 +244,9 @@ class DocumentFlow:
             return
         assigner = self.assigner
         assigner.resolved(doc)
-        doc.drafters = assigner.executors(doc, 1 + int(u_count * doc.spec.executors_max), u_who)
-        doc.approvers = assigner.approvers(doc, doc.spec.approvals, u_approvers)
+        doc.drafters = tuple(assigner.executors(
+            doc, 1 + int(u_count * doc.spec.executors_max), u_who))
+        doc.approvers = tuple(assigner.approvers(doc, doc.spec.approvals, u_approvers))
         self._draft(doc)
 
     def _draft(self, doc: Document) -> None:
@@ -253,18 +271,26 @@ class DocumentFlow:
             self.stages[doc.id] = "execution"
         pool = self._stations[doc.body]["execution"][1]
         minutes = self._stations[doc.body]["execution"][0].handling_mean_min
-        reserved = [(emp, minutes * emp.pace) for emp in doc.drafters if emp is not None]
-        for emp, amount in reserved:
+        # The amounts go with the call: a person's pace may change before the release.
+        named = [emp for emp in doc.drafters if emp is not None]
+        amounts = tuple([minutes * emp.pace for emp in named])
+        for emp, amount in zip(named, amounts, strict=True):
             pool.load[emp.id] += amount
+        doc.rng.park()  # a long wait: its stream's block is hashed again at the release
+        self.call(wait, self._on_release, doc, amounts[0] if len(amounts) == 1 else amounts)
 
-        def release_draft() -> None:
-            for emp, amount in reserved:
-                pool.load[emp.id] -= amount
-            self._execute(doc, doc.drafters)
+    def _release_draft(self, event: PendingCall) -> None:
+        """The draft's term is near: its executors take it up."""
+        doc: Document = event.value
+        load = self._stations[doc.body]["execution"][1].load
+        named = [emp for emp in doc.drafters if emp is not None]
+        amounts = event.amounts
+        for emp, amount in zip(named, amounts if isinstance(amounts, tuple) else (amounts,),
+                               strict=True):
+            load[emp.id] -= amount
+        self._execute(doc, doc.drafters)
 
-        self.schedule(wait, release_draft)
-
-    def _execute(self, doc: Document, drafters: list[Employee | None]) -> None:
+    def _execute(self, doc: Document, drafters: tuple[Employee | None, ...]) -> None:
         doc.pending = len(drafters)
         doc.insecure_drafter = False
         for emp in drafters:
