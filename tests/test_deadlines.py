@@ -109,3 +109,27 @@ def test_an_extension_must_lengthen_the_term(field, value, fragment):
                                                         **{field: value})
     with pytest.raises(InputError, match=fragment):
         scenario_from_dict(base, "tiny")
+
+
+def test_a_put_off_draft_holds_its_executors_load_until_its_step_takes_it_over(monkeypatch):
+    # A draft put off reserves its expected 60 minutes in the executor's load (a head naming
+    # executors sees that pile); at its release the reservation passes to the draft's own step,
+    # which counts until done: the load does not move at a release.
+    from sim.model.routing import DocumentFlow
+
+    loads = []
+    release = DocumentFlow._release_draft
+
+    def spy(self, event):
+        load = self._stations[event.value.body]["execution"][1].load
+        before = dict(load)
+        release(self, event)
+        loads.append((before, dict(load)))
+
+    monkeypatch.setattr(DocumentFlow, "_release_draft", spy)
+    documents(scenario(0.5, 2))
+    assert len(loads) >= 8  # Monday's and Tuesday's drafts, at least
+    # At the first release (Wednesday 09:00) seven drafts are put off: Monday's four and
+    # Tuesday's first three (each day's 18:30 arrival is registered the next morning).
+    assert sum(loads[0][0].values()) == pytest.approx(7 * 60)
+    assert all(before == after for before, after in loads)
