@@ -22,15 +22,14 @@ class OutageTimeline:
     dropped, so memory stays flat over simulated time.
     """
 
-    __slots__ = ("_rng", "_draws", "_up_rate", "_down_rate", "_intervals", "_generated_until",
+    __slots__ = ("_seed", "_draws", "_up_rate", "_down_rate", "_intervals", "_generated_until",
                  "never_down")
 
-    def __init__(self, rng: random.Random | int | None, mtbf_min: float | None,
-                 mttr_min: float) -> None:
-        # A Random (2.5 KB of Mersenne Twister state), or the int seed of one: then the Random
-        # is made again when intervals are generated and wound on past the draws made so far
-        # (``_draws``), so that thousands of home lines keep 40 bytes each rather than 2.9 KB.
-        self._rng = rng
+    def __init__(self, seed: int | None, mtbf_min: float | None, mttr_min: float) -> None:
+        # The seed of the timeline's ``random.Random`` (None: no random outages), made again
+        # when intervals are generated and wound on past the draws made so far (``_draws``):
+        # 40 bytes a timeline rather than a Mersenne Twister's 2.5 KB, for thousands of lines.
+        self._seed = seed
         self._draws = 0
         self._up_rate = 0.0 if mtbf_min is None else 1.0 / mtbf_min
         self._down_rate = 1.0 / mttr_min
@@ -40,10 +39,9 @@ class OutageTimeline:
         self.never_down = mtbf_min is None  #: no outages at all: callers may skip up_at
 
     @classmethod
-    def from_hours(cls, rng: random.Random | int, mtbf_h: float | None,
-                   mttr_h: float) -> OutageTimeline:
+    def from_hours(cls, seed: int, mtbf_h: float | None, mttr_h: float) -> OutageTimeline:
         """A timeline from mean hours up (None: never down) and mean hours down."""
-        return cls(rng, None if mtbf_h is None else mtbf_h * 60.0, mttr_h * 60.0)
+        return cls(seed, None if mtbf_h is None else mtbf_h * 60.0, mttr_h * 60.0)
 
     @classmethod
     def scheduled(cls, intervals: list[tuple[float, float]]) -> OutageTimeline:
@@ -57,10 +55,8 @@ class OutageTimeline:
     def _generate_past(self, t: float) -> None:
         if self._generated_until > t:
             return
-        rng = self._rng
-        assert rng is not None, "only a random timeline generates outages"
-        if type(rng) is int:  # the seeded Random, wound on past the draws already made
-            rng = _wound(rng, self._draws)
+        assert self._seed is not None, "only a random timeline generates outages"
+        rng = _wound(self._seed, self._draws)
         while self._generated_until <= t:
             start = self._generated_until + rng.expovariate(self._up_rate)
             end = start + rng.expovariate(self._down_rate)
@@ -81,7 +77,7 @@ class OutageTimeline:
             for start, _end in intervals:
                 if start > t:
                     return start
-            if self._rng is None:
+            if self._seed is None:
                 return NEVER
             self._generate_past(self._generated_until)
 
@@ -102,7 +98,6 @@ class OutageTimeline:
         return t
 
 
-
 def _wound(seed: int, draws: int) -> random.Random:
     """``random.Random(seed)`` after ``draws`` calls of its ``random()``.
 
@@ -116,6 +111,7 @@ def _wound(seed: int, draws: int) -> random.Random:
         rng.getrandbits(64 * chunk)
         draws -= chunk
     return rng
+
 
 class UnionTimeline:
     """Down whenever any of its parts is down: a random outage process plus dated incidents.
@@ -157,9 +153,9 @@ class Connection:
 
     __slots__ = ("spec", "timeline")
 
-    def __init__(self, spec: InternetClass, rng: random.Random | int) -> None:
+    def __init__(self, spec: InternetClass, seed: int) -> None:
         self.spec = spec
-        self.timeline = OutageTimeline.from_hours(rng, spec.mtbf_h, spec.mttr_h)
+        self.timeline = OutageTimeline.from_hours(seed, spec.mtbf_h, spec.mttr_h)
 
     def transfer_minutes(
         self, interactions: int, round_trips: int, payload_mb: float,

@@ -37,10 +37,11 @@ class Paths:
         self.streams = streams
         office = internet.classes[internet.office_class]
         bodies = range(len(platforms))
-        self.office = [Connection(office, streams.python(Purpose.OFFICE_LAN, b)) for b in bodies]
+        self.office = [Connection(office, streams.python_seed(Purpose.OFFICE_LAN, b))
+                       for b in bodies]
         gateway = internet.access_gateway
         self._access = OutageTimeline.from_hours(
-            streams.python(Purpose.ACCESS_GATEWAY, 0), gateway.mtbf_h, gateway.mttr_h)
+            streams.python_seed(Purpose.ACCESS_GATEWAY, 0), gateway.mtbf_h, gateway.mttr_h)
         #: The state bodies' internet access gateway: its channels.
         self.access_pool = ServerPool(gateway.channels)
         self._access_rtt_ms = gateway.rtt_ms
@@ -77,7 +78,7 @@ class Paths:
         conn = self._segments.get((name, body))
         if conn is None:
             purpose = Purpose.OFFICE_WAN if name == "wan" else Purpose.OFFICE_LINK
-            conn = Connection(self._segment(name, body), self.streams.python(purpose, body))
+            conn = Connection(self._segment(name, body), self.streams.python_seed(purpose, body))
             self._segments[(name, body)] = conn
         return conn
 

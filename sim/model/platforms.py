@@ -202,7 +202,7 @@ class Osdo(Platform):
         self.service_mean_min = spec.service_time_ms / 60_000.0
         self._pool = ServerPool(spec.servers)
         self._outages = OutageTimeline.from_hours(
-            streams.python(Purpose.PLATFORM_OUTAGE, 0), spec.mtbf_h, spec.mttr_h)
+            streams.python_seed(Purpose.PLATFORM_OUTAGE, 0), spec.mtbf_h, spec.mttr_h)
 
     def outages_for(self, body_id: int) -> OutageTimeline | UnionTimeline:
         """Every OSDO body is down together."""
@@ -250,7 +250,7 @@ class Esed(Platform):
             self._vpn[body_id] = SessionPool(env, max(1, sessions))
             # Keyed by body (+1 so OSDO's key 0 is never shared).
             self._outages[body_id] = OutageTimeline.from_hours(
-                streams.python(Purpose.PLATFORM_OUTAGE, body_id + 1), spec.mtbf_h, spec.mttr_h)
+                streams.python_seed(Purpose.PLATFORM_OUTAGE, body_id + 1), spec.mtbf_h, spec.mttr_h)
 
     def outages_for(self, body_id: int) -> OutageTimeline | UnionTimeline:
         """Each body's system fails on its own."""

@@ -5,19 +5,18 @@ the same employees, the same documents and the same human handling times (common
 whatever order events happen in.
 
 Keys are derived with :class:`numpy.random.SeedSequence`. Entity streams used in the event loop
-are never the module-level ``random`` functions: a connection's is a :class:`random.Random`
-*instance* seeded from its key (several times cheaper to create and to draw one number from than
-a NumPy ``Generator``; a home line keeps only its seed, :meth:`Streams.python_seed`, and makes the
-instance again when it next draws), and a document's is a :class:`DocumentStream` keyed by the
-document's seed: counter-based, so an open document holds about 200 bytes of stream state rather
-than a Mersenne Twister's 2.5 KB (a national run keeps 190,000 documents open;
-docs/performance.md).
+are never the module-level ``random`` functions: a connection's or a system's outages come from a
+:class:`random.Random` *instance* seeded from its key (several times cheaper to create and to
+draw one number from than a NumPy ``Generator``; the timeline keeps only the seed,
+:meth:`Streams.python_seed`, and makes the instance again when it next draws), and a document's
+is a :class:`DocumentStream` keyed by the document's seed: counter-based, so an open document
+holds about 200 bytes of stream state rather than a Mersenne Twister's 2.5 KB (a national run
+keeps 190,000 documents open; docs/performance.md).
 """
 
 from __future__ import annotations
 
 import enum
-import random
 import struct
 from hashlib import blake2b
 
@@ -26,8 +25,7 @@ import numpy as np
 __all__ = ["Purpose", "Streams", "DocumentStream"]
 
 _KEY = struct.Struct("<QQ")  # a document's seed and a block number
-_WORDS = struct.Struct("<8Q")  # a block: eight 64-bit words
-_WORD = struct.Struct("<Q")
+_WORD = struct.Struct("<Q")  # a block is eight 64-bit words
 _RUNS = [struct.Struct(f"<{n}Q") for n in range(9)]  # n consecutive words of a block
 _UNIT = 2.0**-53
 _PERSON = b"docflow.document"  # blake2b's personalisation: these hashes are for nothing else
@@ -69,12 +67,12 @@ class Streams:
         """A NumPy generator for bulk draws (population sampling, arrivals)."""
         return np.random.Generator(np.random.PCG64(self._sequence(purpose, keys)))
 
-    def python(self, purpose: Purpose, *keys: int) -> random.Random:
-        """A ``random.Random`` instance for scalar draws in the event loop."""
-        return random.Random(self.python_seed(purpose, *keys))
-
     def python_seed(self, purpose: Purpose, *keys: int) -> int:
-        """The seed of :meth:`python`'s ``random.Random`` (``Random(seed)`` is that stream)."""
+        """The seed of a ``random.Random`` for scalar draws in the event loop.
+
+        Kept as the seed (an outage timeline makes its ``random.Random(seed)`` when it draws):
+        thousands of connections would otherwise hold a Mersenne Twister's 2.5 KB each.
+        """
         state = self._sequence(purpose, keys).generate_state(2, np.uint64)
         return int(state[0]) << 64 | int(state[1])
 
