@@ -91,17 +91,13 @@ def run_replication(
         policy.incident_bodies() if watch is None else watch,
     )
 
-    def schedule(delay: float, callback) -> None:
-        env.timeout(delay).callbacks.append(lambda _ev: callback())
-
-    def call(delay: float, callbacks: tuple, value: Any,
-             amounts: float | tuple[float, ...] = ()) -> None:
+    def call(delay: float, callbacks: tuple, value: Any, amounts: tuple[float, ...] = ()) -> None:
         PendingCall(env, delay, callbacks, value, amounts)
 
     flow = DocumentFlow(
         scenario, calendar, bodies, platforms, pools, Gateway(scenario.platform.gateway, streams,
                                                                len(bodies)),
-        recorder, lambda: env.now, schedule, call,
+        recorder, lambda: env.now, call,
     )
     if office_out is not None:
         flow.stages = {}
@@ -117,12 +113,12 @@ def run_replication(
     # weeks (an office holding less work than its people could do) would weigh on it.
     busy_at_warmup = 0.0
 
-    def warmup_ends() -> None:
+    def warmup_ends(_event: PendingCall) -> None:
         nonlocal busy_at_warmup
         busy_at_warmup = sum(p.busy_minutes for p in pools.values())
 
     if warmup_end > 0.0:
-        schedule(warmup_end, warmup_ends)
+        call(warmup_end, (warmup_ends,), None)
     # The run makes millions of short-lived objects that reference counting frees (none of them
     # in cycles), while the cyclic collector, triggered by those allocations, walks the whole
     # live model each time: that was half the CPU time of a national run. Off during the run;

@@ -31,8 +31,6 @@ from sim.model.streams import DocumentStream
 from sim.model.work import Step
 
 if TYPE_CHECKING:
-    import simpy
-
     from sim.model.pending import PendingCall
 
 __all__ = ["DocumentFlow", "FlowObserver"]
@@ -59,8 +57,7 @@ class DocumentFlow:
     def __init__(
         self, scenario: Scenario, calendar: WorkCalendar, bodies: list[Body],
         platforms: list[Platform], pools: dict[tuple[int, str], RolePool], gateway: Gateway,
-        observer: FlowObserver, now: Callable[[], float], schedule: Callable,
-        call: Callable,
+        observer: FlowObserver, now: Callable[[], float], call: Callable,
     ) -> None:
         self.types = scenario.documents.types
         self.human = scenario.human
@@ -74,13 +71,14 @@ class DocumentFlow:
         self.gateway = gateway
         self.observer = observer
         self.now = now
-        self.schedule = schedule  # schedule(delay, callback): run callback after delay
-        # call(delay, callbacks, value, amounts): each callback(event) after delay, with
-        # event.value and event.amounts; no Timeout and no closure per call (a national run
-        # keeps hundreds of thousands waiting: drafts put off, term-extension checks).
+        # call(delay, callbacks, value, amounts=()): each callback(event) after delay, with
+        # event.value and event.amounts (sim.model.pending); no Timeout and no closure per call
+        # (a national run keeps hundreds of thousands waiting: drafts put off, term-extension
+        # checks, letters in transit).
         self.call = call
         self._on_extend = (self._extend_event,)  # bound once, shared by every call
         self._on_release = (self._release_draft,)
+        self._on_delivery = (self._delivered,)
         self.open: dict[str, Document] = {}
         #: The step each open document is at, by id, kept only when a snapshot of the office
         #: will be taken (sim.model.office); None otherwise.
@@ -120,7 +118,7 @@ class DocumentFlow:
             self.call(max(check - self.now(), 0.0), self._on_extend, doc)
         return doc
 
-    def _extend_event(self, event: simpy.Event) -> None:
+    def _extend_event(self, event: PendingCall) -> None:
         self._maybe_extend(event.value)
 
     def _maybe_extend(self, doc: Document) -> None:
@@ -218,19 +216,23 @@ class DocumentFlow:
     def _route_to_resolution(self, doc: Document) -> None:
         """Down the resolution cascade (referrals), or straight to the head who resolves."""
         doc.referrers = tuple(self.assigner.referrers(doc))
-        if doc.referrers:
-            first, doc.referrers = doc.referrers[0], doc.referrers[1:]
-            self._submit(doc, "referral", self._after_referral, first)
+        if self._refer_on(doc):
             return
         doc.head = self.assigner.resolver(doc, doc.head_draw)
         self._submit(doc, "resolution", self._after_resolution, doc.head)
 
+    def _refer_on(self, doc: Document) -> bool:
+        """Refer the document to the next referrer of its cascade, if one is left."""
+        if not doc.referrers:
+            return False
+        first, doc.referrers = doc.referrers[0], doc.referrers[1:]
+        self._submit(doc, "referral", self._after_referral, first)
+        return True
+
     def _after_referral(self, step: Step) -> None:
         self._sequential(step)
         doc = step.doc
-        if doc.referrers:  # the next level of the cascade
-            first, doc.referrers = doc.referrers[0], doc.referrers[1:]
-            self._submit(doc, "referral", self._after_referral, first)
+        if self._refer_on(doc):  # the next level of the cascade
             return
         doc.head = self.assigner.resolver(doc, doc.rng.random())
         self._submit(doc, "resolution", self._after_resolution, doc.head)
@@ -277,16 +279,14 @@ class DocumentFlow:
         for emp, amount in zip(named, amounts, strict=True):
             pool.load[emp.id] += amount
         doc.rng.park()  # a long wait: its stream's block is hashed again at the release
-        self.call(wait, self._on_release, doc, amounts[0] if len(amounts) == 1 else amounts)
+        self.call(wait, self._on_release, doc, amounts)
 
     def _release_draft(self, event: PendingCall) -> None:
         """The draft's term is near: its executors take it up."""
         doc: Document = event.value
         load = self._stations[doc.body]["execution"][1].load
         named = [emp for emp in doc.drafters if emp is not None]
-        amounts = event.amounts
-        for emp, amount in zip(named, amounts if isinstance(amounts, tuple) else (amounts,),
-                               strict=True):
+        for emp, amount in zip(named, event.amounts, strict=True):
             load[emp.id] -= amount
         self._execute(doc, doc.drafters)
 
@@ -419,4 +419,8 @@ class DocumentFlow:
                             origin_body=doc.body, needs_registration=delivery.needs_registration)
         child.delays[D["gateway"]] += delivery.arrival - now
         self.observer.delivered(delivery)
-        self.schedule(delivery.arrival - now, lambda: self.start(child))
+        self.call(delivery.arrival - now, self._on_delivery, child)
+
+    def _delivered(self, event: PendingCall) -> None:
+        """A letter reaches its recipient body: its route there begins."""
+        self.start(event.value)
