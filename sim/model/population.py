@@ -204,7 +204,7 @@ def sample_absences(scenario: Scenario, rng: np.random.Generator, n: int,
         merged = _merge([(max(0, a), b) for a, b in spells if a < days and b > 0])
         out.append(merged)
         if planned is not None:
-            planned.append(_shared(frozenset(a for a, _ in merged if a in known)))
+            planned.append(frozenset(a for a, _ in merged if a in known))
     return out
 
 
@@ -216,14 +216,6 @@ def _apart(rng: np.random.Generator, start: int, block: int,
             return start
         start = int(rng.integers(0, _YEAR))
     return start  # the year is too full to keep them apart: overlap
-
-
-_SHARED: dict[frozenset[int], frozenset[int]] = {}
-
-
-def _shared(days: frozenset[int]) -> frozenset[int]:
-    """One object for each set of days (a few distinct ones among 80,000 employees)."""
-    return _SHARED.setdefault(days, days)
 
 
 def _merge(spells: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
@@ -244,6 +236,9 @@ def sample_population(scenario: Scenario, streams: Streams, days: int = 0) -> li
     staff = scenario.staff
     bodies: list[Body] = []
     next_id = 0
+    # One object per distinct set of office weekdays or planned days: a few distinct ones
+    # among tens of thousands of employees (50 MB of copies in a national population).
+    shared: dict[frozenset[int], frozenset[int]] = {}
     for group in scenario.bodies:
         internet = group.home_internet or staff.home_internet
         for name in group.body_names():
@@ -263,7 +258,9 @@ def sample_population(scenario: Scenario, streams: Streams, days: int = 0) -> li
                     emp.absences = spells
                 # (A stand-in for sample_absences in a test may leave ``planned`` empty.)
                 for emp, starts in zip(employees, planned, strict=False):
-                    emp.planned_from = starts
+                    emp.planned_from = shared.setdefault(starts, starts)
+            for emp in employees:
+                emp.office_weekdays = shared.setdefault(emp.office_weekdays, emp.office_weekdays)
             next_id += len(employees)
             body.staff = {r: [e for e in employees if e.role == r] for r in ROLES}
             bodies.append(body)
@@ -311,8 +308,7 @@ def _sample_staff(
         Employee(
             id=first_id + i, body=body_id, role=roles[i], cleared=bool(cleared[i]),
             insecure_literacy=bool(insecure[i]), equipment=equipment[i], home_internet=home[i],
-            mode=modes[i],
-            office_weekdays=_shared(office_weekdays(modes[i], first_id + i, scenario)),
+            mode=modes[i], office_weekdays=office_weekdays(modes[i], first_id + i, scenario),
             messenger_user=bool(messenger[i]), remote_rank=int(ranks[i]),
             u_literacy=float(u_literacy[i]), u_equipment=float(u_equipment[i]),
             u_internet=float(u_internet[i]), ui_group=int(groups[i]),
