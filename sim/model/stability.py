@@ -133,7 +133,7 @@ def t_quantile(p: float, df: int) -> float:
     one-run ``sim run`` a tenth of its whole process in imports alone. Newton's method on the
     closed-form distribution function for integer ``df`` (Abramowitz & Stegun 26.7.3-4), from
     the normal quantile: the function is concave above 0, so the steps rise monotonically to
-    the root. Agrees with SciPy to 1e-13 relative (``tests/test_stability.py``).
+    the root. Agrees with SciPy to 1e-13 relative (``tests/test_stability.py`` holds 1e-12).
     """
     if not 0.5 < p < 1.0:
         raise ValueError(f"p must be in (0.5, 1), got {p}")
