@@ -134,6 +134,8 @@ def test_a_snapshot_override_takes_the_office_of_another_state(monkeypatch, tmp_
     ({"staff.remote_share": 1.5}, ["start.snapshot_set", "staff.remote_share", "1.5"]),
     ({"bodies.0.staff": 10}, ["start.snapshot_set.bodies.0.staff", "cannot differ"]),
     ({"horizon_days": 10}, ["start.snapshot_set.horizon_days", "cannot differ"]),
+    # A snapshot runs on the run's own seed: an override of it would be ignored.
+    ({"seed": 7}, ["start.snapshot_set.seed", "cannot differ"]),
 ])
 def test_a_bad_snapshot_override_is_an_error_of_the_file(sets, fragments):
     with pytest.raises(ScenarioError) as err:

@@ -34,6 +34,7 @@ __all__ = [
     "defaults", "read_yaml", "load_chain", "safe_load", "suggest", "format_error",
     "first_error", "dump_resolved", "json_schema", "override_source", "looks_like_sweep",
     "SWEEP_ONLY_KEYS", "MAX_FILE_BYTES", "MAX_DEPTH", "MAX_VALUES", "load_base",
+    "start_from_base_office", "NOT_IN_SNAPSHOT", "office_scenario",
 ]
 
 
@@ -542,7 +543,7 @@ def scenario_from_dict(
 #: the dated policy a snapshot leaves out (the snapshot's cache key leaves them out too).
 NOT_IN_SNAPSHOT = frozenset({"name", "description", "extends", "horizon_days", "warmup_days",
                              "replications", "platforms", "output", "start", "migration",
-                             "incidents"})
+                             "incidents", "seed"})  # a snapshot runs on the run's own seed
 #: Parts a snapshot override may not set: those, and the bodies whose documents the office holds.
 _NOT_IN_SNAPSHOT_SET = NOT_IN_SNAPSHOT | {"bodies"}
 
@@ -579,37 +580,33 @@ def office_scenario(scenario: Scenario, source: str = "<scenario>") -> Scenario:
     return office
 
 
-def base_office_set(base: dict[str, Any], changed: list[str], source: str) -> dict[str, Any]:
-    """``start.snapshot_set`` that starts a variant of ``base`` from the base's own office.
+def start_from_base_office(data: dict[str, Any], base: dict[str, Any], changed: list[str],
+                           source: str) -> None:
+    """Set ``data`` (a variant of ``base`` changing ``changed``) to start from the base's office.
 
     ``base`` is the resolved base scenario as data, ``changed`` the dotted paths the variant
-    sets: each goes back to its value in the base's snapshot (the base with its own snapshot
-    overrides applied), so the variant's snapshot is the base's, shared by every variant. A
-    changed path inside or around one of the base's overrides gets the office's value, which
-    holds that override.
+    sets: each goes back in ``start.snapshot_set`` to its value in the base's snapshot (the
+    base with its own snapshot overrides applied), so the variant's snapshot is the base's,
+    shared by every variant. A changed path inside or around one of the base's overrides gets
+    the office's value, which holds that override. Nothing to do when the base starts from an
+    empty office: every variant starts empty.
     """
+    if base["start"]["office"] != "working":
+        return
     sets = dict(base["start"]["snapshot_set"])
-    office = copy.deepcopy(base)
-    for path, value in sets.items():
-        apply_override(office, path.split("."), copy.deepcopy(value),
-                       f"{source}: start.snapshot_set.{path}")
+    office = base
+    if sets:  # the base's office differs from the base: a copy with its overrides
+        office = copy.deepcopy(base)
+        for path, value in sets.items():
+            apply_override(office, path.split("."), copy.deepcopy(value),
+                           f"{source}: start.snapshot_set.{path}")
     for path in changed:
         node: Any = office
         parts = path.split(".")
         for i, part in enumerate(parts):
             node = _step_into(node, part, parts[: i + 1], source)
         sets[path] = copy.deepcopy(node)
-    return sets
-
-
-def start_from_base_office(data: dict[str, Any], base: dict[str, Any], changed: list[str],
-                           source: str) -> None:
-    """Set ``data`` (a variant of ``base`` changing ``changed``) to start from the base's office.
-
-    Nothing to do when the base starts from an empty office: every variant starts empty.
-    """
-    if base["start"]["office"] == "working":
-        data["start"]["snapshot_set"] = base_office_set(base, changed, source)
+    data["start"]["snapshot_set"] = sets
 
 
 def _blamed(loc: list[str], message: str,
