@@ -87,7 +87,7 @@ def _known_kpi(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 
 
 def parallel_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--workers`` and ``--scheduler``, as ``sim sweep`` has them."""
+    """``--workers`` and ``--scheduler``: one definition for run, compare, sweep and options."""
     command = click.option(
         "--scheduler", default=None, metavar="tcp://HOST:PORT",
         help="Run on this Dask distributed scheduler instead of local processes.")(command)
