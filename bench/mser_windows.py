@@ -22,7 +22,7 @@ import numpy as np
 from sim.config import load_scenario
 from sim.model import run_replication
 from sim.model.calendar import WorkCalendar
-from sim.model.stability import mser5_truncation, working_hours
+from sim.model.stability import backlog_growth_per_day, mser5_warmup_days, working_hours
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,8 +33,7 @@ def window_estimates(days: np.ndarray, backlog: np.ndarray, window: int,
     out = []
     for start in starts:
         inside = (days >= start) & (days < start + window)
-        cut = mser5_truncation(backlog[inside])
-        out.append(float(days[inside][cut] - start) if cut else 0.0)
+        out.append(mser5_warmup_days(days[inside], backlog[inside]))
     return out
 
 
@@ -47,7 +46,7 @@ def _run(job: tuple[str, int, list[str], int, list[int]]) -> tuple[str, int, lis
     backlog = records.timeseries["open_documents"].to_numpy()
     days, working = working_hours(times, lambda t: calendar.working_days_between(0.0, t))
     days, backlog = days[working], backlog[working]
-    slope = float(np.polyfit(days, backlog, 1)[0])
+    slope = backlog_growth_per_day(days, backlog)
     return architecture, replication, window_estimates(days, backlog, window, starts), slope
 
 

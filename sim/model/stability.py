@@ -22,7 +22,8 @@ from statistics import NormalDist
 import numpy as np
 
 __all__ = ["Stability", "backlog_growth_per_day", "backlog_trend", "assess", "warnings",
-           "working_hours", "overload_advice", "OVERLOAD", "mser5_truncation", "t_quantile"]
+           "working_hours", "overload_advice", "OVERLOAD", "mser5_truncation", "t_quantile",
+           "mser5_warmup_days"]
 
 #: A person busy this share of their working time or more is overloaded: their named queue
 #: grows while the pool around them may look fine (assumption).
@@ -87,6 +88,15 @@ def mser5_truncation(values: np.ndarray, batch: int = 5) -> int:
         if score < best:
             best_d, best = d, score
     return best_d * batch
+
+
+def mser5_warmup_days(working_days: np.ndarray, values: np.ndarray) -> float:
+    """MSER-5's warm-up of ``values`` sampled at ``working_days``, as working days from the first.
+
+    0 when it deletes nothing.
+    """
+    cut = mser5_truncation(values)
+    return float(working_days[cut] - working_days[0]) if cut else 0.0
 
 
 def backlog_growth_per_day(working_days: np.ndarray, open_documents: np.ndarray) -> float:
@@ -190,8 +200,8 @@ def assess(
     times = np.asarray(times_min, dtype=float)
     open_documents = np.asarray(open_documents)
     all_days, working = working_hours(times, working_days_at)
-    cut = mser5_truncation(open_documents[working])
-    warmup_estimate = float(all_days[working][cut]) if cut else 0.0
+    # From the run's start: the first working sample is at day 0.
+    warmup_estimate = mser5_warmup_days(all_days[working], open_documents[working])
     keep = (times >= warmup_end) & working
     days = all_days[keep]
     growth, halfwidth = backlog_trend(days, open_documents[keep], batches)
