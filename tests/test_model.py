@@ -270,6 +270,27 @@ def test_utilisation_is_read_after_the_warm_up_as_every_other_kpi():
     assert whole["documents_completed"] > later["documents_completed"]  # a different window
     # (0.464 against 0.444 on the seed; read over the whole run the two were equal.)
     assert later["staff_utilisation"] > 1.02 * whole["staff_utilisation"]
+    # The two halves have equal working time: the whole is their mean, exactly as busy time
+    # adds up (busy time counted before the warm-up in the second reading would break it).
+    first = run_replication(small_scenario(horizon_days=6, warmup_days=0), "osdo", 0).kpis
+    assert (first["staff_utilisation"] + later["staff_utilisation"]) / 2 == pytest.approx(
+        whole["staff_utilisation"], rel=1e-9)
+
+
+def test_the_delegation_threshold_reaches_every_role_pool_in_minutes(monkeypatch):
+    from sim.model.staffing import RolePool
+
+    seen: dict[str, set] = {}
+    made = RolePool.__init__
+
+    def spy(self, *args, **kwargs):
+        made(self, *args, **kwargs)
+        seen.setdefault(self.employees[0].role, set()).add(self.delegate_over)
+
+    monkeypatch.setattr(RolePool, "__init__", spy)
+    run_replication(small_scenario(horizon_days=2, warmup_days=1, staff={
+        "delegate_over_hours": {"clerk": None, "head": 3.0, "executor": 40.0}}), "osdo", 0)
+    assert seen == {"clerk": {None}, "head": {180.0}, "executor": {2400.0}}
 
 
 def test_kpis_are_consistent():

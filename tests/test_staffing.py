@@ -375,10 +375,11 @@ def test_named_load_is_counted_at_the_persons_own_pace():
 def _overloaded_desk(delegate_over_hours):
     """A (0) is handed three 5-hour steps at 09:00 on Monday; B (1) is A's peer, C (2) is not.
 
-    C has nothing to do either: only the group rule can make B, not C, the acting colleague.
+    C has nothing to do either, and comes before B in the pool (so a tie among everyone goes to
+    C): only the group rule can make B, not C, the acting colleague.
     """
     a, b, c = _person(0), _person(1), _person(2)
-    env, pool, timer = _pool([a, b, c], standin_after=None, peers=[[a, b], [c]],
+    env, pool, timer = _pool([a, c, b], standin_after=None, peers=[[a, b], [c]],
                              delegate_over_hours=delegate_over_hours)
     for name in ("first", "second", "third"):
         _at(env, hm(0, "09:00"), lambda n=name: pool.submit(_step(n, 300, hm(0, "09:00")), a))
