@@ -81,6 +81,10 @@ def test_flip_points_are_the_sign_changes_of_the_scans():
                           ("platform.osdo.ui_time_factors.detractors", "0.27 docume"),
                           ("staff.literacy.insecure", "0.27 docume")}
     assert all(f.below < f.at < f.above for f in found.values())
+    # The literacy flip at 0.27 is outside the noise (one interval leaves zero): the noise rule
+    # must tell the two kinds apart, not call every crossing noisy.
+    lit = found[("staff.literacy.insecure", "0.27 docume")]
+    assert (lit.below, lit.above) == (0.6, 0.8) and not lit.crossing_in_noise
 
 
 def test_a_screened_parameter_the_scenario_lacks_is_said_so(monkeypatch):

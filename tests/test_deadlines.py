@@ -127,9 +127,15 @@ def test_a_put_off_draft_holds_its_executors_load_until_its_step_takes_it_over(m
         loads.append((before, dict(load)))
 
     monkeypatch.setattr(DocumentFlow, "_release_draft", spy)
-    documents(scenario(0.5, 2))
+    # Everyone insecure with the system: a draft reserves 60 minutes at the executor's pace.
+    data = scenario(0.5, 2).model_dump(mode="python")
+    data["staff"]["literacy"] = {"advanced": 0.0, "insecure": 1.0}
+    slow = scenario_from_dict(data, "tiny")
+    pace = slow.human.insecure_literacy_time_factor
+    assert pace != 1.0
+    documents(slow)
     assert len(loads) >= 8  # Monday's and Tuesday's drafts, at least
     # At the first release (Wednesday 09:00) seven drafts are put off: Monday's four and
     # Tuesday's first three (each day's 18:30 arrival is registered the next morning).
-    assert sum(loads[0][0].values()) == pytest.approx(7 * 60)
+    assert sum(loads[0][0].values()) == pytest.approx(7 * 60 * pace)
     assert all(before == after for before, after in loads)

@@ -155,9 +155,12 @@ def test_a_variant_changing_around_a_bases_own_override_starts_from_the_bases_of
                                  "snapshot_set": {"staff.literacy.insecure": 0.2,
                                                   "staff.literacy.advanced": 0.8}})
     data = base.model_dump(mode="python")
-    variant = deep_merge(data, {"staff": {"literacy": {"insecure": 0.8, "advanced": 0.2}}})
-    start_from_base_office(variant, data, changed, "test")
+    # It also changes a path the base does not override: that goes back to the base's value.
+    variant = deep_merge(data, {"staff": {"literacy": {"insecure": 0.8, "advanced": 0.2},
+                                          "remote_share": 0.9}})
+    start_from_base_office(variant, data, [*changed, "staff.remote_share"], "test")
     scenario = scenario_from_dict(variant, "test")
     assert office.snapshot_scenario(scenario).staff.literacy == \
         office.snapshot_scenario(base).staff.literacy
     assert office.snapshot_scenario(scenario).staff.literacy["insecure"] == 0.2
+    assert office.snapshot_scenario(scenario).staff.remote_share == base.staff.remote_share != 0.9

@@ -32,11 +32,13 @@ def test_uniforms_are_the_numbers_single_draws_give_across_a_block_end(before: i
     assert many.random() == one.random()
 
 
-@pytest.mark.parametrize("before", [0, 3, 8, 13])
+@pytest.mark.parametrize("before", [0, 1, 2, 3, 8, 9, 10, 13])
 def test_a_parked_stream_draws_on_as_if_it_had_not_been(before: int) -> None:
     # A draft put off to its term drops its block's digest; the draws after are the same.
     plain, parked = DocumentStream(5), DocumentStream(5)
     [plain.random() for _ in range(before)], [parked.random() for _ in range(before)]
+    parked.park()
+    assert parked.uniforms(3) == plain.uniforms(3)  # inside the block for 1, 2, 9, 10
     parked.park()
     assert parked.uniforms(6) == plain.uniforms(6)
     parked.park()

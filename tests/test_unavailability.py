@@ -129,7 +129,17 @@ def test_a_timeline_keeps_only_its_seed_and_gives_the_outages_of_its_random(seed
         now = max(now, t - asks.random() * 50.0)  # the clock never goes back
         assert timeline.next_down(t, now) == next(a for a, _b in outages if a > t)
         assert timeline.up_at(t, now) == next((b for a, b in outages if a <= t < b), t)
-    assert t > 200_000.0  # the walk went past five hundred outages
+    assert t > 300_000.0  # the walk went past five hundred outages
+
+
+def test_winding_a_random_on_goes_past_several_chunks():
+    # More draws than one getrandbits chunk (4,096): every chunk must be taken.
+    from sim.model.network import _wound
+
+    drawn = random.Random(7)
+    for _ in range(10_000):
+        drawn.random()
+    assert _wound(7, 10_000).random() == drawn.random()
 
 
 def test_an_outage_during_work_pauses_it_for_its_working_time():
