@@ -1,6 +1,11 @@
+import importlib.metadata
+import json
+
 import pytest
 
+import sim.model.calendar as calendar_module
 from sim.config.schema import CalendarSpec
+from sim.model.cache import CACHE_ENV
 from sim.model.calendar import MINUTES_PER_DAY, WorkCalendar
 
 MON = 0
@@ -253,6 +258,65 @@ def test_kazakhstans_official_calendar_is_applied():
     # The next year's calendar is read when the run reaches it: Monday 1 January 2024.
     assert not cal.is_working_day(364)
     assert cal.is_working_day(366)
+
+
+@pytest.fixture
+def fresh_official(monkeypatch, tmp_path):
+    """An empty cache folder and no calendar remembered in this process."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    calendar_module.official_year.cache_clear()
+    yield tmp_path
+    calendar_module.official_year.cache_clear()
+
+
+def test_the_official_calendar_is_read_from_the_package_once_and_kept(fresh_official,
+                                                                       monkeypatch):
+    reads = []
+    from_package = calendar_module._official_from_holidays
+
+    def counted(country, year):
+        reads.append((country, year))
+        return from_package(country, year)
+
+    monkeypatch.setattr(calendar_module, "_official_from_holidays", counted)
+    first = calendar_module.official_year("KZ", 2023)
+    assert reads == [("KZ", 2023)]
+    assert first.names[first.off.index("2023-03-08")] == "International Women's Day"
+    assert "2023-07-01" in first.on  # the Saturday worked for 7 July (above)
+    version = importlib.metadata.version("holidays")
+    assert ([f.name for f in fresh_official.iterdir()]
+            == [f"calendar-KZ-2023-holidays-{version}.json"])
+    # Another process (here: the remembered answer forgotten) reads the file, not the package.
+    calendar_module.official_year.cache_clear()
+    assert calendar_module.official_year("KZ", 2023) == first and len(reads) == 1
+    # Another year, or another version of the package, is read from the package again.
+    calendar_module.official_year("KZ", 2024)
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.0-other")
+    calendar_module.official_year.cache_clear()
+    assert calendar_module.official_year("KZ", 2023) == first
+    assert reads == [("KZ", 2023), ("KZ", 2024), ("KZ", 2023)]
+
+
+@pytest.mark.parametrize("damage", ["{", "[]", '{"off": [], "on": []}',
+                                    '{"off": ["2023-01-01"], "on": [], "names": []}',
+                                    '{"off": [1], "on": [], "names": ["x"]}'])
+def test_a_damaged_official_calendar_file_is_read_again_from_the_package(fresh_official,
+                                                                         damage):
+    version = importlib.metadata.version("holidays")
+    path = fresh_official / f"calendar-KZ-2023-holidays-{version}.json"
+    path.write_text(damage, encoding="utf-8")
+    year = calendar_module.official_year("KZ", 2023)
+    assert year == calendar_module._official_from_holidays("KZ", 2023)
+    assert json.loads(path.read_text(encoding="utf-8"))["off"] == list(year.off)  # mended
+
+
+def test_an_unwritable_cache_folder_still_gives_the_official_calendar(fresh_official,
+                                                                      monkeypatch):
+    blocker = fresh_official / "a_file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv(CACHE_ENV, str(blocker / "cache"))  # under a file: cannot be made
+    year = calendar_module.official_year("KZ", 2023)
+    assert year == calendar_module._official_from_holidays("KZ", 2023)
 
 
 def test_far_beyond_any_run_is_never(cal):

@@ -10,6 +10,7 @@ import sim.model.office as office
 import sim.model.replication as replication
 from sim.config.errors import ScenarioError
 from sim.config.loading import deep_merge, scenario_from_dict, start_from_base_office
+from sim.model.cache import CACHE_ENV
 from sim.model.calendar import WorkCalendar
 from sim.model.office import OpenDocument, office_key, place, working_office
 from sim.model.replication import run_replication
@@ -43,7 +44,7 @@ def test_a_run_starts_with_the_snapshots_documents_and_conserves_them():
 
 
 def test_the_snapshot_is_cached_and_keyed_by_what_it_depends_on(monkeypatch, tmp_path):
-    monkeypatch.setenv(office.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     calls = []
 
     def take(scenario, architecture, rep, seed):
@@ -105,7 +106,7 @@ def test_a_snapshot_override_takes_the_office_of_another_state(monkeypatch, tmp_
     # A run at remote share 0.8 whose snapshot is taken at 0.1: the snapshot runs at 0.1 (the
     # office as it stands before the change), keyed as the 0.1 scenario's own snapshot, so a
     # run of that scenario reads it from the cache.
-    monkeypatch.setenv(office.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     calls = []
 
     def take(scenario, architecture, rep, seed):

@@ -8,11 +8,14 @@ fresh interpreter, since this test process has long imported them all.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from sim.model.cache import CACHE_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("pandas", "scipy", "matplotlib", "simpy", "shiny", "uvicorn", "starlette")
@@ -59,3 +62,22 @@ def test_a_one_run_sim_run_loads_no_scipy(tmp_path):
             "import sys\nassert not [m for m in sys.modules if m.startswith('scipy')]")
     loaded_after(code)
     assert (out / "summary.csv").exists()
+
+
+def test_a_cached_official_calendar_loads_no_holidays_package(tmp_path):
+    # Reading Kazakhstan's calendar from the holidays package loads every country it knows
+    # (about 300 modules, 14 MB): a process whose year is in the cache folder must not.
+    code = ("import sys\nfrom sim.config.schema import CalendarSpec\n"
+            "from sim.model.calendar import WorkCalendar\n"
+            "cal = WorkCalendar(CalendarSpec(start_date='2023-01-02', official_calendar='KZ'))\n"
+            "assert [cal.is_working_day(d) for d in range(3)] == [False, False, True]\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'holidays'}))")
+    env = {**os.environ, CACHE_ENV: str(tmp_path)}
+
+    def loaded() -> str:
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                cwd=ROOT, check=True, env=env)
+        return result.stdout.strip()
+
+    assert loaded() == "['holidays']"  # the first reads the package and keeps the year
+    assert loaded() == "[]"

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib.metadata
+import json
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from sim.config.schema import CalendarSpec, Scenario, hhmm_minutes
+from sim.model.cache import cache_dir, write_whole
 
-__all__ = ["WorkCalendar", "MINUTES_PER_DAY", "run_horizon_min", "official_dates",
+__all__ = ["WorkCalendar", "MINUTES_PER_DAY", "run_horizon_min", "official_year",
            "warmup_marks"]
 
 MINUTES_PER_DAY = 1440
@@ -95,12 +99,11 @@ class WorkCalendar:
         if year in self._years:
             return
         self._years.add(year)
-        off, on = official_dates(self._country, year)
-        self._off.update(_day_numbers(off, self.start_date))
-        for day, name in zip(_day_numbers(off, self.start_date),
-                             official_names(self._country, year), strict=True):
-            self._names[day] = name
-        self._on.update(_day_numbers(on, self.start_date))
+        official = official_year(self._country, year)
+        off = _day_numbers(official.off, self.start_date)
+        self._off.update(off)
+        self._names.update(zip(off, official.names, strict=True))
+        self._on.update(_day_numbers(official.on, self.start_date))
 
     def days_off(self, first: int, last: int) -> list[tuple[int, str]]:
         """Workdays (by weekday) in days ``first`` to ``last - 1`` that are days off, named.
@@ -265,30 +268,56 @@ class WorkCalendar:
         return self.working_minutes(a, b) / self.minutes_per_day
 
 
-@functools.lru_cache(maxsize=512)
-def official_dates(country: str, year: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """A country's official calendar for a year: (days off, weekend days worked), ISO dates.
+class OfficialYear(NamedTuple):
+    """A country's official calendar for one year, as ISO dates."""
 
-    Days off are public holidays (and the weekdays they are observed on when they fall on a
-    weekend) and days off moved by decree; weekend days worked are the days those were moved
-    from. Read from the ``holidays`` package.
+    off: tuple[str, ...]  #: public holidays, their observed weekdays, days off moved by decree
+    on: tuple[str, ...]  #: weekend days worked (those the days off were moved from)
+    names: tuple[str, ...]  #: the name of each day off, in the order of ``off`` (English)
+
+
+@functools.lru_cache(maxsize=512)
+def official_year(country: str, year: int) -> OfficialYear:
+    """A country's official calendar for a year, read from the ``holidays`` package once.
+
+    Kept in the cache folder (:func:`sim.model.cache.cache_dir`) under the package's version,
+    since reading it loads every country the package knows; a file that cannot be read or
+    written is passed over (the calendar is then read from the package, as it would be anyway).
     """
-    import holidays  # here: only calendars that use the official dates need it
+    version = importlib.metadata.version("holidays")
+    path = cache_dir() / f"calendar-{country}-{year}-holidays-{version}.json"
+    try:
+        return _official_from_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    official = _official_from_holidays(country, year)
+    try:
+        write_whole(path, lambda tmp: tmp.write_text(json.dumps(official._asdict()),
+                                                     encoding="utf-8"))
+    except OSError:
+        pass
+    return official
+
+
+def _official_from_json(text: str) -> OfficialYear:
+    data = json.loads(text)
+    if not isinstance(data, dict) or set(data) != set(OfficialYear._fields):
+        raise ValueError("not an official calendar")
+    year = OfficialYear(*(tuple(data[f]) for f in OfficialYear._fields))
+    if (len(year.names) != len(year.off)
+            or not all(isinstance(x, str) for part in year for x in part)):
+        raise ValueError("not an official calendar")
+    return year
+
+
+def _official_from_holidays(country: str, year: int) -> OfficialYear:
+    import holidays  # here, and only when not cached: it loads every country it knows
 
     calendar = holidays.country_holidays(country, years=year)
-    off = tuple(sorted(d.isoformat() for d in calendar if d.year == year))
+    named = sorted((d.isoformat(), name) for d, name in calendar.items() if d.year == year)
     on = tuple(sorted(d.isoformat() for d in getattr(calendar, "weekend_workdays", ())
                       if d.year == year))
-    return off, on
-
-
-def official_names(country: str, year: int) -> tuple[str, ...]:
-    """The names of :func:`official_dates`' days off, in the same order (English)."""
-    import holidays
-
-    calendar = holidays.country_holidays(country, years=year)
-    return tuple(name for _, name in sorted((d.isoformat(), n) for d, n in calendar.items()
-                                           if d.year == year))
+    return OfficialYear(tuple(d for d, _ in named), on, tuple(name for _, name in named))
 
 
 def _day_numbers(dates: Iterable[str], start: dt.date) -> list[int]:

@@ -8,8 +8,8 @@ put back at minute 0, each at the step of the route it was at, with its age and 
 left to its deadline. The run then needs a warm-up of days, not months.
 
 What the snapshot depends on, and nothing else, keys it (:func:`office_key`); snapshots are
-cached on disk (:func:`cache_dir`), one per replication, so that a scenario's runs pay for them
-once.
+cached on disk (:func:`sim.model.cache.cache_dir`), one per replication, so that a scenario's
+runs pay for them once.
 
 Common random numbers: a snapshot is taken per architecture from a shared source. The OSDO and
 ESED snapshots of replication ``r`` run from the same streams (the root seed's ``office`` child
@@ -27,7 +27,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,13 +35,11 @@ import numpy as np
 
 from sim.config.loading import NOT_IN_SNAPSHOT, office_scenario
 from sim.config.schema import Scenario
+from sim.model.cache import cache_dir, write_whole
 from sim.model.calendar import WorkCalendar
 
-__all__ = ["OpenDocument", "snapshot_scenario", "office_key", "working_office", "cache_dir",
-           "CACHE_ENV"]
+__all__ = ["OpenDocument", "snapshot_scenario", "office_key", "working_office"]
 
-#: Environment variable naming the cache folder (default: the user's cache folder).
-CACHE_ENV = "DOCFLOW_SIM_CACHE"
 # Part of every snapshot's seed, so that its streams are not the run's own.
 _OFFICE_STREAM = 0x0FF1CE
 
@@ -116,14 +113,6 @@ def _code_version() -> str:
     return _CODE[0]
 
 
-def cache_dir() -> Path:
-    """Where snapshots are kept: $DOCFLOW_SIM_CACHE, else the user's cache folder."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "docflow-sim" / "offices"
-
-
 def working_office(scenario: Scenario, architecture: str, replication: int, seed: int,
                    take: Callable[[Scenario, str, int, int], list[OpenDocument]],
                    ) -> list[OpenDocument]:
@@ -138,14 +127,12 @@ def working_office(scenario: Scenario, architecture: str, replication: int, seed
         with gzip.open(path, "rt", encoding="utf-8") as f:
             return [OpenDocument(**row) for row in json.load(f)]
     office = take(snapshot, architecture, replication, snapshot_seed(seed))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.tmp")
-    try:
+
+    def write(partial: Path) -> None:
         with gzip.open(partial, "wt", encoding="utf-8") as f:
             json.dump([asdict(d) for d in office], f)
-        os.replace(partial, path)  # whole or not at all, whoever else writes the same snapshot
-    finally:
-        partial.unlink(missing_ok=True)  # an interrupted write leaves nothing behind
+
+    write_whole(path, write)  # whoever else writes the same snapshot
     return office
 
 
