@@ -80,6 +80,9 @@ class DocumentFlow:
         self._on_release = (self._release_draft,)
         self._on_delivery = (self._delivered,)
         self.open: dict[str, Document] = {}
+        # One tuple for each distinct group of people named, and of amounts reserved for them:
+        # a national run holds the same few thousand for hundreds of thousands of documents.
+        self._shared: dict[tuple, tuple] = {}
         #: The step each open document is at, by id, kept only when a snapshot of the office
         #: will be taken (sim.model.office); None otherwise.
         self.stages: dict[str, str] | None = None
@@ -168,10 +171,7 @@ class DocumentFlow:
         elif doc.spec.executors_max == 0:
             self._after_approvals(doc, rework_draw=1.0)
         else:  # execution or approval: named as a resolution names them
-            u_count, u_who, u_approvers = doc.rng.uniforms(3)
-            doc.drafters = tuple(assigner.executors(
-                doc, 1 + int(u_count * doc.spec.executors_max), u_who))
-            doc.approvers = tuple(assigner.approvers(doc, doc.spec.approvals, u_approvers))
+            self._name_executors(doc, *doc.rng.uniforms(3))
             if stage == "execution":
                 self._draft(doc)
             else:
@@ -244,12 +244,19 @@ class DocumentFlow:
         if doc.spec.executors_max == 0:
             self._after_approvals(doc, rework_draw=1.0)
             return
-        assigner = self.assigner
-        assigner.resolved(doc)
-        doc.drafters = tuple(assigner.executors(
-            doc, 1 + int(u_count * doc.spec.executors_max), u_who))
-        doc.approvers = tuple(assigner.approvers(doc, doc.spec.approvals, u_approvers))
+        self.assigner.resolved(doc)
+        self._name_executors(doc, u_count, u_who, u_approvers)
         self._draft(doc)
+
+    def _name_executors(self, doc: Document, u_count: float, u_who: float,
+                        u_approvers: float) -> None:
+        """The resolution names the executors who draft and the heads who approve."""
+        assigner, shared = self.assigner, self._shared
+        drafters = tuple(assigner.executors(doc, 1 + int(u_count * doc.spec.executors_max),
+                                            u_who))
+        doc.drafters = shared.setdefault(drafters, drafters)
+        approvers = tuple(assigner.approvers(doc, doc.spec.approvals, u_approvers))  # above them
+        doc.approvers = shared.setdefault(approvers, approvers)
 
     def _draft(self, doc: Document) -> None:
         """The named executors draft now, or in the last days of the term."""
@@ -276,6 +283,7 @@ class DocumentFlow:
         # The amounts go with the call: a person's pace may change before the release.
         named = [emp for emp in doc.drafters if emp is not None]
         amounts = tuple([minutes * emp.pace for emp in named])
+        amounts = self._shared.setdefault(amounts, amounts)
         for emp, amount in zip(named, amounts, strict=True):
             pool.load[emp.id] += amount
         doc.rng.park()  # a long wait: its stream's block is hashed again at the release
