@@ -299,7 +299,9 @@ def test_the_official_calendar_is_read_from_the_package_once_and_kept(fresh_offi
 
 @pytest.mark.parametrize("damage", ["{", "[]", '{"off": [], "on": []}',
                                     '{"off": ["2023-01-01"], "on": [], "names": []}',
-                                    '{"off": [1], "on": [], "names": ["x"]}'])
+                                    '{"off": [1], "on": [], "names": ["x"]}',
+                                    '{"off": "ab", "on": [], "names": "xy"}',
+                                    '{"off": 5, "on": [], "names": 5}'])
 def test_a_damaged_official_calendar_file_is_read_again_from_the_package(fresh_official,
                                                                          damage):
     version = importlib.metadata.version("holidays")

@@ -301,13 +301,12 @@ def official_year(country: str, year: int) -> OfficialYear:
 
 def _official_from_json(text: str) -> OfficialYear:
     data = json.loads(text)
-    if not isinstance(data, dict) or set(data) != set(OfficialYear._fields):
+    if (not isinstance(data, dict) or set(data) != set(OfficialYear._fields)
+            or not all(isinstance(part, list) and all(isinstance(x, str) for x in part)
+                       for part in data.values())
+            or len(data["names"]) != len(data["off"])):
         raise ValueError("not an official calendar")
-    year = OfficialYear(*(tuple(data[f]) for f in OfficialYear._fields))
-    if (len(year.names) != len(year.off)
-            or not all(isinstance(x, str) for part in year for x in part)):
-        raise ValueError("not an official calendar")
-    return year
+    return OfficialYear(*(tuple(data[f]) for f in OfficialYear._fields))
 
 
 def _official_from_holidays(country: str, year: int) -> OfficialYear:
