@@ -29,6 +29,7 @@ def test_uniforms_are_the_numbers_single_draws_give_across_a_block_end(before: i
     [one.random() for _ in range(before)], [many.random() for _ in range(before)]
     assert many.uniforms(6) == tuple(one.random() for _ in range(6))
     assert many.uniforms(3) == tuple(one.random() for _ in range(3))
+    assert many.uniforms(20) == tuple(one.random() for _ in range(20))  # over three blocks
     assert many.random() == one.random()
 
 

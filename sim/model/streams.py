@@ -140,11 +140,16 @@ class DocumentStream:
         if self._digest is None:
             self._unpark()
         pos = self._pos
-        if 64 - pos >= 8 * n:
-            self._pos = pos + 8 * n
-            return tuple([(w >> 11) * _UNIT for w in _RUNS[n].unpack_from(self._digest, pos)])
-        draw = self.random
-        return tuple([draw() for _ in range(n)])
+        take = min(n, (64 - pos) >> 3)  # what is left of the current block
+        words = _RUNS[take].unpack_from(self._digest, pos) if take else ()
+        self._pos = pos + 8 * take
+        while take < n:  # then from the next block(s)
+            self._next_block()
+            more = min(n - take, 8)
+            words += _RUNS[more].unpack_from(self._digest)
+            self._pos = 8 * more
+            take += more
+        return tuple([(w >> 11) * _UNIT for w in words])
 
     def getrandbits(self, k: int) -> int:
         """The top ``k`` bits (at most 64) of the next word: a seed for another stream."""
