@@ -33,7 +33,11 @@ The targets (docs/performance.md) are benchmark figures, never asserted in tests
 * the reference process at >= 32,000 cases/s (20x Prosimos 2.1), memory flat in cases;
 * ``national.yaml``, 20 working days, in <= 60 s on one core with a peak <= 1.5 GB;
 * memory flat in simulated time: 60 working days' peak within 10% of 20 days';
-* steps/s on ``national.yaml`` at least 20% of bare SimPy timeouts/s.
+* steps/s on ``national.yaml`` at least 20% of bare SimPy timeouts/s;
+* the cost of a step at scale: <= 20 microseconds of CPU per step on the 20-day baseline from
+  an empty office, <= 40 on ``national.yaml``, and a national peak <= 450 MB over 5 working
+  days (``--national-days 5``). Its other targets compare two commits (run this on each) or
+  the whole ``sim run`` process against Prosimos's (``farm-bench``; docs/performance.md).
 """
 
 from __future__ import annotations
@@ -66,6 +70,11 @@ TARGET_NATIONAL_S = 60.0
 TARGET_NATIONAL_PEAK_MB = 1_536.0
 TARGET_FLAT_TIME = 0.10
 TARGET_STEPS_SHARE = 0.20
+# The cost of a step at scale (a later round): CPU per step of the 20-day baseline from an
+# empty office and of the national run, and the national run's peak over 5 working days.
+TARGET_BASELINE_US_PER_STEP = 20.0
+TARGET_NATIONAL_US_PER_STEP = 40.0
+TARGET_NATIONAL_5_DAYS_PEAK_MB = 450.0
 
 
 # --------------------------------------------------------------------------- one case (child)
@@ -386,9 +395,17 @@ def _targets(res: dict) -> list[dict]:
         peaks = [r["peak_rss_mb"] for r in refs]
         out.append(_target("reference process memory flat in cases (peak growth)",
                            max(peaks) / min(peaks) - 1.0, TARGET_FLAT_TIME, False, share=True))
+    if "baseline_20d" in res:
+        out.append(_target("baseline 20 days us/step", res["baseline_20d"]["us_per_step"],
+                           TARGET_BASELINE_US_PER_STEP, False))
     nat = res.get("national")
     if nat:
         days = nat["horizon_working_days"]
+        out.append(_target("national us/step", nat["us_per_step"],
+                           TARGET_NATIONAL_US_PER_STEP, False))
+        if days == 5:
+            out.append(_target("national 5 days peak MB (step-cost round)", nat["peak_rss_mb"],
+                               TARGET_NATIONAL_5_DAYS_PEAK_MB, False))
         out.append(_target(f"national {days} days CPU s", nat["cpu_s"], TARGET_NATIONAL_S, False))
         out.append(_target(f"national {days} days peak MB", nat["peak_rss_mb"],
                            TARGET_NATIONAL_PEAK_MB, False))
