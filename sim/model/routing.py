@@ -278,11 +278,10 @@ class DocumentFlow:
         doc.delays[_DEFERRED] += wait
         if self.stages is not None:  # a snapshot of the office puts it back at its draft
             self.stages[doc.id] = "execution"
-        pool = self._stations[doc.body]["execution"][1]
-        minutes = self._stations[doc.body]["execution"][0].handling_mean_min
+        spec, pool = self._stations[doc.body]["execution"]
         # The amounts go with the call: a person's pace may change before the release.
-        named = [emp for emp in doc.drafters if emp is not None]
-        amounts = tuple([minutes * emp.pace for emp in named])
+        named = _named(doc.drafters)
+        amounts = tuple([spec.handling_mean_min * emp.pace for emp in named])
         amounts = self._shared.setdefault(amounts, amounts)
         for emp, amount in zip(named, amounts, strict=True):
             pool.load[emp.id] += amount
@@ -293,8 +292,7 @@ class DocumentFlow:
         """The draft's term is near: its executors take it up."""
         doc: Document = event.value
         load = self._stations[doc.body]["execution"][1].load
-        named = [emp for emp in doc.drafters if emp is not None]
-        for emp, amount in zip(named, event.amounts, strict=True):
+        for emp, amount in zip(_named(doc.drafters), event.amounts, strict=True):
             load[emp.id] -= amount
         self._execute(doc, doc.drafters)
 
@@ -432,3 +430,8 @@ class DocumentFlow:
     def _delivered(self, event: PendingCall) -> None:
         """A letter reaches its recipient body: its route there begins."""
         self.start(event.value)
+
+
+def _named(people: tuple[Employee | None, ...]) -> list[Employee]:
+    """The people named, without the places of a pooled role (None: whoever is free)."""
+    return [emp for emp in people if emp is not None]

@@ -103,11 +103,14 @@ class DocumentStream:
         self._digest = b""
         self._pos = 64
 
+    def _hash(self, block: int) -> bytes:
+        digest = _BLOCK_HASH.copy()
+        digest.update(_KEY.pack(self.seed, block))
+        return digest.digest()
+
     def _next_block(self) -> None:
-        block = _BLOCK_HASH.copy()
-        block.update(_KEY.pack(self.seed, self._block))
+        self._digest = self._hash(self._block)
         self._block += 1
-        self._digest = block.digest()
         self._pos = 0
 
     def park(self) -> None:
@@ -118,9 +121,7 @@ class DocumentStream:
         if self._pos == 64:
             self._next_block()
         else:  # the block the stream was in
-            block = _BLOCK_HASH.copy()
-            block.update(_KEY.pack(self.seed, self._block - 1))
-            self._digest = block.digest()
+            self._digest = self._hash(self._block - 1)
 
     def _word(self) -> int:
         if self._pos == 64:
