@@ -351,3 +351,48 @@ def test_handling_times_follow_their_distribution(distribution, cv):
     other = stats.expon(scale=mean) if distribution == "lognormal" else stats.lognorm(
         s=np.sqrt(np.log1p(0.3**2)), scale=mean * np.exp(-np.log1p(0.3**2) / 2))
     assert stats.kstest(draws, other.cdf).pvalue < 1e-6
+
+
+def test_documents_share_one_tuple_per_group_named_and_per_amounts_reserved(monkeypatch):
+    # A national run holds 190,000 open documents naming a few thousand distinct groups: equal
+    # groups of executors and approvers, and equal reserved amounts, are one object each.
+    from sim.model.routing import DocumentFlow
+
+    named, reserved = [], []
+    name, release = DocumentFlow._name_executors, DocumentFlow._release_draft
+
+    def spy_name(self, doc, *draws):
+        name(self, doc, *draws)
+        named.extend((doc.drafters, doc.approvers))
+
+    def spy_release(self, event):
+        reserved.append(event.amounts)
+        release(self, event)
+
+    monkeypatch.setattr(DocumentFlow, "_name_executors", spy_name)
+    monkeypatch.setattr(DocumentFlow, "_release_draft", spy_release)
+    run_replication(small_scenario(staff={"draft_start_days_before_term": 3}), "osdo", 0)
+    for made in (named, reserved):
+        groups: dict[tuple, list[tuple]] = {}
+        for group in made:
+            groups.setdefault(group, []).append(group)
+        repeated = [same for same in groups.values() if len(same) > 1 and same[0]]
+        assert len(repeated) >= 3  # the small office names (and reserves) alike many times
+        assert all(group is same[0] for same in repeated for group in same)
+
+
+def test_employees_share_one_set_per_distinct_office_week_and_planned_days():
+    from sim.model.population import sample_population
+    from sim.model.streams import Streams
+
+    scenario = small_scenario()
+    people = [e for b in sample_population(scenario, Streams(scenario.seed, 0), 60)
+              for r in b.staff.values() for e in r]
+    for field in ("office_weekdays", "planned_from"):
+        groups: dict[frozenset, list[frozenset]] = {}
+        for e in people:
+            groups.setdefault(getattr(e, field), []).append(getattr(e, field))
+        # (The empty set is one object anyway: only sets with days in them show the sharing.)
+        repeated = [same for days, same in groups.items() if days and len(same) > 1]
+        assert repeated
+        assert all(days is same[0] for same in repeated for days in same)
