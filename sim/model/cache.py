@@ -24,6 +24,7 @@ def cache_dir() -> Path:
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    # Named for the snapshots it first held; kept, so that existing snapshots are still found.
     return Path(base) / "docflow-sim" / "offices"
 
 
