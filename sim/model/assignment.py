@@ -94,9 +94,12 @@ class Organisation:
     _subject_cdf: list[int] = field(init=False)
     #: Per division on one calendar day: (its head away?, its executors at work), made once a
     #: day (the referral asks for every document).
-    _staffing: tuple[int, list[tuple[bool, int]]] = field(init=False, default=(-1, []))
+    _staffing: tuple[int, list[tuple[bool, int]]] = field(init=False)
 
     def __post_init__(self) -> None:
+        # Set here, not as the field's default: a compiled class (bench/compiled.py) does not
+        # take an init=False field's default.
+        self._staffing = (-1, [])
         self.legal = len(self.departments) - 1
         self.directors = [d.director for d in self.departments if d.director is not None]
         self._subject_cdf = list(accumulate(
@@ -383,7 +386,8 @@ class Assigner:
         signer = self.signer(doc, lambda: False)
         division = org.divisions[doc.division]
         director = org.departments[doc.subject].director
-        line = [h for h in (division.head, director) if h is not None and h is not signer]
+        line: list[Employee | None] = [h for h in (division.head, director)
+                                       if h is not None and h is not signer]
         people = line[:count]
         for emp in doc.drafters:
             d = org.division_of[emp.id] if emp is not None else doc.division  # pooled: unknown

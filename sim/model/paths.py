@@ -40,7 +40,7 @@ class Paths:
         self.office = [Connection(office, streams.python_seed(Purpose.OFFICE_LAN, b))
                        for b in bodies]
         gateway = internet.access_gateway
-        self._access = OutageTimeline.from_hours(
+        self._access: OutageTimeline | UnionTimeline = OutageTimeline.from_hours(
             streams.python_seed(Purpose.ACCESS_GATEWAY, 0), gateway.mtbf_h, gateway.mttr_h)
         #: The state bodies' internet access gateway: its channels.
         self.access_pool = ServerPool(gateway.channels)

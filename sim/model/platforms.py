@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import random
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ import simpy
 
 from sim.config.schema import EsedSpec, GatewaySpec, OsdoSpec, Scenario
 from sim.model.network import OutageTimeline, UnionTimeline, with_incidents
-from sim.model.streams import Purpose, Streams
+from sim.model.streams import DocumentStream, Purpose, Streams
 
 __all__ = ["ServerPool", "SessionPool", "Platform", "Osdo", "Esed", "Gateway", "Delivery",
            "SYSTEM_CLASSES"]
@@ -201,7 +200,7 @@ class Osdo(Platform):
         self.office_paths = spec.office_paths
         self.service_mean_min = spec.service_time_ms / 60_000.0
         self._pool = ServerPool(spec.servers)
-        self._outages = OutageTimeline.from_hours(
+        self._outages: OutageTimeline | UnionTimeline = OutageTimeline.from_hours(
             streams.python_seed(Purpose.PLATFORM_OUTAGE, 0), spec.mtbf_h, spec.mttr_h)
 
     def outages_for(self, body_id: int) -> OutageTimeline | UnionTimeline:
@@ -302,7 +301,7 @@ class Gateway:
         self._poll_phase = (phase_rng.random(body_count) * spec.poll_interval_min).tolist()
 
     def deliver(
-        self, src: Platform, dst: Platform, dst_body: int, t: float, rng: random.Random,
+        self, src: Platform, dst: Platform, dst_body: int, t: float, rng: DocumentStream,
         secret: bool = False,
     ) -> Delivery:
         """Deliver a document sent at ``t``; ``rng`` is the document's own stream.

@@ -100,7 +100,7 @@ class DocumentStream:
         self._block = 0
         # The current block as its 64-byte digest (97 bytes), and the offset of its next unused
         # word (64: used up): not a list of Python ints (up to 8 x 36 bytes plus the list's).
-        self._digest = b""
+        self._digest: bytes | None = b""
         self._pos = 64
 
     def _hash(self, block: int) -> bytes:
