@@ -12,9 +12,9 @@ then times the two side by side, alternating, each run in a fresh interpreter:
     python bench/compiled.py --national         # also national.yaml, 5 working days
     python bench/compiled.py --pairs 5 --no-fingerprint
 
-Needs mypy (``pip install mypy``, which brings mypyc) and a C compiler. The build takes about
-a minute and a half on 2 cores, each fingerprint about two minutes. Figures are printed and
-written to ``bench/results/compiled-<UTC time>.json``.
+Needs mypy, which brings mypyc (``pip install 'docflow-sim[compiled-bench]'``), and a C
+compiler. The build takes about a minute and a half on 2 cores, each fingerprint about two
+minutes. Figures are printed and written to ``bench/results/compiled-<UTC time>.json``.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="Skip the check that the compiled copy's results are the source's.")
     args = parser.parse_args(argv)
     if importlib.util.find_spec("mypyc") is None:
-        sys.exit("bench/compiled.py needs mypyc: pip install mypy")
+        sys.exit("bench/compiled.py needs mypyc: pip install 'docflow-sim[compiled-bench]'")
     compileall.compile_dir(ROOT / "sim", quiet=1)
     with tempfile.TemporaryDirectory(prefix="docflow-compiled-") as tmp:
         copy = Path(tmp)
