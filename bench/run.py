@@ -142,7 +142,7 @@ def _count_events() -> dict[str, int]:
 
 
 def _scenario_case(path: str, horizon_days: int | None, overrides: list[str],
-                   count_events: bool = False) -> dict:
+                   count_events: bool = False, architecture: str = "mixed") -> dict:
     import sim.model.replication
     from sim.config import load_scenario
 
@@ -153,8 +153,8 @@ def _scenario_case(path: str, horizon_days: int | None, overrides: list[str],
     counts = _count_events() if count_events else None
     before_mb = _peak_mb()
     t0, c0 = time.perf_counter(), time.process_time()
-    records = sim.model.replication.run_replication(scenario, "mixed", 0, keep_documents=False,
-                                                    keep_steps=False)
+    records = sim.model.replication.run_replication(scenario, architecture, 0,
+                                                    keep_documents=False, keep_steps=False)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     totals = records.totals  # whole run, warm-up included
     created, steps = totals["documents_created"], totals["steps"]
@@ -187,7 +187,7 @@ def _child(spec: dict) -> dict:
     if spec["kind"] == "simpy":
         return _bare_simpy(spec["events"])
     return _scenario_case(spec["path"], spec.get("horizon_days"), spec.get("overrides", []),
-                          spec.get("count_events", False))
+                          spec.get("count_events", False), spec.get("architecture", "mixed"))
 
 
 # --------------------------------------------------------------------------- driver (parent)
